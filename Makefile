@@ -1,0 +1,55 @@
+# Quartermaster — everything a developer or CI runs goes through these targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# uv, installed for this user if missing (`python3 -m uv` works even when ~/.local/bin is
+# not on PATH).
+UV := $(shell command -v uv 2>/dev/null || (python3 -m uv --version >/dev/null 2>&1 && echo "python3 -m uv"))
+ifeq ($(strip $(UV)),)
+UV = python3 -m uv
+NEED_UV := 1
+endif
+
+PYTEST_ARGS ?=
+
+.PHONY: help uv sync run test lint fmt typecheck imports pytest bench clean
+
+help: ## Show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+uv:
+ifeq ($(NEED_UV),1)
+	@echo "Installing uv (python3 -m pip install --user uv) ..."
+	@python3 -m pip install --user --quiet uv || python3 -m pip install --user --quiet --break-system-packages uv
+endif
+
+sync: uv
+	@$(UV) sync --frozen
+
+run: sync ## Start Quartermaster (embedded PostgreSQL + Redis unless configured otherwise)
+	@$(UV) run qm serve
+
+test: sync lint typecheck imports pytest ## Install, lint, type-check, check imports, run all tests
+
+lint: sync ## ruff lint + format check
+	@$(UV) run ruff check .
+	@$(UV) run ruff format --check .
+
+fmt: sync ## Format and auto-fix
+	@$(UV) run ruff format .
+	@$(UV) run ruff check --fix .
+
+typecheck: sync ## mypy --strict on src/
+	@$(UV) run mypy src
+
+imports: sync ## import-linter contracts (module boundaries)
+	@$(UV) run lint-imports
+
+pytest: sync ## The test suite on real PostgreSQL and Redis
+	@$(UV) run pytest $(PYTEST_ARGS)
+
+bench: sync ## Benchmarks (none yet: they arrive with the features they measure)
+	@echo "No benchmarks yet."
+
+clean: ## Remove caches (keeps .qm, your local data)
+	rm -rf .pytest_cache .mypy_cache .ruff_cache

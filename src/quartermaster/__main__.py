@@ -1,0 +1,5 @@
+"""`python -m quartermaster` is `qm`."""
+
+from quartermaster.cli import app
+
+app()

@@ -1,0 +1,124 @@
+"""The application factory: ``create_app(settings, modules=None)``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from quartermaster import __version__
+from quartermaster.core.db import Database
+from quartermaster.core.errors import install_error_handlers
+from quartermaster.core.health import router as health_router
+from quartermaster.core.http import RequestContextMiddleware
+from quartermaster.core.logging import configure_logging
+from quartermaster.core.metrics import HttpMetrics
+from quartermaster.core.redis import create_redis
+from quartermaster.core.settings import Settings, get_settings
+from quartermaster.modules import load_router, resolve_modules
+
+API_PREFIX = "/api/v1"
+
+log = structlog.stdlib.get_logger(__name__)
+
+
+class UnsafeDatabaseRole(RuntimeError):
+    """The API would connect as a role that row-level security does not bind."""
+
+
+def _operation_id(route: APIRoute) -> str:
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+async def _check_application_role(database: Database, settings: Settings) -> None:
+    """Row-level security does not apply to superusers or BYPASSRLS roles: refuse them in
+    production, warn in development."""
+    try:
+        async with database.engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    text(
+                        "SELECT current_user, rolsuper, rolbypassrls "
+                        "FROM pg_roles WHERE rolname = current_user"
+                    )
+                )
+            ).one()
+    except (OSError, SQLAlchemyError) as exc:
+        # Start anyway: /readyz reports the database as down until it is reachable.
+        log.warning("database_unreachable_at_startup", error=str(exc))
+        return
+    if row.rolsuper or row.rolbypassrls:
+        message = (
+            f"QM_DATABASE_URL connects as {row.current_user!r}, which is a superuser or has "
+            "BYPASSRLS, so tenant isolation would not be enforced. Use a NOSUPERUSER "
+            "NOBYPASSRLS application role (see docs/operations.md)."
+        )
+        if settings.is_production:
+            raise UnsafeDatabaseRole(message)
+        log.warning("unsafe_database_role", detail=message)
+
+
+def create_app(settings: Settings | None = None, modules: list[str] | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.effective_log_format, settings.log_level)
+    mounted = resolve_modules(modules)
+    if settings.database_url is None or settings.redis_url is None:
+        raise ValueError(
+            "create_app needs QM_DATABASE_URL and QM_REDIS_URL; `qm serve` fills them in "
+            "embedded mode"
+        )
+    database_url, redis_url = settings.database_url, settings.redis_url
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = Database(
+            database_url,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+            pool_timeout=settings.database_pool_timeout_seconds,
+            pgbouncer=settings.database_pgbouncer,
+        )
+        redis = create_redis(redis_url)
+        app.state.database = database
+        app.state.redis = redis
+        try:
+            await _check_application_role(database, settings)
+            log.info("app_started", modules=mounted, env=settings.env.value)
+            yield
+        finally:
+            await redis.aclose()
+            await database.dispose()
+            log.info("app_stopped")
+
+    app = FastAPI(
+        title="Quartermaster",
+        version=__version__,
+        summary="Inventory, service desk and knowledge base for many tenants, live.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    app.state.metrics = HttpMetrics()
+    app.state.modules = mounted
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    install_error_handlers(app)
+    app.include_router(health_router)
+    for name in mounted:
+        app.include_router(load_router(name), prefix=API_PREFIX)
+    return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """The factory uvicorn calls in each worker process (``qm serve``)."""
+    modules = os.environ.get("QM_MODULES")
+    names = [m.strip() for m in modules.split(",") if m.strip()] if modules else None
+    return create_app(get_settings(), names)

@@ -1,0 +1,263 @@
+"""The `qm` command line."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+
+from quartermaster import __version__
+
+# Heavy imports (SQLAlchemy, Alembic, Uvicorn, the runtime) happen inside the commands that
+# need them, so `qm version` and `qm db-url` answer instantly.
+if TYPE_CHECKING:
+    from quartermaster.core.settings import Settings
+    from quartermaster.runtime import EmbeddedUrls
+
+app = typer.Typer(
+    name="qm",
+    help="Quartermaster: inventory, service desk and knowledge base, live.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code=1)
+
+
+def _load_settings() -> Settings:
+    from pydantic import ValidationError
+
+    from quartermaster.core.logging import configure_logging
+    from quartermaster.core.settings import InsecureSettings, get_settings
+
+    try:
+        settings = get_settings()
+    except (ValidationError, InsecureSettings) as exc:
+        raise _fail(str(exc)) from exc
+    configure_logging(settings.effective_log_format, settings.log_level)
+    return settings
+
+
+def _plain_url(url: str) -> str:
+    """The libpq form of a URL (what psql accepts), without the asyncpg driver suffix."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _terminate_on_sigterm() -> None:
+    """Until uvicorn installs its own handlers, turn SIGTERM into a normal exit so the
+    cleanup below still stops the servers we started."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _start_embedded(settings: Settings, stack: ExitStack) -> Settings:
+    from quartermaster.runtime import EmbeddedServices, EmbeddedStartError
+
+    services = EmbeddedServices(
+        settings.data_dir, postgres=settings.database_url is None, redis=settings.redis_url is None
+    )
+    with console.status(f"Starting embedded services in {settings.data_dir.resolve()} …"):
+        try:
+            urls = services.start()
+        except EmbeddedStartError as exc:
+            services.stop()
+            raise _fail(str(exc)) from exc
+    stack.callback(services.stop)
+    return _with_embedded_urls(settings, urls)
+
+
+def _with_embedded_urls(settings: Settings, urls: EmbeddedUrls) -> Settings:
+    return settings.with_urls(
+        database_url=urls.database_url or None,
+        database_owner_url=urls.database_owner_url or None,
+        redis_url=urls.redis_url or None,
+    )
+
+
+def _owner_url(settings: Settings) -> str:
+    url = settings.database_owner_url or settings.database_url
+    assert url is not None
+    return url
+
+
+def _export(settings: Settings) -> None:
+    """Worker processes (``--workers``, ``--reload``) read settings from the environment."""
+    from quartermaster.core.settings import get_settings
+
+    for name, value in (
+        ("QM_DATABASE_URL", settings.database_url),
+        ("QM_DATABASE_OWNER_URL", settings.database_owner_url),
+        ("QM_REDIS_URL", settings.redis_url),
+    ):
+        if value:
+            os.environ[name] = value
+    get_settings.cache_clear()
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default QM_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to bind (default QM_PORT).")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="API worker processes.")] = 1,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+    modules: Annotated[
+        str | None, typer.Option(help="Comma-separated modules to mount (default: all).")
+    ] = None,
+) -> None:
+    """Run the API. Without QM_DATABASE_URL / QM_REDIS_URL, start embedded PostgreSQL and
+    Redis under QM_DATA_DIR first and apply migrations."""
+    import uvicorn
+
+    from quartermaster.core import migrate as migrations
+    from quartermaster.modules import UnknownModule, resolve_modules
+    from quartermaster.runtime import DataDirBusy, ServeLock
+
+    settings = _load_settings()
+    module_names = [m.strip() for m in modules.split(",") if m.strip()] if modules else None
+    try:
+        resolve_modules(module_names)
+    except UnknownModule as exc:
+        raise _fail(str(exc)) from exc
+    host = host or settings.host
+    port = port or settings.port
+
+    _terminate_on_sigterm()
+    with ExitStack() as stack:
+        try:
+            if settings.embedded:
+                settings.data_dir.mkdir(parents=True, exist_ok=True)
+                lock = ServeLock(settings.data_dir)
+                try:
+                    lock.acquire()
+                except DataDirBusy as exc:
+                    raise _fail(str(exc)) from exc
+                stack.callback(lock.release)
+                settings = _start_embedded(settings, stack)
+                with console.status("Applying database migrations …"):
+                    owner = _owner_url(settings)
+                    assert settings.database_url is not None
+                    migrations.upgrade(
+                        owner, app_role=migrations.application_role(settings.database_url, owner)
+                    )
+            _export(settings)
+            if modules:
+                os.environ["QM_MODULES"] = modules
+            _print_banner(settings, host, port)
+            uvicorn.run(
+                "quartermaster.api:create_app_from_environment",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers if not reload else None,
+                reload=reload,
+                reload_dirs=[str(Path(__file__).parent)] if reload else None,
+                loop="uvloop",
+                http="httptools",
+                log_config=None,
+                access_log=False,
+                proxy_headers=True,
+                timeout_graceful_shutdown=10,
+            )
+        except KeyboardInterrupt:
+            console.print("Stopping …")
+    console.print("Stopped.")
+
+
+def _print_banner(settings: Settings, host: str, port: int) -> None:
+    base = f"http://{host}:{port}"
+    lines = [
+        f"[bold]Quartermaster {__version__}[/] is starting",
+        f"  API      {base}/api/v1",
+        f"  Docs     {base}/docs",
+        f"  Health   {base}/readyz",
+    ]
+    if settings.embedded:
+        lines.append(f"  Data     {settings.data_dir.resolve()}  (embedded PostgreSQL + Redis)")
+        lines.append('  psql     psql "$(uv run qm db-url)"')
+    else:
+        lines.append("  Data     external PostgreSQL and Redis (QM_DATABASE_URL, QM_REDIS_URL)")
+    lines.append("Press Ctrl-C to stop.")
+    console.print(Panel("\n".join(lines), expand=False))
+
+
+@app.command()
+def migrate(
+    down: Annotated[
+        int | None, typer.Option(min=1, help="Roll back this many revisions instead.")
+    ] = None,
+) -> None:
+    """Apply all migrations (or roll back with --down N), as the owner role."""
+    from quartermaster.core import migrate as migrations
+    from quartermaster.runtime import running_urls
+
+    settings = _load_settings()
+    with ExitStack() as stack:
+        if settings.embedded:
+            running = running_urls(settings.data_dir)
+            settings = (
+                _with_embedded_urls(settings, running)
+                if running and running.database_url and running.redis_url
+                else _start_embedded(settings, stack)
+            )
+        owner = _owner_url(settings)
+        assert settings.database_url is not None
+        if down:
+            migrations.downgrade(owner, steps=down)
+            console.print(f"Rolled back {down} revision(s).")
+        else:
+            migrations.upgrade(
+                owner, app_role=migrations.application_role(settings.database_url, owner)
+            )
+            console.print(f"Database is at {migrations.head_revision()}.")
+
+
+@app.command("db-url")
+def db_url(
+    owner: Annotated[bool, typer.Option(help="The owner (migration) role's URL.")] = False,
+) -> None:
+    """Print the PostgreSQL URL, for psql: psql "$(qm db-url)"."""
+    from quartermaster.runtime import running_urls
+
+    settings = _load_settings()
+    url: str | None
+    if settings.database_url is None:
+        running = running_urls(settings.data_dir)
+        if running is None or not running.database_url:
+            raise _fail(
+                f"the embedded PostgreSQL for {settings.data_dir.resolve()} is not running; "
+                "start it with `make run` (or `qm serve`)."
+            )
+        url = running.database_owner_url if owner else running.database_url
+    else:
+        url = settings.database_owner_url if owner and settings.database_owner_url else None
+        url = url or settings.database_url
+    assert url is not None
+    typer.echo(_plain_url(url))
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    sys.exit(app())

@@ -1,0 +1,1 @@
+"""Shared kernel: settings, database, errors, logging, ids. Imports no business module."""

@@ -1,0 +1,166 @@
+"""Database layer: engine, sessions, one transaction per request, tenant scope, Base.
+
+Rules this module enforces:
+- A request (or job) owns its transaction: :func:`get_session` begins it, commits when the
+  endpoint returned, rolls back on any error. Services and repositories only ``flush()``.
+- The tenant is set per transaction with ``set_config('app.tenant_id', …, true)`` as the
+  transaction's first statement, never per connection, so pooled connections (and
+  pgbouncer in transaction mode) cannot carry one tenant's scope into another's request.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, Request
+from sqlalchemy import DateTime, MetaData, Numeric, func, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import relationship as sa_relationship
+
+from quartermaster.core.ids import new_id
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+TENANT_SETTING = "app.tenant_id"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads this class attribute
+        datetime: DateTime(timezone=True),
+        Decimal: Numeric(),
+        uuid.UUID: PG_UUID(as_uuid=True),
+        dict[str, Any]: JSONB(),
+    }
+
+
+class IdMixin:
+    """A UUIDv7 primary key generated in Python, so ids are known before the INSERT."""
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+LoadStrategy = Literal["raise", "raise_on_sql", "selectin", "joined", "noload", "write_only"]
+
+
+def relationship(*args: Any, lazy: LoadStrategy = "raise", **kwargs: Any) -> Any:
+    """``sqlalchemy.orm.relationship`` with ``lazy="raise"`` as the default.
+
+    An implicit lazy load is an N+1 query on a sync driver and an error on an async one;
+    loading must be asked for explicitly (``selectinload``) where it is wanted.
+    """
+    return sa_relationship(*args, lazy=lazy, **kwargs)
+
+
+def async_url(url: str) -> URL:
+    """Accept ``postgresql://`` (what psql and operators use) and target asyncpg."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg", "postgresql+psycopg2"):
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    return parsed
+
+
+class Database:
+    """The engine and session factory of one process."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        max_overflow: int = 10,
+        pool_timeout: float = 10.0,
+        pgbouncer: bool = False,
+        application_name: str = "quartermaster",
+    ) -> None:
+        connect_args: dict[str, Any] = {"server_settings": {"application_name": application_name}}
+        if pgbouncer:
+            # Transaction pooling hands each transaction a different server connection,
+            # so prepared statements must not outlive one.
+            connect_args["statement_cache_size"] = 0
+            connect_args["prepared_statement_name_func"] = lambda: f"__qm_{uuid.uuid4().hex}__"
+        self.engine: AsyncEngine = create_async_engine(
+            async_url(url),
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=pool_timeout,
+            pool_pre_ping=True,
+            connect_args=connect_args,
+        )
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def transaction(self, tenant_id: uuid.UUID | None = None) -> AsyncIterator[AsyncSession]:
+        """One session in one transaction: committed on exit, rolled back on error."""
+        async with self.sessionmaker() as session, session.begin():
+            if tenant_id is not None:
+                await set_tenant(session, tenant_id)
+            yield session
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+async def set_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """Scope the current transaction (and only it) to one tenant for row-level security."""
+    await session.execute(
+        text("SELECT set_config(:name, :value, true)"),
+        {"name": TENANT_SETTING, "value": str(tenant_id)},
+    )
+    session.info["tenant_id"] = tenant_id
+
+
+async def current_tenant(session: AsyncSession) -> uuid.UUID | None:
+    value = (
+        await session.execute(text("SELECT current_setting(:name, true)"), {"name": TENANT_SETTING})
+    ).scalar_one_or_none()
+    return uuid.UUID(value) if value else None
+
+
+def get_database(request: Request) -> Database:
+    database = request.app.state.database
+    assert isinstance(database, Database)
+    return database
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's transaction. If an earlier step identified the tenant
+    (``request.state.tenant_id``), it is set before anything else runs."""
+    database = get_database(request)
+    tenant_id = getattr(request.state, "tenant_id", None)
+    async with database.transaction(tenant_id) as session:
+        yield session
+
+
+# scope="function": commit before the response is sent, so a failed COMMIT is a 5xx and
+# never a success the client was already told about.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

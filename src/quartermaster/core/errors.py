@@ -1,0 +1,229 @@
+"""Domain errors and their one rendering: RFC 9457 ``application/problem+json``.
+
+Services raise ``AppError`` subclasses; they never raise ``HTTPException``. Every error a
+client can see, including framework errors (404, 405, malformed JSON, validation) and
+unexpected crashes, goes through :func:`problem_response` so the shape never varies.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_TYPE_PREFIX = "urn:quartermaster:problem:"
+
+
+class AppError(Exception):
+    """An error a client caused or must know about, with its HTTP status and stable code."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        *,
+        title: str | None = None,
+        extensions: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.title = title or HTTPStatus(status).phrase
+        self.extensions = dict(extensions or {})
+        self.headers = dict(headers or {})
+
+
+class NotFound(AppError):
+    def __init__(self, detail: str, *, code: str = "not-found") -> None:
+        super().__init__(404, code, detail)
+
+
+class Conflict(AppError):
+    def __init__(
+        self, detail: str, *, code: str = "conflict", extensions: Mapping[str, Any] | None = None
+    ) -> None:
+        super().__init__(409, code, detail, extensions=extensions)
+
+
+class PreconditionFailed(AppError):
+    def __init__(self, detail: str, *, code: str = "precondition-failed") -> None:
+        super().__init__(412, code, detail)
+
+
+def problem_body(
+    *,
+    status: int,
+    code: str,
+    detail: str,
+    instance: str,
+    title: str | None = None,
+    request_id: str | None = None,
+    errors: Sequence[Mapping[str, Any]] | None = None,
+    extensions: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_PREFIX + code,
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        "code": code,
+    }
+    if request_id:
+        body["request_id"] = request_id
+    if errors is not None:
+        body["errors"] = list(errors)
+    if extensions:
+        body.update({k: v for k, v in extensions.items() if k not in body})
+    return body
+
+
+def problem_response(
+    status: int, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
+) -> Response:
+    return Response(
+        content=json.dumps(body, default=str, separators=(",", ":")),
+        status_code=status,
+        media_type=PROBLEM_CONTENT_TYPE,
+        headers=dict(headers or {}),
+    )
+
+
+def _request_id(request: Request) -> str | None:
+    value = getattr(request.state, "request_id", None)
+    return value if isinstance(value, str) else None
+
+
+def _instance(request: Request) -> str:
+    return request.url.path
+
+
+async def _app_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AppError)
+    body = problem_body(
+        status=exc.status,
+        code=exc.code,
+        title=exc.title,
+        detail=exc.detail,
+        instance=_instance(request),
+        request_id=_request_id(request),
+        extensions=exc.extensions,
+    )
+    return problem_response(exc.status, body, exc.headers)
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    errors = []
+    for error in exc.errors():
+        loc = [str(part) for part in error.get("loc", ())]
+        errors.append(
+            {
+                "location": loc[0] if loc else "body",
+                "field": ".".join(loc[1:]),
+                "loc": loc,
+                "message": error.get("msg", "invalid"),
+                "type": error.get("type", "value_error"),
+            }
+        )
+    return errors
+
+
+def _summarize(errors: Sequence[Mapping[str, Any]]) -> str:
+    parts = []
+    for error in errors[:5]:
+        where = error["field"] or error["location"]
+        parts.append(f"{where}: {error['message']}")
+    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+    return "; ".join(parts) + more
+
+
+async def _validation_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    raw = exc.errors()
+    malformed = next((e for e in raw if e.get("type") == "json_invalid"), None)
+    if malformed is not None:
+        reason = (malformed.get("ctx") or {}).get("error", "invalid JSON")
+        position = malformed.get("loc", ("body", "?"))[-1]
+        body = problem_body(
+            status=400,
+            code="malformed-json",
+            detail=f"The request body is not valid JSON: {reason} at position {position}.",
+            instance=_instance(request),
+            request_id=_request_id(request),
+        )
+        return problem_response(400, body)
+    errors = _field_errors(exc)
+    body = problem_body(
+        status=422,
+        code="validation-failed",
+        detail=f"The request is invalid: {_summarize(errors)}.",
+        instance=_instance(request),
+        request_id=_request_id(request),
+        errors=errors,
+    )
+    return problem_response(422, body)
+
+
+_HTTP_CODES = {
+    400: "bad-request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+}
+
+
+async def _http_exception_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    headers = dict(exc.headers or {})
+    if status == 404 and exc.detail == HTTPStatus.NOT_FOUND.phrase:
+        detail = f"No resource at {request.method} {request.url.path}."
+    elif status == 405:
+        allowed = headers.get("Allow") or headers.get("allow") or ""
+        detail = f"{request.method} is not allowed on {request.url.path}" + (
+            f"; allowed: {allowed}." if allowed else "."
+        )
+    else:
+        detail = str(exc.detail)
+    body = problem_body(
+        status=status,
+        code=_HTTP_CODES.get(status, f"http-{status}"),
+        detail=detail,
+        instance=_instance(request),
+        request_id=_request_id(request),
+    )
+    return problem_response(status, body, headers)
+
+
+def internal_error_body(*, instance: str, request_id: str | None) -> dict[str, Any]:
+    """The body of an unexpected failure: what to quote to an operator, never internals."""
+    return problem_body(
+        status=500,
+        code="internal-error",
+        detail=(
+            "An unexpected error occurred and the request's transaction was rolled back. "
+            f"Quote request id {request_id} when reporting it."
+        ),
+        instance=instance,
+        request_id=request_id,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error_handler)
+    app.add_exception_handler(RequestValidationError, _validation_error_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_exception_handler)

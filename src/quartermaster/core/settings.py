@@ -1,0 +1,105 @@
+"""One root settings object, read from the environment (prefix ``QM_``) and ``.env``."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal, Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The development default; production refuses to start with it.
+INSECURE_SECRET_KEY = "insecure-development-key-change-me"  # noqa: S105
+MIN_SECRET_LENGTH = 32
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class InsecureSettings(Exception):
+    """Raised when production settings would run with a default or weak secret."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="QM_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+    )
+
+    env: Environment = Environment.DEVELOPMENT
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    data_dir: Path = Path(".qm")
+    # Unset means embedded: `qm serve` starts PostgreSQL and Redis under data_dir.
+    database_url: str | None = None
+    database_owner_url: str | None = None
+    redis_url: str | None = None
+
+    database_pool_size: int = Field(default=10, ge=1)
+    database_max_overflow: int = Field(default=10, ge=0)
+    database_pool_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Behind pgbouncer in transaction mode, server-side prepared statements must be off.
+    database_pgbouncer: bool = False
+
+    secret_key: SecretStr = SecretStr(INSECURE_SECRET_KEY)
+
+    log_format: Literal["console", "json"] | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_insecure_production(self) -> Self:
+        if self.env is Environment.PRODUCTION:
+            secret = self.secret_key.get_secret_value()
+            if secret == INSECURE_SECRET_KEY or len(secret) < MIN_SECRET_LENGTH:
+                raise InsecureSettings(
+                    "QM_SECRET_KEY must be set to a random value of at least "
+                    f"{MIN_SECRET_LENGTH} characters when QM_ENV=production "
+                    "(generate one with: python3 -c "
+                    "'import secrets; print(secrets.token_urlsafe(48))')"
+                )
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.env is Environment.PRODUCTION
+
+    @property
+    def embedded(self) -> bool:
+        """True when at least one backing service must be started by `qm serve`."""
+        return self.database_url is None or self.redis_url is None
+
+    @property
+    def effective_log_format(self) -> Literal["console", "json"]:
+        if self.log_format is not None:
+            return self.log_format
+        return "json" if self.is_production else "console"
+
+    def with_urls(
+        self,
+        *,
+        database_url: str | None = None,
+        database_owner_url: str | None = None,
+        redis_url: str | None = None,
+    ) -> Settings:
+        """A copy with the given service URLs filled in (used after embedded start)."""
+        update: dict[str, str] = {}
+        if database_url is not None:
+            update["database_url"] = database_url
+        if database_owner_url is not None:
+            update["database_owner_url"] = database_owner_url
+        if redis_url is not None:
+            update["redis_url"] = redis_url
+        return self.model_copy(update=update)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

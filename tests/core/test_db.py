@@ -1,0 +1,165 @@
+"""The request owns one transaction; the tenant is scoped per transaction; roles are safe."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+from fastapi import APIRouter, FastAPI
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy import text
+
+from quartermaster.api import create_app
+from quartermaster.core.db import Database, SessionDep, current_tenant, set_tenant
+from quartermaster.core.errors import Conflict
+from quartermaster.core.settings import Settings
+
+probe = APIRouter(prefix="/api/v1/probe", tags=["probe"])
+
+
+@probe.post("/notes/{name}", status_code=201)
+async def add_note(name: str, session: SessionDep) -> dict[str, str]:
+    await session.execute(text("INSERT INTO probe_notes (name) VALUES (:n)"), {"n": name})
+    return {"name": name}
+
+
+@probe.post("/notes/{name}/then-conflict")
+async def add_note_then_refuse(name: str, session: SessionDep) -> None:
+    await session.execute(text("INSERT INTO probe_notes (name) VALUES (:n)"), {"n": name})
+    raise Conflict("refused after writing")
+
+
+@probe.post("/notes/{name}/then-crash")
+async def add_note_then_crash(name: str, session: SessionDep) -> None:
+    await session.execute(text("INSERT INTO probe_notes (name) VALUES (:n)"), {"n": name})
+    raise RuntimeError("crash after writing")
+
+
+@pytest.fixture(scope="module")
+async def probe_client(settings: Settings) -> AsyncIterator[AsyncClient]:
+    app: FastAPI = create_app(settings)
+    app.include_router(probe)
+    async with (
+        app.router.lifespan_context(app),
+        AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http,
+    ):
+        yield http
+
+
+@pytest.fixture
+async def notes_table(owner_conn: asyncpg.Connection) -> AsyncIterator[None]:
+    # Unique and deferred: a duplicate only fails at COMMIT, after the endpoint returned.
+    await owner_conn.execute(
+        "CREATE TABLE probe_notes (name text, "
+        "CONSTRAINT probe_notes_name UNIQUE (name) DEFERRABLE INITIALLY DEFERRED)"
+    )
+    yield
+    await owner_conn.execute("DROP TABLE probe_notes")
+
+
+async def _notes(owner_conn: asyncpg.Connection) -> list[str]:
+    return [r["name"] for r in await owner_conn.fetch("SELECT name FROM probe_notes ORDER BY 1")]
+
+
+@pytest.mark.usefixtures("notes_table")
+class TestOneTransactionPerRequest:
+    async def test_a_successful_request_commits(
+        self, probe_client: AsyncClient, owner_conn: asyncpg.Connection
+    ) -> None:
+        response = await probe_client.post("/api/v1/probe/notes/a")
+        assert response.status_code == 201
+        assert await _notes(owner_conn) == ["a"]
+
+    async def test_a_domain_error_rolls_back_what_was_written(
+        self, probe_client: AsyncClient, owner_conn: asyncpg.Connection
+    ) -> None:
+        response = await probe_client.post("/api/v1/probe/notes/b/then-conflict")
+        assert response.status_code == 409
+        assert await _notes(owner_conn) == []
+
+    async def test_a_crash_rolls_back_what_was_written(
+        self, probe_client: AsyncClient, owner_conn: asyncpg.Connection
+    ) -> None:
+        response = await probe_client.post("/api/v1/probe/notes/c/then-crash")
+        assert response.status_code == 500
+        assert await _notes(owner_conn) == []
+
+    async def test_a_failing_commit_is_never_reported_as_success(
+        self, probe_client: AsyncClient, owner_conn: asyncpg.Connection
+    ) -> None:
+        await owner_conn.execute("INSERT INTO probe_notes (name) VALUES ('dup')")
+        response = await probe_client.post("/api/v1/probe/notes/dup")
+        assert response.status_code == 500
+        assert response.headers["content-type"] == "application/problem+json"
+        assert await _notes(owner_conn) == ["dup"]
+
+
+class TestTenantScope:
+    async def test_tenant_setting_lasts_only_for_its_transaction(self, settings: Settings) -> None:
+        # One pooled connection, so the second transaction reuses the first one's.
+        database = Database(str(settings.database_url), pool_size=1, max_overflow=0)
+        tenant_a = uuid.uuid4()
+        try:
+            async with database.transaction(tenant_a) as session:
+                assert await current_tenant(session) == tenant_a
+                pid_a = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+            async with database.transaction() as session:
+                pid_b = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+                assert pid_b == pid_a
+                assert await current_tenant(session) is None
+        finally:
+            await database.dispose()
+
+    async def test_tenant_b_never_sees_tenant_a_scope_on_a_reused_connection(
+        self, settings: Settings
+    ) -> None:
+        database = Database(str(settings.database_url), pool_size=1, max_overflow=0)
+        tenant_a, tenant_b = uuid.uuid4(), uuid.uuid4()
+        try:
+            async with database.transaction(tenant_a):
+                pass
+            async with database.transaction(tenant_b) as session:
+                assert await current_tenant(session) == tenant_b
+            with pytest.raises(RuntimeError):
+                async with database.transaction(tenant_a) as session:
+                    raise RuntimeError("rolled back")
+            async with database.transaction() as session:
+                assert await current_tenant(session) is None
+                await set_tenant(session, tenant_b)
+                assert await current_tenant(session) == tenant_b
+        finally:
+            await database.dispose()
+
+
+class TestApplicationRole:
+    async def test_is_not_superuser_and_cannot_bypass_rls(
+        self, app_conn: asyncpg.Connection
+    ) -> None:
+        row = await app_conn.fetchrow(
+            "SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb "
+            "FROM pg_roles WHERE rolname = current_user"
+        )
+        assert row is not None
+        assert dict(row) == {
+            "rolsuper": False,
+            "rolbypassrls": False,
+            "rolcreaterole": False,
+            "rolcreatedb": False,
+        }
+
+    async def test_cannot_create_tables(self, app_conn: asyncpg.Connection) -> None:
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await app_conn.execute("CREATE TABLE sneaky (id int)")
+
+    async def test_cannot_touch_the_migration_history(self, app_conn: asyncpg.Connection) -> None:
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await app_conn.fetch("SELECT * FROM alembic_version")
+
+    async def test_owner_is_not_superuser_either(self, owner_conn: asyncpg.Connection) -> None:
+        row = await owner_conn.fetchrow(
+            "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
+        )
+        assert row is not None
+        assert (row["rolsuper"], row["rolbypassrls"]) == (False, False)

@@ -1,0 +1,170 @@
+"""Every error a client can see is RFC 9457 problem+json with a precise detail."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+from fastapi import APIRouter, FastAPI
+from httpx import ASGITransport, AsyncClient
+from pydantic import BaseModel, ConfigDict, Field
+
+from quartermaster.api import create_app
+from quartermaster.core.errors import PROBLEM_CONTENT_TYPE, AppError, Conflict
+from quartermaster.core.settings import Settings
+
+
+class WidgetIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1)
+    quantity: int
+
+
+probe = APIRouter(prefix="/api/v1/probe", tags=["probe"])
+
+
+@probe.post("/widgets", status_code=201)
+async def create_widget(body: WidgetIn) -> WidgetIn:
+    return body
+
+
+@probe.get("/conflict")
+async def conflict() -> None:
+    raise Conflict("Widget W-1 is already reserved.", extensions={"widget": "W-1"})
+
+
+@probe.get("/teapot")
+async def teapot() -> None:
+    raise AppError(418, "teapot", "This endpoint brews tea only.")
+
+
+@probe.get("/crash")
+async def crash() -> None:
+    raise RuntimeError("SELECT secret FROM internals -- boom")
+
+
+@pytest.fixture(scope="module")
+async def probe_client(settings: Settings) -> AsyncIterator[AsyncClient]:
+    app: FastAPI = create_app(settings)
+    app.include_router(probe)
+    async with (
+        app.router.lifespan_context(app),
+        AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http,
+    ):
+        yield http
+
+
+def assert_problem(response_body: dict[str, object], status: int, code: str) -> None:
+    assert response_body["status"] == status
+    assert response_body["type"] == f"urn:quartermaster:problem:{code}"
+    assert response_body["code"] == code
+    assert isinstance(response_body["title"], str)
+    assert response_body["title"]
+    assert isinstance(response_body["detail"], str)
+    assert response_body["detail"]
+    assert isinstance(response_body["instance"], str)
+
+
+async def test_malformed_json_is_400_with_position(probe_client: AsyncClient) -> None:
+    response = await probe_client.post(
+        "/api/v1/probe/widgets",
+        content=b'{"name": "bolt", "quantity": ',
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.headers["content-type"] == PROBLEM_CONTENT_TYPE
+    body = response.json()
+    assert_problem(body, 400, "malformed-json")
+    assert "not valid JSON" in body["detail"]
+    assert "position" in body["detail"]
+
+
+async def test_wrong_type_is_422_with_field_location(probe_client: AsyncClient) -> None:
+    response = await probe_client.post(
+        "/api/v1/probe/widgets", json={"name": "bolt", "quantity": "many"}
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert_problem(body, 422, "validation-failed")
+    assert body["errors"] == [
+        {
+            "location": "body",
+            "field": "quantity",
+            "loc": ["body", "quantity"],
+            "message": body["errors"][0]["message"],
+            "type": "int_parsing",
+        }
+    ]
+    assert "quantity" in body["detail"]
+
+
+async def test_unknown_field_is_422_naming_it(probe_client: AsyncClient) -> None:
+    response = await probe_client.post(
+        "/api/v1/probe/widgets", json={"name": "bolt", "quantity": 1, "colour": "red"}
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert [e["field"] for e in body["errors"]] == ["colour"]
+    assert body["errors"][0]["type"] == "extra_forbidden"
+
+
+async def test_several_invalid_fields_are_all_reported(probe_client: AsyncClient) -> None:
+    response = await probe_client.post("/api/v1/probe/widgets", json={"name": ""})
+    body = response.json()
+    assert response.status_code == 422
+    assert sorted(e["field"] for e in body["errors"]) == ["name", "quantity"]
+
+
+async def test_unknown_route_is_404_problem(probe_client: AsyncClient) -> None:
+    response = await probe_client.get("/api/v1/nowhere")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == PROBLEM_CONTENT_TYPE
+    body = response.json()
+    assert_problem(body, 404, "not-found")
+    assert body["detail"] == "No resource at GET /api/v1/nowhere."
+    assert body["instance"] == "/api/v1/nowhere"
+
+
+async def test_wrong_method_is_405_with_allow(probe_client: AsyncClient) -> None:
+    response = await probe_client.delete("/api/v1/probe/widgets")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    body = response.json()
+    assert_problem(body, 405, "method-not-allowed")
+    assert body["detail"] == "DELETE is not allowed on /api/v1/probe/widgets; allowed: POST."
+
+
+async def test_domain_error_keeps_status_code_and_extensions(probe_client: AsyncClient) -> None:
+    response = await probe_client.get("/api/v1/probe/conflict")
+    assert response.status_code == 409
+    body = response.json()
+    assert_problem(body, 409, "conflict")
+    assert body["detail"] == "Widget W-1 is already reserved."
+    assert body["widget"] == "W-1"
+
+    teapot = await probe_client.get("/api/v1/probe/teapot")
+    assert teapot.status_code == 418
+    assert teapot.json()["title"] == "I'm a Teapot"
+
+
+async def test_unexpected_exception_is_500_without_internals(
+    probe_client: AsyncClient, capfd: pytest.CaptureFixture[str]
+) -> None:
+    response = await probe_client.get(
+        "/api/v1/probe/crash", headers={"X-Request-ID": "crash-test-1"}
+    )
+    assert response.status_code == 500
+    assert response.headers["content-type"] == PROBLEM_CONTENT_TYPE
+    assert response.headers["x-request-id"] == "crash-test-1"
+    body = response.json()
+    assert_problem(body, 500, "internal-error")
+    assert body["request_id"] == "crash-test-1"
+    text = json.dumps(body)
+    assert "SELECT" not in text
+    assert "Traceback" not in text
+    assert "RuntimeError" not in text
+    logged = capfd.readouterr().err
+    assert "Traceback" in logged
+    assert "SELECT secret FROM internals" in logged
+    assert "crash-test-1" in logged

@@ -1,0 +1,75 @@
+"""Module boundaries (DESIGN.md §2), checked from the source tree so new modules are
+covered the day they appear."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+import quartermaster
+from quartermaster.core.db import Base
+
+PACKAGE_DIR = Path(quartermaster.__file__).parent
+INFRASTRUCTURE = {"core", "runtime", "migrations"}
+BUSINESS_MODULES = sorted(
+    p.name
+    for p in PACKAGE_DIR.iterdir()
+    if p.is_dir() and (p / "__init__.py").exists() and p.name not in INFRASTRUCTURE
+)
+
+
+def imported_modules(path: Path) -> Iterator[tuple[int, str]]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.lineno, node.module
+            for alias in node.names:
+                yield node.lineno, f"{node.module}.{alias.name}"
+
+
+def violations(source_dir: Path, allowed: Callable[[list[str]], bool]) -> list[str]:
+    found = []
+    for path in sorted(source_dir.rglob("*.py")):
+        for lineno, name in imported_modules(path):
+            parts = name.split(".")
+            if parts[0] != "quartermaster" or len(parts) < 2:
+                continue
+            if not allowed(parts):
+                found.append(f"{path.relative_to(PACKAGE_DIR)}:{lineno} imports {name}")
+    return found
+
+
+def test_core_imports_no_business_module_or_application_layer() -> None:
+    forbidden = {*BUSINESS_MODULES, "api", "cli", "modules", "runtime"}
+    assert violations(PACKAGE_DIR / "core", lambda parts: parts[1] not in forbidden) == []
+
+
+@pytest.mark.parametrize("module", BUSINESS_MODULES or ["<none yet>"])
+def test_modules_reach_each_other_only_through_public(module: str) -> None:
+    if module == "<none yet>":
+        assert BUSINESS_MODULES == []
+        return
+
+    def allowed(parts: list[str]) -> bool:
+        target = parts[1]
+        if target not in BUSINESS_MODULES or target == module:
+            return True
+        return len(parts) == 2 or parts[2] == "public"
+
+    assert violations(PACKAGE_DIR / module, allowed) == []
+
+
+def test_every_relationship_loads_only_when_asked() -> None:
+    lazy_loaders = [
+        f"{mapper.class_.__name__}.{rel.key}={rel.lazy}"
+        for mapper in Base.registry.mappers
+        for rel in mapper.relationships
+        if rel.lazy not in ("raise", "raise_on_sql", "selectin", "joined", "noload", "write_only")
+    ]
+    assert lazy_loaders == []

@@ -1,0 +1,236 @@
+"""`qm` as a user runs it: real processes, real ports, real signals."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import psutil
+import pytest
+
+from quartermaster import __version__
+from quartermaster.core.migrate import head_revision
+
+from .conftest import TestServices
+
+STARTUP_TIMEOUT = 90.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QM_")}
+    env.update(extra)
+    return env
+
+
+def qm(*args: str) -> list[str]:
+    return [sys.executable, "-m", "quartermaster", *args]
+
+
+def wait_ready(proc: subprocess.Popen[str], port: int, timeout: float = STARTUP_TIMEOUT) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if proc.poll() is not None:
+            out, err = proc.communicate()
+            raise AssertionError(f"qm serve exited with {proc.returncode}:\n{out}\n{err}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return time.monotonic() - started
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"qm serve was not ready within {timeout} s")
+
+
+def processes_using(path: Path) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if str(path) in cmdline and proc.pid != os.getpid():
+            found.append(proc)
+    return found
+
+
+def stop(proc: subprocess.Popen[str]) -> tuple[int, str]:
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    return proc.returncode, out + err
+
+
+@pytest.fixture
+def serve_cwd(tmp_path: Path) -> Path:
+    # A directory without a .env file, so only the environment we pass counts.
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    return cwd
+
+
+def test_version_prints_the_package_version() -> None:
+    result = subprocess.run(qm("version"), capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == __version__
+
+
+def test_unknown_module_is_refused_with_the_available_list(serve_cwd: Path) -> None:
+    result = subprocess.run(
+        qm("serve", "--modules", "nonsense"),
+        capture_output=True,
+        text=True,
+        cwd=serve_cwd,
+        env=clean_env(
+            QM_DATABASE_URL="postgresql://x@127.0.0.1:9/x", QM_REDIS_URL="redis://127.0.0.1:9"
+        ),
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "Unknown module(s): nonsense" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret(serve_cwd: Path) -> None:
+    result = subprocess.run(
+        qm("serve"),
+        capture_output=True,
+        text=True,
+        cwd=serve_cwd,
+        env=clean_env(QM_ENV="production"),
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "QM_SECRET_KEY" in result.stderr
+
+
+@pytest.mark.slow
+def test_serve_against_external_services_answers_and_stops_on_sigterm(
+    services: TestServices, serve_cwd: Path, tmp_path: Path
+) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        qm("serve", "--port", str(port)),
+        cwd=serve_cwd,
+        env=clean_env(
+            QM_DATABASE_URL=services.app_url,
+            QM_DATABASE_OWNER_URL=services.owner_url,
+            QM_REDIS_URL=services.redis_url,
+            QM_DATA_DIR=str(tmp_path / "unused"),
+            QM_LOG_FORMAT="json",
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_ready(proc, port)
+        response = httpx.get(f"http://127.0.0.1:{port}/healthz", headers={"X-Request-ID": "rs-1"})
+        assert response.headers["x-request-id"] == "rs-1"
+        missing = httpx.get(f"http://127.0.0.1:{port}/api/v1/missing")
+        assert missing.status_code == 404
+        assert missing.headers["content-type"] == "application/problem+json"
+    finally:
+        code, output = stop(proc)
+    assert code == 0, output
+    # External mode starts nothing under the data dir.
+    assert not (tmp_path / "unused").exists()
+    # One JSON access-log line per request, with route template and request id.
+    assert '"request_id": "rs-1"' in output
+    assert '"route": "/healthz"' in output
+
+
+@pytest.fixture
+def embedded_data_dir(tmp_path: Path) -> Iterator[Path]:
+    data_dir = tmp_path / "data"
+    yield data_dir
+    for proc in processes_using(data_dir):  # never leave servers behind, even on failure
+        proc.kill()
+
+
+@pytest.mark.slow
+def test_embedded_serve_starts_everything_and_sigterm_leaves_no_process(
+    embedded_data_dir: Path, serve_cwd: Path
+) -> None:
+    port = free_port()
+    env = clean_env(QM_DATA_DIR=str(embedded_data_dir))
+    proc = subprocess.Popen(
+        qm("serve", "--port", str(port)),
+        cwd=serve_cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_ready(proc, port)
+        assert httpx.get(f"http://127.0.0.1:{port}/readyz").json() == {
+            "database": "ok",
+            "redis": "ok",
+        }
+        assert processes_using(embedded_data_dir), "expected embedded servers to be running"
+
+        url = subprocess.run(
+            qm("db-url", "--owner"),
+            capture_output=True,
+            text=True,
+            cwd=serve_cwd,
+            env=env,
+            check=True,
+        ).stdout.strip()
+        assert url.startswith("postgresql://qm_owner:")
+
+        async def revision() -> str:
+            connection = await asyncpg.connect(url)
+            try:
+                value: str = await connection.fetchval("SELECT version_num FROM alembic_version")
+                return value
+            finally:
+                await connection.close()
+
+        import asyncio
+
+        assert asyncio.run(revision()) == head_revision()
+
+        second = subprocess.run(
+            qm("serve", "--port", str(free_port())),
+            capture_output=True,
+            text=True,
+            cwd=serve_cwd,
+            env=env,
+            timeout=60,
+        )
+        assert second.returncode == 1
+        assert str(proc.pid) in second.stderr
+    finally:
+        code, output = stop(proc)
+    assert code == 0, output
+    assert "http://127.0.0.1:" in output
+    assert "/docs" in output
+    assert str(embedded_data_dir.resolve()) in output.replace("\n", "")
+    assert processes_using(embedded_data_dir) == []
+
+    # Migrations roll back and forward with nothing else running.
+    down = subprocess.run(
+        qm("migrate", "--down", "1"),
+        capture_output=True,
+        text=True,
+        cwd=serve_cwd,
+        env=env,
+        timeout=120,
+    )
+    assert down.returncode == 0, down.stderr
+    up = subprocess.run(
+        qm("migrate"), capture_output=True, text=True, cwd=serve_cwd, env=env, timeout=120
+    )
+    assert up.returncode == 0, up.stderr
+    assert f"Database is at {head_revision()}" in up.stderr
+    assert processes_using(embedded_data_dir) == []

@@ -141,6 +141,7 @@ def test_serve_against_external_services_answers_and_stops_on_sigterm(
     finally:
         code, output = stop(proc)
     assert code == 0, output
+    assert "Mode     external PostgreSQL and Redis" in output
     # External mode starts nothing under the data dir.
     assert not (tmp_path / "unused").exists()
     # One JSON access-log line per request, with route template and request id.
@@ -215,7 +216,8 @@ def test_embedded_serve_starts_everything_and_sigterm_leaves_no_process(
     assert code == 0, output
     assert "http://127.0.0.1:" in output
     assert "/docs" in output
-    assert str(embedded_data_dir.resolve()) in output.replace("\n", "")
+    assert "Mode     embedded PostgreSQL + Redis" in output
+    assert f"Data     {embedded_data_dir.resolve()}" in output
     assert processes_using(embedded_data_dir) == []
 
     # Migrations roll back and forward with nothing else running.

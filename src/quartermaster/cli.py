@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.panel import Panel
 
 from quartermaster import __version__
 
@@ -139,10 +138,11 @@ def serve(
     host = host or settings.host
     port = port or settings.port
 
+    embedded = settings.embedded
     _terminate_on_sigterm()
     with ExitStack() as stack:
         try:
-            if settings.embedded:
+            if embedded:
                 settings.data_dir.mkdir(parents=True, exist_ok=True)
                 lock = ServeLock(settings.data_dir)
                 try:
@@ -160,7 +160,7 @@ def serve(
             _export(settings)
             if modules:
                 os.environ["QM_MODULES"] = modules
-            _print_banner(settings, host, port)
+            _print_banner(settings, host, port, embedded=embedded)
             uvicorn.run(
                 "quartermaster.api:create_app_from_environment",
                 factory=True,
@@ -181,7 +181,7 @@ def serve(
     console.print("Stopped.")
 
 
-def _print_banner(settings: Settings, host: str, port: int) -> None:
+def _print_banner(settings: Settings, host: str, port: int, *, embedded: bool) -> None:
     base = f"http://{host}:{port}"
     lines = [
         f"[bold]Quartermaster {__version__}[/] is starting",
@@ -189,13 +189,15 @@ def _print_banner(settings: Settings, host: str, port: int) -> None:
         f"  Docs     {base}/docs",
         f"  Health   {base}/readyz",
     ]
-    if settings.embedded:
-        lines.append(f"  Data     {settings.data_dir.resolve()}  (embedded PostgreSQL + Redis)")
+    if embedded:
+        lines.append("  Mode     embedded PostgreSQL + Redis")
+        lines.append(f"  Data     {settings.data_dir.resolve()}")
         lines.append('  psql     psql "$(uv run qm db-url)"')
     else:
-        lines.append("  Data     external PostgreSQL and Redis (QM_DATABASE_URL, QM_REDIS_URL)")
+        lines.append("  Mode     external PostgreSQL and Redis (QM_DATABASE_URL, QM_REDIS_URL)")
     lines.append("Press Ctrl-C to stop.")
-    console.print(Panel("\n".join(lines), expand=False))
+    # soft_wrap: long paths must stay on one line, copy-pasteable.
+    console.print("\n".join(lines), soft_wrap=True, highlight=False)
 
 
 @app.command()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from typing import Any, Literal, TextIO
 
 import structlog
@@ -33,6 +34,14 @@ class _StderrHandler(logging.StreamHandler[TextIO]):
         pass
 
 
+def _drop_color_message(
+    logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """Uvicorn attaches an ANSI-coloured duplicate of its message; keep the plain one."""
+    event_dict.pop("color_message", None)
+    return event_dict
+
+
 def configure_logging(fmt: Literal["console", "json"], level: str) -> None:
     """Configure structlog and the root logger once per (format, level)."""
     global _configured
@@ -46,6 +55,7 @@ def configure_logging(fmt: Literal["console", "json"], level: str) -> None:
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.stdlib.ExtraAdder(),
+        _drop_color_message,
     ]
     renderer: Processor
     if fmt == "json":

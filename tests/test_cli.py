@@ -236,3 +236,24 @@ def test_embedded_serve_starts_everything_and_sigterm_leaves_no_process(
     assert up.returncode == 0, up.stderr
     assert f"Database is at {head_revision()}" in up.stderr
     assert processes_using(embedded_data_dir) == []
+
+
+@pytest.mark.slow
+def test_embedded_serve_restarts_on_existing_data(embedded_data_dir: Path, serve_cwd: Path) -> None:
+    env = clean_env(QM_DATA_DIR=str(embedded_data_dir))
+    for _ in range(2):  # the second start finds the database initialised and migrated
+        port = free_port()
+        proc = subprocess.Popen(
+            qm("serve", "--port", str(port)),
+            cwd=serve_cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            wait_ready(proc, port)
+        finally:
+            code, output = stop(proc)
+        assert code == 0, output
+        assert processes_using(embedded_data_dir) == []

@@ -32,8 +32,11 @@ def _run(connection: Connection) -> None:
         context.run_migrations()
     app_role = config.attributes.get("app_role")
     if app_role:
-        with connection.begin():
-            grant_application_role(connection, app_role)
+        # Alembic may leave its version check's transaction open when there was nothing
+        # to migrate; the grants join it (or autobegin one) and commit.
+        grant_application_role(connection, app_role)
+    if connection.in_transaction():
+        connection.commit()
 
 
 async def _run_async() -> None:

@@ -133,6 +133,10 @@ def settings(services: TestServices) -> Settings:
         log_format="console",
         log_level="WARNING",
         database_pool_size=5,
+        # Cheap argon2 parameters keep the suite fast; the algorithm and code path are
+        # the production ones (like Django's test hashers).
+        password_argon2_time_cost=1,
+        password_argon2_memory_kib=1024,
     )
 
 

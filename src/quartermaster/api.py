@@ -20,6 +20,7 @@ from quartermaster.core.http import RequestContextMiddleware
 from quartermaster.core.logging import configure_logging
 from quartermaster.core.metrics import HttpMetrics
 from quartermaster.core.redis import create_redis
+from quartermaster.core.security import PasswordHasher
 from quartermaster.core.settings import Settings, get_settings
 from quartermaster.modules import load_router, resolve_modules
 
@@ -107,6 +108,10 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
         generate_unique_id_function=_operation_id,
     )
     app.state.settings = settings
+    app.state.password_hasher = PasswordHasher(
+        time_cost=settings.password_argon2_time_cost,
+        memory_kib=settings.password_argon2_memory_kib,
+    )
     app.state.metrics = HttpMetrics()
     app.state.modules = mounted
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)

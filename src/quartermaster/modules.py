@@ -11,7 +11,9 @@ import importlib
 
 from fastapi import APIRouter
 
-AVAILABLE_MODULES: tuple[str, ...] = ()
+AVAILABLE_MODULES: tuple[str, ...] = ("identity",)
+# Modules whose models.py defines tables (Alembic needs them all in Base.metadata).
+MODEL_MODULES: tuple[str, ...] = ("identity",)
 
 
 class UnknownModule(ValueError):
@@ -27,6 +29,12 @@ def resolve_modules(names: list[str] | None) -> list[str]:
         available = ", ".join(AVAILABLE_MODULES) or "none yet"
         raise UnknownModule(f"Unknown module(s): {', '.join(unknown)}. Available: {available}.")
     return names
+
+
+def import_models() -> None:
+    """Import every module's tables so Base.metadata is complete (autogenerate, tests)."""
+    for name in MODEL_MODULES:
+        importlib.import_module(f"quartermaster.{name}.models")
 
 
 def load_router(name: str) -> APIRouter:

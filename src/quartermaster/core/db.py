@@ -42,6 +42,8 @@ NAMING_CONVENTION = {
 }
 
 TENANT_SETTING = "app.tenant_id"
+USER_SETTING = "app.user_id"
+LOOKUP_EMAIL_SETTING = "app.lookup_email"
 
 
 class Base(DeclarativeBase):
@@ -130,13 +132,33 @@ class Database:
         await self.engine.dispose()
 
 
-async def set_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> None:
-    """Scope the current transaction (and only it) to one tenant for row-level security."""
-    await session.execute(
-        text("SELECT set_config(:name, :value, true)"),
-        {"name": TENANT_SETTING, "value": str(tenant_id)},
-    )
+async def set_tenant(
+    session: AsyncSession, tenant_id: uuid.UUID, *, user_id: uuid.UUID | None = None
+) -> None:
+    """Scope the current transaction (and only it) to one tenant for row-level security.
+
+    ``user_id`` additionally lets the user's own rows in global tables (their user record,
+    their memberships in other tenants) be seen, e.g. to list the tenants they may switch to.
+    """
+    await _set_local(session, TENANT_SETTING, str(tenant_id))
     session.info["tenant_id"] = tenant_id
+    if user_id is not None:
+        await set_user(session, user_id)
+
+
+async def set_user(session: AsyncSession, user_id: uuid.UUID) -> None:
+    await _set_local(session, USER_SETTING, str(user_id))
+
+
+async def set_lookup_email(session: AsyncSession, email: str) -> None:
+    """Let this transaction see the one user row with this email (login, invitations)."""
+    await _set_local(session, LOOKUP_EMAIL_SETTING, email)
+
+
+async def _set_local(session: AsyncSession, name: str, value: str) -> None:
+    await session.execute(
+        text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value}
+    )
 
 
 async def current_tenant(session: AsyncSession) -> uuid.UUID | None:

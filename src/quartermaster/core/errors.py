@@ -108,8 +108,9 @@ def _instance(request: Request) -> str:
     return request.url.path
 
 
-async def _app_error_handler(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, AppError)
+def render_app_error(request: Request, exc: AppError) -> Response:
+    """The response for a domain error, for endpoints that must *return* a refusal (so the
+    transaction still commits what it recorded, e.g. an audit entry or a revocation)."""
     body = problem_body(
         status=exc.status,
         code=exc.code,
@@ -120,6 +121,11 @@ async def _app_error_handler(request: Request, exc: Exception) -> Response:
         extensions=exc.extensions,
     )
     return problem_response(exc.status, body, exc.headers)
+
+
+async def _app_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AppError)
+    return render_app_error(request, exc)
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:

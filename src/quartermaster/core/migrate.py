@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 from pathlib import Path
 
 from alembic import command
@@ -14,14 +13,6 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, make_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
-# Modules whose models.py defines tables; each registers here when it lands.
-MODEL_MODULES: tuple[str, ...] = ()
-
-
-def import_models() -> None:
-    """Import every module's tables so Base.metadata is complete for autogenerate."""
-    for name in MODEL_MODULES:
-        importlib.import_module(f"quartermaster.{name}.models")
 
 
 def alembic_config(owner_url: str, app_role: str | None = None) -> Config:

@@ -51,6 +51,15 @@ class Settings(BaseSettings):
 
     secret_key: SecretStr = SecretStr(INSECURE_SECRET_KEY)
 
+    # Identity: token lifetimes, sign-up, login throttling, password hashing cost.
+    access_token_ttl_seconds: int = Field(default=900, ge=30)
+    refresh_token_ttl_days: int = Field(default=30, ge=1)
+    signup_enabled: bool = True
+    login_max_failures: int = Field(default=10, ge=1)
+    login_failure_window_seconds: int = Field(default=900, ge=1)
+    password_argon2_time_cost: int = Field(default=3, ge=1)
+    password_argon2_memory_kib: int = Field(default=65536, ge=8)
+
     log_format: Literal["console", "json"] | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -81,6 +90,13 @@ class Settings(BaseSettings):
         if self.log_format is not None:
             return self.log_format
         return "json" if self.is_production else "console"
+
+    def with_secret(self, secret_key: str) -> Settings:
+        return self.model_copy(update={"secret_key": SecretStr(secret_key)})
+
+    @property
+    def has_default_secret(self) -> bool:
+        return self.secret_key.get_secret_value() == INSECURE_SECRET_KEY
 
     def with_urls(
         self,

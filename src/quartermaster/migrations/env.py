@@ -14,7 +14,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from quartermaster.core.db import Base, async_url
-from quartermaster.core.migrate import grant_application_role, import_models
+from quartermaster.core.migrate import grant_application_role
+from quartermaster.modules import import_models
 
 config = context.config
 import_models()

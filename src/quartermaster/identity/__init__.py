@@ -1,0 +1,1 @@
+"""Identity: tenants, users, memberships and roles, tokens, API keys, the audit log."""

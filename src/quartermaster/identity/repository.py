@@ -1,0 +1,176 @@
+"""Every query of the identity module. Row-level security scopes all of them; the explicit
+tenant filters are there for the planner and for clarity, not as the safety net."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from quartermaster.identity.models import (
+    ApiKey,
+    AuditEvent,
+    Membership,
+    RefreshToken,
+    Tenant,
+    User,
+)
+from quartermaster.identity.permissions import Role
+
+
+async def user_by_email(session: AsyncSession, email: str) -> User | None:
+    return (await session.execute(select(User).where(User.email == email))).scalar_one_or_none()
+
+
+async def user_by_id(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def tenant_by_id(session: AsyncSession, tenant_id: uuid.UUID) -> Tenant | None:
+    return await session.get(Tenant, tenant_id)
+
+
+async def tenant_by_slug(session: AsyncSession, slug: str) -> Tenant | None:
+    return (await session.execute(select(Tenant).where(Tenant.slug == slug))).scalar_one_or_none()
+
+
+async def memberships_of_user(
+    session: AsyncSession, user_id: uuid.UUID
+) -> list[tuple[Membership, Tenant]]:
+    """All of a user's memberships (visible when the transaction's user is this user),
+    oldest first: the first is the default tenant at login."""
+    rows = await session.execute(
+        select(Membership, Tenant)
+        .join(Tenant, Tenant.id == Membership.tenant_id)
+        .where(Membership.user_id == user_id)
+        .order_by(Membership.created_at, Membership.tenant_id)
+    )
+    return [(m, t) for m, t in rows]
+
+
+async def membership(
+    session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID, *, for_update: bool = False
+) -> Membership | None:
+    query = select(Membership).where(
+        Membership.tenant_id == tenant_id, Membership.user_id == user_id
+    )
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def lock_owners(session: AsyncSession, tenant_id: uuid.UUID) -> list[uuid.UUID]:
+    """Lock the tenant's owner memberships, so concurrent demotions and removals of owners
+    serialise and the last-owner rule cannot be raced past."""
+    rows = await session.execute(
+        select(Membership.user_id)
+        .where(Membership.tenant_id == tenant_id, Membership.role == Role.OWNER.value)
+        .order_by(Membership.user_id)
+        .with_for_update()
+    )
+    return list(rows.scalars())
+
+
+async def members_page(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    *,
+    limit: int,
+    after: tuple[datetime, uuid.UUID] | None,
+) -> list[tuple[Membership, User]]:
+    query = (
+        select(Membership, User)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.tenant_id == tenant_id)
+        .order_by(Membership.created_at, Membership.user_id)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(
+            func.row(Membership.created_at, Membership.user_id) > func.row(after[0], after[1])
+        )
+    return [(m, u) for m, u in await session.execute(query)]
+
+
+async def refresh_token_for_update(
+    session: AsyncSession, token_id: uuid.UUID
+) -> RefreshToken | None:
+    return (
+        await session.execute(
+            select(RefreshToken).where(RefreshToken.id == token_id).with_for_update()
+        )
+    ).scalar_one_or_none()
+
+
+async def revoke_refresh_family(
+    session: AsyncSession, tenant_id: uuid.UUID, family_id: uuid.UUID, at: datetime
+) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(
+            RefreshToken.tenant_id == tenant_id,
+            RefreshToken.family_id == family_id,
+            RefreshToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=at)
+    )
+
+
+async def revoke_refresh_tokens_of_member(
+    session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID, at: datetime
+) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(
+            RefreshToken.tenant_id == tenant_id,
+            RefreshToken.user_id == user_id,
+            RefreshToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=at)
+    )
+
+
+async def api_key_by_id(session: AsyncSession, key_id: uuid.UUID) -> ApiKey | None:
+    return await session.get(ApiKey, key_id)
+
+
+async def api_keys(session: AsyncSession, tenant_id: uuid.UUID) -> list[ApiKey]:
+    rows = await session.execute(
+        select(ApiKey).where(ApiKey.tenant_id == tenant_id).order_by(ApiKey.created_at.desc())
+    )
+    return list(rows.scalars())
+
+
+async def touch_api_key(session: AsyncSession, key_id: uuid.UUID, at: datetime) -> None:
+    await session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=at))
+
+
+async def audit_page(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    *,
+    limit: int,
+    before_id: uuid.UUID | None,
+    action: str | None,
+    actor_id: uuid.UUID | None,
+) -> list[AuditEvent]:
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.tenant_id == tenant_id)
+        .order_by(AuditEvent.id.desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        query = query.where(AuditEvent.id < before_id)
+    if action is not None:
+        query = query.where(AuditEvent.action == action)
+    if actor_id is not None:
+        query = query.where(AuditEvent.actor_id == actor_id)
+    return list((await session.execute(query)).scalars())
+
+
+def add(session: AsyncSession, *rows: Any) -> None:
+    session.add_all(rows)

@@ -1,0 +1,94 @@
+"""Token formats.
+
+- Access tokens: JWT (HS256, ``QM_SECRET_KEY``) with ``sub`` (user), ``tid`` (tenant),
+  ``role``, ``jti``, ``iat``, ``exp``, ``typ="access"``; checked without a database query.
+- Refresh tokens (``qmr_…``) and API keys (``qm_…``): opaque. They carry the tenant id and
+  the row id in clear (so the lookup can run under that tenant's row-level security) and a
+  256-bit secret of which only a SHA-256 digest is stored.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from quartermaster.core.ids import new_id
+from quartermaster.core.security import InvalidToken, sign_token, verify_token
+from quartermaster.identity.permissions import Role
+
+API_KEY_PREFIX = "qm_"
+REFRESH_TOKEN_PREFIX = "qmr_"  # noqa: S105 - a format prefix, not a secret
+_BODY = re.compile(r"^[0-9a-f]{128}$")
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: uuid.UUID
+    tenant_id: uuid.UUID
+    role: Role
+    jti: str
+    email: str
+
+
+def issue_access_token(
+    secret: str,
+    *,
+    user_id: uuid.UUID,
+    email: str,
+    tenant_id: uuid.UUID,
+    role: Role,
+    ttl: timedelta,
+) -> str:
+    claims = {
+        "sub": str(user_id),
+        "email": email,
+        "tid": str(tenant_id),
+        "role": role.value,
+        "jti": new_id().hex,
+        "typ": "access",
+    }
+    return sign_token(claims, secret, ttl=ttl)
+
+
+def read_access_token(secret: str, token: str) -> AccessClaims:
+    claims = verify_token(token, secret, required=("sub", "tid", "role", "jti"))
+    if claims.get("typ") != "access":
+        raise InvalidToken("the token is not an access token")
+    try:
+        return AccessClaims(
+            user_id=uuid.UUID(claims["sub"]),
+            tenant_id=uuid.UUID(claims["tid"]),
+            role=Role(claims["role"]),
+            jti=str(claims["jti"]),
+            email=str(claims.get("email", "")),
+        )
+    except (ValueError, TypeError) as exc:
+        raise InvalidToken("the token is invalid") from exc
+
+
+@dataclass(frozen=True)
+class OpaqueToken:
+    tenant_id: uuid.UUID
+    id: uuid.UUID
+    secret: str
+
+    def render(self, prefix: str) -> str:
+        return f"{prefix}{self.tenant_id.hex}{self.id.hex}{self.secret}"
+
+
+def new_opaque_token(tenant_id: uuid.UUID) -> OpaqueToken:
+    return OpaqueToken(tenant_id=tenant_id, id=new_id(), secret=secrets.token_hex(32))
+
+
+def parse_opaque_token(prefix: str, token: str) -> OpaqueToken | None:
+    if not token.startswith(prefix):
+        return None
+    body = token[len(prefix) :]
+    if not _BODY.match(body):
+        return None
+    return OpaqueToken(
+        tenant_id=uuid.UUID(hex=body[:32]), id=uuid.UUID(hex=body[32:64]), secret=body[64:]
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -201,6 +202,21 @@ def test_embedded_serve_starts_everything_and_sigterm_leaves_no_process(
 
         assert asyncio.run(revision()) == head_revision()
 
+        # The first start seeded the demo organization; its printed login works.
+        demo = json.loads((embedded_data_dir / "demo-login.json").read_text())
+        token = httpx.post(
+            f"http://127.0.0.1:{port}/api/v1/auth/token",
+            data={"username": demo["email"], "password": demo["password"]},
+        )
+        assert token.status_code == 200, token.text
+        me = httpx.get(
+            f"http://127.0.0.1:{port}/api/v1/me",
+            headers={"Authorization": f"Bearer {token.json()['access_token']}"},
+        ).json()
+        assert me["tenant"]["name"] == "Acme Supplies"
+        assert me["role"] == "owner"
+        assert oct((embedded_data_dir / "secret_key").stat().st_mode & 0o777) == "0o600"
+
         second = subprocess.run(
             qm("serve", "--port", str(free_port())),
             capture_output=True,
@@ -217,6 +233,7 @@ def test_embedded_serve_starts_everything_and_sigterm_leaves_no_process(
     assert "http://127.0.0.1:" in output
     assert "/docs" in output
     assert "Mode     embedded PostgreSQL + Redis" in output
+    assert "Demo     demo@example.com / " in output
     assert f"Data     {embedded_data_dir.resolve()}" in output
     assert processes_using(embedded_data_dir) == []
 
@@ -257,3 +274,87 @@ def test_embedded_serve_restarts_on_existing_data(embedded_data_dir: Path, serve
             code, output = stop(proc)
         assert code == 0, output
         assert processes_using(embedded_data_dir) == []
+
+
+def test_create_user_makes_an_organization_whose_owner_can_log_in(
+    services: TestServices, serve_cwd: Path
+) -> None:
+    env = clean_env(
+        QM_DATABASE_URL=services.app_url,
+        QM_DATABASE_OWNER_URL=services.owner_url,
+        QM_REDIS_URL=services.redis_url,
+    )
+    args = ["create-user", "--email", "Boss@Corp.example.org", "--organization", "Corp Ltd"]
+    created = subprocess.run(
+        qm(*args, "--password", "a-long-password-1"),
+        capture_output=True,
+        text=True,
+        cwd=serve_cwd,
+        env=env,
+        timeout=120,
+    )
+    assert created.returncode == 0, created.stderr
+    assert "Created boss@corp.example.org (owner) in Corp Ltd (slug corp-ltd)" in created.stderr
+
+    again = subprocess.run(
+        qm(*args, "--password", "a-long-password-1"),
+        capture_output=True,
+        text=True,
+        cwd=serve_cwd,
+        env=env,
+        timeout=120,
+    )
+    assert again.returncode == 1
+    assert "already exists" in again.stderr
+
+    weak = subprocess.run(
+        qm(
+            "create-user",
+            "--email",
+            "w@corp.example.org",
+            "--organization",
+            "W",
+            "--password",
+            "short",
+        ),
+        capture_output=True,
+        text=True,
+        cwd=serve_cwd,
+        env=env,
+        timeout=120,
+    )
+    assert weak.returncode == 1
+    assert "at least 10 characters" in weak.stderr
+
+    seeded = subprocess.run(
+        qm("seed-demo"), capture_output=True, text=True, cwd=serve_cwd, env=env, timeout=120
+    )
+    assert seeded.returncode == 0, seeded.stderr
+    password = seeded.stdout.split("Password: ")[1].strip()
+
+    async def login(email: str, secret: str) -> int:
+        from httpx import ASGITransport, AsyncClient
+
+        from quartermaster.api import create_app
+        from quartermaster.core.settings import Settings
+
+        app = create_app(
+            Settings(
+                _env_file=None,  # type: ignore[call-arg]
+                database_url=services.app_url,
+                redis_url=services.redis_url,
+            )
+        )
+        async with (
+            app.router.lifespan_context(app),
+            AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as http,
+        ):
+            response = await http.post(
+                "/api/v1/auth/token", data={"username": email, "password": secret}
+            )
+            return response.status_code
+
+    import asyncio
+
+    assert asyncio.run(login("boss@corp.example.org", "a-long-password-1")) == 200
+    assert asyncio.run(login("demo@example.com", password)) == 200

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -18,8 +19,12 @@ from quartermaster import __version__
 # Heavy imports (SQLAlchemy, Alembic, Uvicorn, the runtime) happen inside the commands that
 # need them, so `qm version` and `qm db-url` answer instantly.
 if TYPE_CHECKING:
+    from quartermaster.core.db import Database
+    from quartermaster.core.security import PasswordHasher
     from quartermaster.core.settings import Settings
     from quartermaster.runtime import EmbeddedUrls
+
+T = TypeVar("T")
 
 app = typer.Typer(
     name="qm",
@@ -91,6 +96,101 @@ def _with_embedded_urls(settings: Settings, urls: EmbeddedUrls) -> Settings:
     )
 
 
+def _connect(settings: Settings, stack: ExitStack) -> Settings:
+    """Settings with database/Redis URLs: external as configured; embedded from the
+    running `qm serve`, or started for the duration of this command."""
+    if not settings.embedded:
+        return settings
+    from quartermaster.runtime import running_urls
+
+    running = running_urls(settings.data_dir)
+    if running and running.database_url and running.redis_url:
+        return _with_embedded_urls(settings, running)
+    settings = _start_embedded(settings, stack)
+    _migrate_embedded(settings)
+    return settings
+
+
+def _migrate_embedded(settings: Settings) -> None:
+    """Embedded mode keeps its own database at the newest schema on every start."""
+    from quartermaster.core import migrate as migrations
+
+    with console.status("Applying database migrations …"):
+        owner = _owner_url(settings)
+        assert settings.database_url is not None
+        migrations.upgrade(
+            owner, app_role=migrations.application_role(settings.database_url, owner)
+        )
+
+
+def _embedded_secret(settings: Settings) -> Settings:
+    """In embedded mode without QM_SECRET_KEY, a random key generated on the first start
+    and kept in the data dir, so tokens survive restarts."""
+    if not settings.has_default_secret:
+        return settings
+    import secrets
+
+    path = settings.data_dir / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return settings.with_secret(path.read_text().strip())
+
+
+def _hasher(settings: Settings) -> PasswordHasher:
+    from quartermaster.core.security import PasswordHasher
+
+    return PasswordHasher(
+        time_cost=settings.password_argon2_time_cost,
+        memory_kib=settings.password_argon2_memory_kib,
+    )
+
+
+def _run_with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    import asyncio
+
+    from quartermaster.core.db import Database
+
+    async def run() -> T:
+        assert settings.database_url is not None
+        database = Database(settings.database_url, pool_size=1, max_overflow=0)
+        try:
+            return await work(database)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(run())
+
+
+def _demo_login_path(settings: Settings) -> Path:
+    return settings.data_dir / "demo-login.json"
+
+
+def _seed_demo_once(settings: Settings) -> dict[str, str] | None:
+    """On the first embedded start, create the demo organization; remember its login in
+    the data dir so later starts can print it again."""
+    import json
+    import secrets
+
+    from quartermaster.identity.public import DEMO_EMAIL, DEMO_ORGANIZATION, seed_demo
+
+    path = _demo_login_path(settings)
+    if path.exists():
+        login: dict[str, str] = json.loads(path.read_text())
+        return login
+    password = secrets.token_urlsafe(12)
+    hasher = _hasher(settings)
+    created = _run_with_database(settings, lambda db: seed_demo(db, hasher, password=password))
+    if created is None:  # the demo account was made some other way; its password is not ours
+        return None
+    login = {"email": DEMO_EMAIL, "password": password, "organization": DEMO_ORGANIZATION}
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(login, handle)
+    return login
+
+
 def _owner_url(settings: Settings) -> str:
     url = settings.database_owner_url or settings.database_url
     assert url is not None
@@ -101,6 +201,7 @@ def _export(settings: Settings) -> None:
     """Worker processes (``--workers``, ``--reload``) read settings from the environment."""
     from quartermaster.core.settings import get_settings
 
+    os.environ["QM_SECRET_KEY"] = settings.secret_key.get_secret_value()
     for name, value in (
         ("QM_DATABASE_URL", settings.database_url),
         ("QM_DATABASE_OWNER_URL", settings.database_owner_url),
@@ -120,12 +221,15 @@ def serve(
     modules: Annotated[
         str | None, typer.Option(help="Comma-separated modules to mount (default: all).")
     ] = None,
+    seed_demo: Annotated[
+        bool,
+        typer.Option(help="Embedded mode: create the demo organization on the first start."),
+    ] = True,
 ) -> None:
     """Run the API. Without QM_DATABASE_URL / QM_REDIS_URL, start embedded PostgreSQL and
     Redis under QM_DATA_DIR first and apply migrations."""
     import uvicorn
 
-    from quartermaster.core import migrate as migrations
     from quartermaster.modules import UnknownModule, resolve_modules
     from quartermaster.runtime import DataDirBusy, ServeLock
 
@@ -151,16 +255,15 @@ def serve(
                     raise _fail(str(exc)) from exc
                 stack.callback(lock.release)
                 settings = _start_embedded(settings, stack)
-                with console.status("Applying database migrations …"):
-                    owner = _owner_url(settings)
-                    assert settings.database_url is not None
-                    migrations.upgrade(
-                        owner, app_role=migrations.application_role(settings.database_url, owner)
-                    )
+                _migrate_embedded(settings)
+                settings = _embedded_secret(settings)
+                demo = _seed_demo_once(settings) if seed_demo else None
+            else:
+                demo = None
             _export(settings)
             if modules:
                 os.environ["QM_MODULES"] = modules
-            _print_banner(settings, host, port, embedded=embedded)
+            _print_banner(settings, host, port, embedded=embedded, demo=demo)
             uvicorn.run(
                 "quartermaster.api:create_app_from_environment",
                 factory=True,
@@ -181,7 +284,9 @@ def serve(
     console.print("Stopped.")
 
 
-def _print_banner(settings: Settings, host: str, port: int, *, embedded: bool) -> None:
+def _print_banner(
+    settings: Settings, host: str, port: int, *, embedded: bool, demo: dict[str, str] | None
+) -> None:
     base = f"http://{host}:{port}"
     lines = [
         f"[bold]Quartermaster {__version__}[/] is starting",
@@ -195,6 +300,11 @@ def _print_banner(settings: Settings, host: str, port: int, *, embedded: bool) -
         lines.append('  psql     psql "$(uv run qm db-url)"')
     else:
         lines.append("  Mode     external PostgreSQL and Redis (QM_DATABASE_URL, QM_REDIS_URL)")
+    if demo:
+        lines.append(
+            f"  Demo     {demo['email']} / {demo['password']}  ({demo['organization']}; "
+            "as created on the first start)"
+        )
     lines.append("Press Ctrl-C to stop.")
     # soft_wrap: long paths must stay on one line, copy-pasteable.
     console.print("\n".join(lines), soft_wrap=True, highlight=False)
@@ -208,17 +318,10 @@ def migrate(
 ) -> None:
     """Apply all migrations (or roll back with --down N), as the owner role."""
     from quartermaster.core import migrate as migrations
-    from quartermaster.runtime import running_urls
 
     settings = _load_settings()
     with ExitStack() as stack:
-        if settings.embedded:
-            running = running_urls(settings.data_dir)
-            settings = (
-                _with_embedded_urls(settings, running)
-                if running and running.database_url and running.redis_url
-                else _start_embedded(settings, stack)
-            )
+        settings = _connect(settings, stack)
         owner = _owner_url(settings)
         assert settings.database_url is not None
         if down:
@@ -229,6 +332,72 @@ def migrate(
                 owner, app_role=migrations.application_role(settings.database_url, owner)
             )
             console.print(f"Database is at {migrations.head_revision()}.")
+
+
+@app.command("create-user")
+def create_user(
+    email: Annotated[str, typer.Option(help="The new user's e-mail address.")],
+    organization: Annotated[str, typer.Option(help="Name of the new organization.")],
+    full_name: Annotated[str, typer.Option(help="The user's name.")] = "Administrator",
+    role: Annotated[str, typer.Option(help="Role in the organization.")] = "owner",
+    password: Annotated[
+        str | None,
+        typer.Option(help="Password (prompted for when omitted).", show_default=False),
+    ] = None,
+) -> None:
+    """Create a user and a new organization for them (a first login without sign-up)."""
+    from quartermaster.identity.public import EmailTaken, Role, WeakPassword, create_account
+
+    try:
+        role_value = Role(role)
+    except ValueError as exc:
+        raise _fail(f"unknown role {role!r}; one of: {', '.join(r.value for r in Role)}") from exc
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    settings = _load_settings()
+    hasher = _hasher(settings)
+    with ExitStack() as stack:
+        settings = _connect(settings, stack)
+        try:
+            created = _run_with_database(
+                settings,
+                lambda db: create_account(
+                    db,
+                    hasher,
+                    email=email,
+                    password=password,
+                    full_name=full_name,
+                    organization=organization,
+                    role=role_value,
+                ),
+            )
+        except (EmailTaken, WeakPassword) as exc:
+            raise _fail(exc.detail) from exc
+    console.print(
+        f"Created {created.email} ({created.role.value}) in {created.organization} "
+        f"(slug {created.tenant_slug})."
+    )
+
+
+@app.command("seed-demo")
+def seed_demo_command() -> None:
+    """Create the demo organization "Acme Supplies" with owner demo@example.com and print
+    the login."""
+    import secrets
+
+    from quartermaster.identity.public import DEMO_EMAIL, DEMO_ORGANIZATION, seed_demo
+
+    settings = _load_settings()
+    password = secrets.token_urlsafe(12)
+    hasher = _hasher(settings)
+    with ExitStack() as stack:
+        settings = _connect(settings, stack)
+        created = _run_with_database(settings, lambda db: seed_demo(db, hasher, password=password))
+    if created is None:
+        raise _fail(f"{DEMO_EMAIL} already exists; nothing was changed.")
+    typer.echo(f"Demo organization: {DEMO_ORGANIZATION}")
+    typer.echo(f"Login: {DEMO_EMAIL}")
+    typer.echo(f"Password: {password}")
 
 
 @app.command("db-url")

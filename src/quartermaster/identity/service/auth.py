@@ -33,6 +33,7 @@ from quartermaster.identity.models import Membership, RefreshToken, Tenant, User
 from quartermaster.identity.permissions import Role, permissions_of
 from quartermaster.identity.principal import Principal
 from quartermaster.identity.schemas import (
+    MIN_PASSWORD_LENGTH,
     ApiKeyIdentity,
     MembershipRead,
     MeOut,
@@ -74,7 +75,10 @@ def normalize_email(email: str) -> str:
 
 
 def check_password(password: str, email: str) -> None:
-    """Rule: at least 10 characters (checked by the schema), and not the e-mail address."""
+    """Rule: at least 10 characters, and not the e-mail address. (The API's schemas check
+    the length too, so the field error names the field; this covers every other caller.)"""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise WeakPassword(f"it must have at least {MIN_PASSWORD_LENGTH} characters")
     if password.strip().lower() == normalize_email(email):
         raise WeakPassword("it must not be the e-mail address")
 
@@ -139,7 +143,7 @@ async def create_tenant(session: AsyncSession, name: str) -> Tenant:
                 repository.add(session, tenant)
                 await session.flush()
         except IntegrityError:
-            session.expunge(tenant)
+            # The savepoint's rollback already expunged the pending tenant.
             continue
         return tenant
     raise AppError(409, "slug-unavailable", f"No free identifier for organization {name!r}.")

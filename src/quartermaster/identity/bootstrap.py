@@ -1,0 +1,73 @@
+"""First accounts without the HTTP API: `qm create-user` and `qm seed-demo`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from quartermaster.core.db import Database, set_user
+from quartermaster.core.security import PasswordHasher
+from quartermaster.identity import repository
+from quartermaster.identity.errors import EmailTaken
+from quartermaster.identity.models import Membership
+from quartermaster.identity.permissions import Role
+from quartermaster.identity.service.audit import Actions, record
+from quartermaster.identity.service.auth import create_tenant, create_user
+
+DEMO_ORGANIZATION = "Acme Supplies"
+DEMO_EMAIL = "demo@example.com"
+
+
+@dataclass(frozen=True)
+class CreatedAccount:
+    email: str
+    organization: str
+    tenant_slug: str
+    role: Role
+
+
+async def create_account(
+    database: Database,
+    hasher: PasswordHasher,
+    *,
+    email: str,
+    password: str,
+    full_name: str,
+    organization: str,
+    role: Role = Role.OWNER,
+) -> CreatedAccount:
+    """A new user and a new organization in which they have ``role``; raises EmailTaken
+    if the e-mail address is registered. Same rules as sign-up (password policy)."""
+    async with database.transaction() as session:
+        user = await create_user(
+            session, hasher, email=email, full_name=full_name, password=password
+        )
+        tenant = await create_tenant(session, organization)
+        await set_user(session, user.id)
+        repository.add(session, Membership(tenant_id=tenant.id, user_id=user.id, role=role.value))
+        record(
+            session,
+            tenant_id=tenant.id,
+            action=Actions.TENANT_CREATED,
+            target=("tenant", tenant.id),
+            details={"name": tenant.name, "slug": tenant.slug, "via": "cli"},
+        )
+        return CreatedAccount(
+            email=user.email, organization=tenant.name, tenant_slug=tenant.slug, role=role
+        )
+
+
+async def seed_demo(
+    database: Database, hasher: PasswordHasher, *, password: str
+) -> CreatedAccount | None:
+    """The demo organization and its owner; None if the demo account already exists."""
+    try:
+        return await create_account(
+            database,
+            hasher,
+            email=DEMO_EMAIL,
+            password=password,
+            full_name="Demo Owner",
+            organization=DEMO_ORGANIZATION,
+        )
+    except EmailTaken:
+        return None

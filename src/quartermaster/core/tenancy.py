@@ -27,7 +27,7 @@ def _ident(name: str) -> str:
 
 def enable_forced_rls(table: str) -> None:
     op.execute(f"ALTER TABLE {_ident(table)} ENABLE ROW LEVEL SECURITY")
-    pass
+    op.execute(f"ALTER TABLE {_ident(table)} FORCE ROW LEVEL SECURITY")
 
 
 def isolate_by_tenant(table: str) -> None:

@@ -33,6 +33,7 @@ def resolve_modules(names: list[str] | None) -> list[str]:
 
 def import_models() -> None:
     """Import every module's tables so Base.metadata is complete (autogenerate, tests)."""
+    importlib.import_module("quartermaster.core.events")
     for name in MODEL_MODULES:
         importlib.import_module(f"quartermaster.{name}.models")
 

@@ -1,0 +1,74 @@
+"""The outbox: an event exists exactly when its transaction committed."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import asyncpg
+import pytest
+
+from quartermaster.core.db import Database
+from quartermaster.core.events import NOTIFY_CHANNEL, emit
+from quartermaster.core.settings import Settings
+from tests.conftest import TestServices, plain
+
+
+async def _events(services: TestServices, tenant_id: uuid.UUID) -> list[asyncpg.Record]:
+    connection = await asyncpg.connect(plain(services.app_url))
+    try:
+        async with connection.transaction():
+            await connection.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant_id))
+            return await connection.fetch("SELECT type, payload FROM outbox_events ORDER BY id")
+    finally:
+        await connection.close()
+
+
+async def test_a_committed_event_is_in_the_outbox_and_wakes_the_relay(
+    settings: Settings, services: TestServices
+) -> None:
+    tenant_id = uuid.uuid4()
+    listener = await asyncpg.connect(plain(services.app_url))
+    woken: asyncio.Queue[str] = asyncio.Queue()
+    await listener.add_listener(
+        NOTIFY_CHANNEL, lambda _conn, _pid, channel, _payload: woken.put_nowait(channel)
+    )
+    database = Database(str(settings.database_url))
+    try:
+        async with database.transaction(tenant_id) as session:
+            event_id = await emit(session, tenant_id, "test.thing.happened", {"n": 1})
+            assert woken.empty()  # not before commit
+        assert await asyncio.wait_for(woken.get(), timeout=5) == NOTIFY_CHANNEL
+        rows = await _events(services, tenant_id)
+        assert [(r["type"], r["payload"]) for r in rows] == [("test.thing.happened", '{"n": 1}')]
+        assert event_id.version == 7
+    finally:
+        await listener.close()
+        await database.dispose()
+
+
+async def test_a_rolled_back_event_never_exists_and_wakes_nobody(
+    settings: Settings, services: TestServices
+) -> None:
+    tenant_id = uuid.uuid4()
+    listener = await asyncpg.connect(plain(services.app_url))
+    woken: asyncio.Queue[str] = asyncio.Queue()
+    await listener.add_listener(
+        NOTIFY_CHANNEL, lambda _conn, _pid, channel, _payload: woken.put_nowait(channel)
+    )
+    database = Database(str(settings.database_url))
+    try:
+
+        async def failing_change() -> None:
+            async with database.transaction(tenant_id) as session:
+                await emit(session, tenant_id, "test.thing.happened", {"n": 2})
+                raise RuntimeError("the business change failed")
+
+        with pytest.raises(RuntimeError):
+            await failing_change()
+        await asyncio.sleep(0.3)
+        assert woken.empty()
+        assert await _events(services, tenant_id) == []
+    finally:
+        await listener.close()
+        await database.dispose()

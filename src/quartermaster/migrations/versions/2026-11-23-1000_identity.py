@@ -153,35 +153,49 @@ def upgrade() -> None:
     for table in ("refresh_tokens", "api_keys", "audit_events"):
         isolate_by_tenant(table)
 
-    # Memberships: the tenant's own, plus the current user's in every tenant (switching).
-    enable_forced_rls("memberships")
+    # Memberships: the tenant's own; the current user's in every tenant are readable
+    # (switching) but, being a separate SELECT policy, not deletable from another tenant.
+    isolate_by_tenant("memberships")
     op.execute(
-        "CREATE POLICY tenant_isolation ON memberships "
-        f"USING (tenant_id = {CURRENT_TENANT} OR user_id = {CURRENT_USER}) "
-        f"WITH CHECK (tenant_id = {CURRENT_TENANT})"
+        "CREATE POLICY own_memberships_readable ON memberships FOR SELECT "
+        f"USING (user_id = {CURRENT_USER})"
     )
-    # Tenants: the current one, and those the current user belongs to.
+    # Tenants: the current one; those the current user belongs to are readable only.
     enable_forced_rls("tenants")
     op.execute(
         "CREATE POLICY tenant_isolation ON tenants "
-        f"USING (id = {CURRENT_TENANT} OR EXISTS (SELECT 1 FROM memberships m "
-        f"WHERE m.tenant_id = tenants.id AND m.user_id = {CURRENT_USER})) "
-        f"WITH CHECK (id = {CURRENT_TENANT})"
+        f"USING (id = {CURRENT_TENANT}) WITH CHECK (id = {CURRENT_TENANT})"
     )
-    # Users: themselves, members of the current tenant, or the one e-mail being looked up.
+    op.execute(
+        "CREATE POLICY member_tenants_readable ON tenants FOR SELECT "
+        "USING (EXISTS (SELECT 1 FROM memberships m "
+        f"WHERE m.tenant_id = tenants.id AND m.user_id = {CURRENT_USER}))"
+    )
+    # Users are global accounts: readable by themselves, by the tenants they belong to, and
+    # by a transaction looking up exactly their e-mail (login, adding a member); created
+    # only under such a lookup or as themselves; changed only by themselves; never deleted
+    # through the application role. A tenant can therefore never alter an account that
+    # other tenants share.
     enable_forced_rls("users")
     op.execute(
-        "CREATE POLICY tenant_isolation ON users "
+        "CREATE POLICY users_readable ON users FOR SELECT "
         f"USING (id = {CURRENT_USER} OR email = {LOOKUP_EMAIL} OR EXISTS (SELECT 1 FROM "
-        f"memberships m WHERE m.user_id = users.id AND m.tenant_id = {CURRENT_TENANT})) "
-        f"WITH CHECK (id = {CURRENT_USER} OR email = {LOOKUP_EMAIL} OR EXISTS (SELECT 1 FROM "
         f"memberships m WHERE m.user_id = users.id AND m.tenant_id = {CURRENT_TENANT}))"
+    )
+    op.execute(
+        "CREATE POLICY users_insertable ON users FOR INSERT "
+        f"WITH CHECK (id = {CURRENT_USER} OR email = {LOOKUP_EMAIL})"
+    )
+    op.execute(
+        "CREATE POLICY users_self_updatable ON users FOR UPDATE "
+        f"USING (id = {CURRENT_USER}) WITH CHECK (id = {CURRENT_USER})"
     )
 
 
 def downgrade() -> None:
     # These policies read memberships, so they go before it does.
+    op.execute("DROP POLICY member_tenants_readable ON tenants")
     op.execute("DROP POLICY tenant_isolation ON tenants")
-    op.execute("DROP POLICY tenant_isolation ON users")
+    op.execute("DROP POLICY users_readable ON users")
     for table in ("audit_events", "api_keys", "refresh_tokens", "memberships", "users", "tenants"):
         op.drop_table(table)

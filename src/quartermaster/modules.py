@@ -11,9 +11,9 @@ import importlib
 
 from fastapi import APIRouter
 
-AVAILABLE_MODULES: tuple[str, ...] = ("identity",)
+AVAILABLE_MODULES: tuple[str, ...] = ("identity", "catalog")
 # Modules whose models.py defines tables (Alembic needs them all in Base.metadata).
-MODEL_MODULES: tuple[str, ...] = ("identity",)
+MODEL_MODULES: tuple[str, ...] = ("identity", "catalog")
 
 
 class UnknownModule(ValueError):

@@ -1,0 +1,411 @@
+"""Every query of the catalog module. Row-level security scopes all of them; the explicit
+tenant filters are there for the planner and for clarity, not as the safety net."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Text,
+    cast,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import distinct_on, insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from quartermaster.catalog.models import Category, Price, PriceList, Product, Unit
+from quartermaster.core.ids import new_id
+
+PATH_SEPARATOR = " / "
+
+
+def add(session: AsyncSession, *rows: Any) -> None:
+    session.add_all(rows)
+
+
+def violated_constraint(exc: IntegrityError) -> str | None:
+    """The name of the constraint an INSERT/UPDATE/DELETE violated (asyncpg reports it)."""
+    cause = getattr(exc.orig, "__cause__", None)
+    name = getattr(cause, "constraint_name", None) or getattr(exc.orig, "constraint_name", None)
+    return name if isinstance(name, str) else None
+
+
+def is_foreign_key_violation(exc: IntegrityError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) == "23503" or "ForeignKeyViolation" in repr(exc.orig)
+
+
+def escape_like(value: str) -> str:
+    """``value`` as a literal inside a LIKE pattern (escape character: backslash)."""
+    return re.sub(r"([\\%_])", r"\\\1", value)
+
+
+async def lock_for_tenant(session: AsyncSession, tenant_id: uuid.UUID, purpose: str) -> None:
+    """A transaction-scoped advisory lock, so invariants spanning several rows of a tenant
+    (one default price list, an acyclic category tree) are checked and written serially."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+        {"key": f"catalog:{purpose}:{tenant_id}"},
+    )
+
+
+# Units
+
+
+async def ensure_units(
+    session: AsyncSession, tenant_id: uuid.UUID, units: Sequence[tuple[str, str, int]]
+) -> None:
+    """Insert the units that do not exist yet; idempotent and safe under concurrency."""
+    rows = [
+        {"id": new_id(), "tenant_id": tenant_id, "code": code, "name": name, "decimals": decimals}
+        for code, name, decimals in units
+    ]
+    await session.execute(
+        insert(Unit).values(rows).on_conflict_do_nothing(index_elements=["tenant_id", "code"])
+    )
+
+
+async def has_units(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
+    found = await session.execute(select(Unit.id).where(Unit.tenant_id == tenant_id).limit(1))
+    return found.first() is not None
+
+
+async def unit_by_code(session: AsyncSession, tenant_id: uuid.UUID, code: str) -> Unit | None:
+    return (
+        await session.execute(select(Unit).where(Unit.tenant_id == tenant_id, Unit.code == code))
+    ).scalar_one_or_none()
+
+
+async def units_page(
+    session: AsyncSession, tenant_id: uuid.UUID, *, limit: int, after_code: str | None
+) -> list[Unit]:
+    query = select(Unit).where(Unit.tenant_id == tenant_id).order_by(Unit.code).limit(limit)
+    if after_code is not None:
+        query = query.where(Unit.code > after_code)
+    return list((await session.execute(query)).scalars())
+
+
+# Categories
+
+
+@dataclass(frozen=True)
+class CategoryWithPath:
+    category: Category
+    path: str
+    depth: int
+
+
+async def category_by_id(
+    session: AsyncSession, tenant_id: uuid.UUID, category_id: uuid.UUID, *, for_update: bool = False
+) -> Category | None:
+    query = select(Category).where(Category.tenant_id == tenant_id, Category.id == category_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def categories_page(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    *,
+    limit: int,
+    after: tuple[str, uuid.UUID] | None,
+) -> list[CategoryWithPath]:
+    """Categories in path order ("Tools" < "Tools / Drills"), each with its path."""
+    child = aliased(Category)
+    roots = (
+        select(
+            Category.id,
+            cast(Category.name, Text).label("path"),
+            literal(0).label("depth"),
+        )
+        .where(Category.tenant_id == tenant_id, Category.parent_id.is_(None))
+        .cte("tree", recursive=True)
+    )
+    tree = roots.union_all(
+        select(
+            child.id,
+            (roots.c.path + PATH_SEPARATOR + child.name).label("path"),
+            (roots.c.depth + 1).label("depth"),
+        ).where(child.tenant_id == tenant_id, child.parent_id == roots.c.id)
+    )
+    query = (
+        select(Category, tree.c.path, tree.c.depth)
+        .join(tree, tree.c.id == Category.id)
+        .order_by(tree.c.path, Category.id)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(tuple_(tree.c.path, Category.id) > tuple_(after[0], after[1]))
+    rows = await session.execute(query)
+    return [CategoryWithPath(category, path, depth) for category, path, depth in rows]
+
+
+async def ancestors(
+    session: AsyncSession, tenant_id: uuid.UUID, category_id: uuid.UUID
+) -> list[tuple[uuid.UUID, str]]:
+    """(id, name) from the category itself up to its root."""
+    parent = aliased(Category)
+    chain = (
+        select(Category.id, Category.parent_id, Category.name, literal(0).label("level"))
+        .where(Category.tenant_id == tenant_id, Category.id == category_id)
+        .cte("chain", recursive=True)
+    )
+    chain = chain.union_all(
+        select(parent.id, parent.parent_id, parent.name, (chain.c.level + 1).label("level"))
+        # The level bound stops the walk should a cycle ever exist.
+        .where(parent.tenant_id == tenant_id, parent.id == chain.c.parent_id, chain.c.level < 1000)
+    )
+    rows = await session.execute(select(chain.c.id, chain.c.name).order_by(chain.c.level))
+    return [(row_id, name) for row_id, name in rows]
+
+
+async def descendant_ids(
+    session: AsyncSession, tenant_id: uuid.UUID, category_id: uuid.UUID
+) -> list[uuid.UUID]:
+    """The category and every category below it."""
+    child = aliased(Category)
+    tree = (
+        select(Category.id, literal(0).label("level"))
+        .where(Category.tenant_id == tenant_id, Category.id == category_id)
+        .cte("subtree", recursive=True)
+    )
+    tree = tree.union_all(
+        select(child.id, (tree.c.level + 1).label("level")).where(
+            child.tenant_id == tenant_id, child.parent_id == tree.c.id, tree.c.level < 1000
+        )
+    )
+    return list((await session.execute(select(tree.c.id))).scalars())
+
+
+async def count_children(
+    session: AsyncSession, tenant_id: uuid.UUID, category_id: uuid.UUID
+) -> int:
+    query = select(func.count()).where(
+        Category.tenant_id == tenant_id, Category.parent_id == category_id
+    )
+    return int((await session.execute(query)).scalar_one())
+
+
+async def count_products_in(
+    session: AsyncSession, tenant_id: uuid.UUID, category_id: uuid.UUID
+) -> int:
+    query = select(func.count()).where(
+        Product.tenant_id == tenant_id, Product.category_id == category_id
+    )
+    return int((await session.execute(query)).scalar_one())
+
+
+async def delete_category(
+    session: AsyncSession, tenant_id: uuid.UUID, category_id: uuid.UUID
+) -> None:
+    await session.execute(
+        delete(Category).where(Category.tenant_id == tenant_id, Category.id == category_id)
+    )
+
+
+# Products
+
+
+@dataclass(frozen=True)
+class ProductFilter:
+    q: str | None = None
+    category_ids: list[uuid.UUID] | None = None
+    is_active: bool | None = None
+
+
+SORT_COLUMNS: dict[str, Any] = {
+    "sku": func.lower(Product.sku),
+    "name": func.lower(Product.name),
+    "updated_at": Product.updated_at,
+}
+
+
+async def product_by_id(
+    session: AsyncSession, tenant_id: uuid.UUID, product_id: uuid.UUID, *, for_update: bool = False
+) -> Product | None:
+    query = select(Product).where(Product.tenant_id == tenant_id, Product.id == product_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+def _product_conditions(tenant_id: uuid.UUID, where: ProductFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [Product.tenant_id == tenant_id]
+    if where.q:
+        # Substring (which includes prefix) match, served by the trigram GIN indexes.
+        pattern = f"%{escape_like(where.q.lower())}%"
+        conditions.append(
+            or_(
+                func.lower(Product.sku).like(pattern, escape="\\"),
+                func.lower(Product.name).like(pattern, escape="\\"),
+                Product.barcode.ilike(pattern, escape="\\"),
+            )
+        )
+    if where.category_ids is not None:
+        conditions.append(Product.category_id.in_(where.category_ids))
+    if where.is_active is not None:
+        conditions.append(Product.is_active.is_(where.is_active))
+    return conditions
+
+
+async def products_page(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    where: ProductFilter,
+    *,
+    sort: str,
+    descending: bool,
+    limit: int,
+    after: tuple[Any, uuid.UUID] | None,
+) -> list[Product]:
+    """A keyset page ordered by (sort key, id)."""
+    key = SORT_COLUMNS[sort]
+    query = select(Product).where(*_product_conditions(tenant_id, where)).limit(limit)
+    if descending:
+        query = query.order_by(key.desc(), Product.id.desc())
+    else:
+        query = query.order_by(key.asc(), Product.id.asc())
+    if after is not None:
+        position = tuple_(key, Product.id)
+        bound = tuple_(literal(after[0], type_=key.type), literal(after[1], type_=Product.id.type))
+        query = query.where(position < bound if descending else position > bound)
+    return list((await session.execute(query)).scalars())
+
+
+def sort_value(product: Product, sort: str) -> Any:
+    """The value of the sort key (as ordered by the database) of one product."""
+    if sort == "sku":
+        return product.sku.lower()
+    if sort == "name":
+        return product.name.lower()
+    return product.updated_at
+
+
+async def products_by_ids(
+    session: AsyncSession, tenant_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> list[tuple[Product, int]]:
+    """Products with their unit's number of decimals."""
+    if not ids:
+        return []
+    rows = await session.execute(
+        select(Product, Unit.decimals)
+        .join(Unit, (Unit.tenant_id == Product.tenant_id) & (Unit.code == Product.unit_code))
+        .where(Product.tenant_id == tenant_id, Product.id.in_(list(ids)))
+    )
+    return [(product, decimals) for product, decimals in rows]
+
+
+async def delete_product(
+    session: AsyncSession, tenant_id: uuid.UUID, product_id: uuid.UUID
+) -> None:
+    await session.execute(
+        delete(Product).where(Product.tenant_id == tenant_id, Product.id == product_id)
+    )
+
+
+# Price lists and prices
+
+
+async def price_list_by_id(
+    session: AsyncSession, tenant_id: uuid.UUID, price_list_id: uuid.UUID
+) -> PriceList | None:
+    return (
+        await session.execute(
+            select(PriceList).where(PriceList.tenant_id == tenant_id, PriceList.id == price_list_id)
+        )
+    ).scalar_one_or_none()
+
+
+async def price_lists_page(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    *,
+    limit: int,
+    after: tuple[str, uuid.UUID] | None,
+) -> list[PriceList]:
+    key = func.lower(PriceList.name)
+    query = (
+        select(PriceList)
+        .where(PriceList.tenant_id == tenant_id)
+        .order_by(key, PriceList.id)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(tuple_(key, PriceList.id) > tuple_(after[0], after[1]))
+    return list((await session.execute(query)).scalars())
+
+
+async def has_default_price_list(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
+    found = await session.execute(
+        select(PriceList.id).where(PriceList.tenant_id == tenant_id, PriceList.is_default)
+    )
+    return found.first() is not None
+
+
+async def unset_default_price_lists(
+    session: AsyncSession, tenant_id: uuid.UUID, at: datetime
+) -> None:
+    await session.execute(
+        update(PriceList)
+        .where(PriceList.tenant_id == tenant_id, PriceList.is_default)
+        .values(is_default=False, updated_at=at)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+async def price_history(
+    session: AsyncSession, tenant_id: uuid.UUID, product_id: uuid.UUID
+) -> list[tuple[Price, PriceList]]:
+    """Every price of the product, newest effective_from first."""
+    rows = await session.execute(
+        select(Price, PriceList)
+        .join(
+            PriceList,
+            (PriceList.tenant_id == Price.tenant_id) & (PriceList.id == Price.price_list_id),
+        )
+        .where(Price.tenant_id == tenant_id, Price.product_id == product_id)
+        .order_by(Price.effective_from.desc(), Price.id.desc())
+    )
+    return [(price, price_list) for price, price_list in rows]
+
+
+async def current_prices(
+    session: AsyncSession, tenant_id: uuid.UUID, product_id: uuid.UUID, now: datetime
+) -> list[tuple[Price, PriceList]]:
+    """Per price list, the latest price already in effect at ``now``."""
+    latest = (
+        select(Price)
+        .where(
+            Price.tenant_id == tenant_id,
+            Price.product_id == product_id,
+            Price.effective_from <= now,
+        )
+        .ext(distinct_on(Price.price_list_id))
+        .order_by(Price.price_list_id, Price.effective_from.desc(), Price.id.desc())
+        .subquery()
+    )
+    price = aliased(Price, latest)
+    rows = await session.execute(
+        select(price, PriceList)
+        .join(
+            PriceList,
+            (PriceList.tenant_id == price.tenant_id) & (PriceList.id == price.price_list_id),
+        )
+        .order_by(func.lower(PriceList.name), PriceList.id)
+    )
+    return [(p, price_list) for p, price_list in rows]

@@ -1,0 +1,254 @@
+"""Request and response bodies of the catalog API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+# ISO 4217 active currency codes usable for prices (funds, precious metals, bond-market
+# units and the testing/no-currency codes are left out). Kept here: no dependency needed.
+ISO_4217_CURRENCIES: frozenset[str] = frozenset(
+    """
+    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN
+    BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR
+    FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD
+    JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT
+    MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG
+    QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB
+    TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VED VES VND VUV WST XAF XCD XCG XOF
+    XPF YER ZAR ZMW ZWG ZWL
+    """.split()  # noqa: SIM905 - one readable block, not 160 lines
+)
+
+DEFAULT_UNITS: tuple[tuple[str, str, int], ...] = (
+    ("pcs", "Pieces", 0),
+    ("box", "Boxes", 0),
+    ("kg", "Kilograms", 3),
+    ("g", "Grams", 0),
+    ("m", "Metres", 3),
+    ("l", "Litres", 3),
+)
+
+MAX_QUANTITY_DECIMALS = 6
+MAX_AMOUNT_DECIMALS = 4
+
+
+def _currency(value: str) -> str:
+    if value not in ISO_4217_CURRENCIES:
+        raise ValueError(f"'{value}' is not an active ISO 4217 currency code")
+    return value
+
+
+def _unit_code(value: str) -> str:
+    return value.lower()
+
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Sku = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Barcode = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^\S+$")
+]
+UnitCode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.\-]{1,20}$"),
+    AfterValidator(_unit_code),
+]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(_currency)]
+Quantity = Annotated[
+    Decimal, Field(ge=0, max_digits=18, decimal_places=MAX_QUANTITY_DECIMALS, allow_inf_nan=False)
+]
+Amount = Annotated[
+    Decimal, Field(ge=0, max_digits=19, decimal_places=MAX_AMOUNT_DECIMALS, allow_inf_nan=False)
+]
+
+
+class Strict(BaseModel):
+    """Request bodies reject unknown fields (no mass assignment of tenant_id, version…)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class StrictPatch(Strict):
+    """A partial update: absent fields stay as they are; ``null`` is accepted only by the
+    fields listed in ``NULLABLE`` (it clears them)."""
+
+    NULLABLE: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def _reject_null_for_required_fields(self) -> StrictPatch:
+        nulls = [
+            name
+            for name in self.model_fields_set
+            if getattr(self, name) is None and name not in self.NULLABLE
+        ]
+        if nulls:
+            raise ValueError(f"{', '.join(sorted(nulls))} cannot be null")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+# Units
+
+
+class UnitCreate(Strict):
+    code: UnitCode
+    name: Name
+    decimals: int = Field(ge=0, le=MAX_QUANTITY_DECIMALS)
+
+
+class UnitRead(BaseModel):
+    id: uuid.UUID
+    code: str
+    name: str
+    decimals: int
+
+
+# Categories
+
+
+class CategoryCreate(Strict):
+    name: Name
+    parent_id: uuid.UUID | None = None
+
+
+class CategoryUpdate(StrictPatch):
+    NULLABLE: ClassVar[frozenset[str]] = frozenset({"parent_id"})
+
+    name: Name | None = None
+    parent_id: uuid.UUID | None = Field(default=None, description="null moves it to the root")
+
+
+class CategoryRead(BaseModel):
+    id: uuid.UUID
+    parent_id: uuid.UUID | None
+    name: str
+    path: str = Field(description="Names from the root, e.g. 'Tools / Power tools / Drills'")
+    depth: int = Field(description="0 for a root category")
+    created_at: datetime
+    updated_at: datetime
+
+
+# Products
+
+
+class ProductSort(StrEnum):
+    SKU = "sku"
+    NAME = "name"
+    UPDATED_AT = "updated_at"
+
+
+class SortOrder(StrEnum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+class ProductCreate(Strict):
+    sku: Sku
+    name: Name
+    description: str | None = Field(default=None, max_length=10_000)
+    category_id: uuid.UUID | None = None
+    unit: UnitCode = "pcs"
+    barcode: Barcode | None = None
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    reorder_point: Quantity = Decimal(0)
+    reorder_quantity: Quantity = Decimal(0)
+    is_active: bool = True
+
+
+class ProductUpdate(StrictPatch):
+    NULLABLE: ClassVar[frozenset[str]] = frozenset({"description", "category_id", "barcode"})
+
+    sku: Sku | None = None
+    name: Name | None = None
+    description: str | None = Field(default=None, max_length=10_000)
+    category_id: uuid.UUID | None = None
+    unit: UnitCode | None = None
+    barcode: Barcode | None = None
+    attributes: dict[str, Any] | None = None
+    reorder_point: Quantity | None = None
+    reorder_quantity: Quantity | None = None
+    is_active: bool | None = None
+
+
+class ProductRead(BaseModel):
+    id: uuid.UUID
+    sku: str
+    name: str
+    description: str | None
+    category_id: uuid.UUID | None
+    unit: str
+    barcode: str | None
+    attributes: dict[str, Any]
+    reorder_point: Decimal
+    reorder_quantity: Decimal
+    is_active: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+# Price lists and prices
+
+
+class PriceListCreate(Strict):
+    name: Name
+    currency: Currency
+    is_default: bool = Field(
+        default=False, description="The first list of an organization is always the default"
+    )
+
+
+class PriceListUpdate(StrictPatch):
+    # The currency is fixed: changing it would silently re-denominate the price history.
+    name: Name | None = None
+    is_default: bool | None = None
+
+
+class PriceListRead(BaseModel):
+    id: uuid.UUID
+    name: str
+    currency: str
+    is_default: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class PriceCreate(Strict):
+    price_list_id: uuid.UUID
+    amount: Amount
+    effective_from: AwareDatetime | None = Field(
+        default=None, description="When the price applies (timezone required); default now"
+    )
+
+
+class PriceRead(BaseModel):
+    id: uuid.UUID
+    price_list_id: uuid.UUID
+    price_list_name: str
+    currency: str
+    amount: Decimal
+    effective_from: datetime
+    created_at: datetime
+
+
+class ProductPrices(BaseModel):
+    product_id: uuid.UUID
+    current: list[PriceRead] = Field(
+        description="Per price list, the latest price whose effective_from is not in the future"
+    )
+    history: list[PriceRead] = Field(description="Every price ever recorded, newest first")

@@ -1,0 +1,274 @@
+"""Products: create, read, change (optimistic concurrency), archive, delete, search."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from quartermaster.catalog import repository
+from quartermaster.catalog.errors import (
+    BarcodeTaken,
+    ProductInUse,
+    ProductNotFound,
+    SkuTaken,
+    TooManyDecimals,
+    UnknownCategory,
+    UnknownUnit,
+)
+from quartermaster.catalog.events import CatalogEvents, ProductDeleted
+from quartermaster.catalog.models import Product, Unit
+from quartermaster.catalog.schemas import (
+    ProductCreate,
+    ProductRead,
+    ProductSort,
+    ProductUpdate,
+    SortOrder,
+)
+from quartermaster.catalog.service.paging import cursor_uuid
+from quartermaster.catalog.service.units import unit_for
+from quartermaster.core.clock import utcnow
+from quartermaster.core.concurrency import check_if_match
+from quartermaster.core.events import emit
+from quartermaster.core.ids import new_id
+from quartermaster.core.pagination import (
+    InvalidCursor,
+    Page,
+    PageParams,
+    decode_cursor,
+    encode_cursor,
+)
+from quartermaster.identity.public import Principal
+
+
+def product_read(product: Product) -> ProductRead:
+    return ProductRead(
+        id=product.id,
+        sku=product.sku,
+        name=product.name,
+        description=product.description,
+        category_id=product.category_id,
+        unit=product.unit_code,
+        barcode=product.barcode,
+        attributes=product.attributes,
+        reorder_point=product.reorder_point,
+        reorder_quantity=product.reorder_quantity,
+        is_active=product.is_active,
+        version=product.version,
+        created_at=product.created_at,
+        updated_at=product.updated_at,
+    )
+
+
+def _decimals(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def _check_quantities(unit: Unit, values: dict[str, Decimal]) -> None:
+    """Reorder quantities are quantities of the product's unit: no more decimals than it has."""
+    for field, value in values.items():
+        if _decimals(value) > unit.decimals:
+            raise TooManyDecimals(field, unit.code, unit.decimals)
+
+
+async def _flush_product(session: AsyncSession, product: Product) -> None:
+    # A failed flush expires the instance, so what the errors quote is read beforehand.
+    sku, barcode, unit_code = product.sku, product.barcode, product.unit_code
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        constraint = repository.violated_constraint(exc)
+        if constraint == "uq_products_tenant_id_lower_sku":
+            raise SkuTaken(sku) from exc
+        if constraint == "uq_products_tenant_id_barcode":
+            raise BarcodeTaken(barcode or "") from exc
+        if constraint == "fk_products_tenant_id_category_id_categories":
+            raise UnknownCategory from exc
+        if constraint == "fk_products_tenant_id_unit_code_units":
+            raise UnknownUnit(unit_code) from exc
+        raise
+
+
+async def _product_for_write(
+    session: AsyncSession, tenant_id: uuid.UUID, product_id: uuid.UUID, if_match: str | None
+) -> Product:
+    product = await repository.product_by_id(session, tenant_id, product_id, for_update=True)
+    if product is None:
+        raise ProductNotFound
+    check_if_match(if_match, product.version, what="product")
+    return product
+
+
+async def create_product(
+    session: AsyncSession, principal: Principal, data: ProductCreate
+) -> ProductRead:
+    """Create a product; SKU (case-insensitive) and barcode are unique in the tenant."""
+    tenant_id = principal.tenant_id
+    unit = await unit_for(session, tenant_id, data.unit)
+    _check_quantities(
+        unit, {"reorder_point": data.reorder_point, "reorder_quantity": data.reorder_quantity}
+    )
+    if data.category_id is not None and (
+        await repository.category_by_id(session, tenant_id, data.category_id) is None
+    ):
+        raise UnknownCategory
+    now = utcnow()
+    product = Product(
+        id=new_id(),
+        tenant_id=tenant_id,
+        sku=data.sku,
+        name=data.name,
+        description=data.description,
+        category_id=data.category_id,
+        unit_code=unit.code,
+        barcode=data.barcode,
+        attributes=data.attributes,
+        reorder_point=data.reorder_point,
+        reorder_quantity=data.reorder_quantity,
+        is_active=data.is_active,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    repository.add(session, product)
+    await _flush_product(session, product)
+    read = product_read(product)
+    await emit(session, tenant_id, CatalogEvents.PRODUCT_CREATED, read)
+    return read
+
+
+async def get_product(
+    session: AsyncSession, principal: Principal, product_id: uuid.UUID
+) -> ProductRead:
+    product = await repository.product_by_id(session, principal.tenant_id, product_id)
+    if product is None:
+        raise ProductNotFound
+    return product_read(product)
+
+
+_PRODUCT_FIELDS = {"unit": "unit_code"}
+
+
+async def update_product(
+    session: AsyncSession,
+    principal: Principal,
+    product_id: uuid.UUID,
+    data: ProductUpdate,
+    if_match: str | None,
+) -> ProductRead:
+    """Change a product (412 on a stale If-Match). Each effective change increments the
+    version and emits ``catalog.product.updated``, or ``catalog.product.archived`` when it
+    deactivates the product; a PATCH that changes nothing changes nothing."""
+    tenant_id = principal.tenant_id
+    product = await _product_for_write(session, tenant_id, product_id, if_match)
+    changes: dict[str, Any] = {
+        _PRODUCT_FIELDS.get(name, name): value
+        for name, value in data.changes().items()
+        if getattr(product, _PRODUCT_FIELDS.get(name, name)) != value
+    }
+    if not changes:
+        return product_read(product)
+    unit = await unit_for(session, tenant_id, changes.get("unit_code", product.unit_code))
+    _check_quantities(
+        unit,
+        {
+            "reorder_point": changes.get("reorder_point", product.reorder_point),
+            "reorder_quantity": changes.get("reorder_quantity", product.reorder_quantity),
+        },
+    )
+    if changes.get("category_id") is not None and (
+        await repository.category_by_id(session, tenant_id, changes["category_id"]) is None
+    ):
+        raise UnknownCategory
+    was_active = product.is_active
+    for name, value in changes.items():
+        setattr(product, name, value)
+    product.version += 1
+    product.updated_at = utcnow()
+    await _flush_product(session, product)
+    read = product_read(product)
+    archived = was_active and not product.is_active
+    event = CatalogEvents.PRODUCT_ARCHIVED if archived else CatalogEvents.PRODUCT_UPDATED
+    await emit(session, tenant_id, event, read)
+    return read
+
+
+async def delete_product(
+    session: AsyncSession, principal: Principal, product_id: uuid.UUID, if_match: str | None
+) -> None:
+    """Delete a product and its price history (412 on a stale If-Match). A product other
+    records still reference (the inventory ledger) is refused with 409 by the database's
+    foreign keys; archiving (is_active=false) is the way to retire it."""
+    tenant_id = principal.tenant_id
+    product = await _product_for_write(session, tenant_id, product_id, if_match)
+    try:
+        await repository.delete_product(session, tenant_id, product_id)
+    except IntegrityError as exc:
+        if repository.is_foreign_key_violation(exc):
+            raise ProductInUse from exc
+        raise
+    await emit(
+        session,
+        tenant_id,
+        CatalogEvents.PRODUCT_DELETED,
+        ProductDeleted(id=product.id, sku=product.sku),
+    )
+
+
+async def list_products(
+    session: AsyncSession,
+    principal: Principal,
+    page: PageParams,
+    *,
+    q: str | None,
+    category_id: uuid.UUID | None,
+    is_active: bool | None,
+    sort: ProductSort,
+    order: SortOrder,
+) -> Page[ProductRead]:
+    tenant_id = principal.tenant_id
+    category_ids = None
+    if category_id is not None:
+        category_ids = await repository.descendant_ids(session, tenant_id, category_id)
+    after: tuple[Any, uuid.UUID] | None = None
+    if page.cursor:
+        cursor_sort, cursor_order, key, last_id = decode_cursor(page.cursor, size=4)
+        if cursor_sort != sort.value or cursor_order != order.value:
+            raise InvalidCursor
+        if sort is ProductSort.UPDATED_AT:
+            try:
+                key = datetime.fromisoformat(str(key))
+            except ValueError as exc:
+                raise InvalidCursor from exc
+        elif not isinstance(key, str):
+            raise InvalidCursor
+        after = (key, cursor_uuid(last_id))
+    products = await repository.products_page(
+        session,
+        tenant_id,
+        repository.ProductFilter(q=q, category_ids=category_ids, is_active=is_active),
+        sort=sort.value,
+        descending=order is SortOrder.DESC,
+        limit=page.limit + 1,
+        after=after,
+    )
+    next_cursor = None
+    if len(products) > page.limit:
+        last = products[page.limit - 1]
+        key = repository.sort_value(last, sort.value)
+        next_cursor = encode_cursor(
+            [
+                sort.value,
+                order.value,
+                key.isoformat() if isinstance(key, datetime) else key,
+                str(last.id),
+            ]
+        )
+    return Page[ProductRead](
+        items=[product_read(p) for p in products[: page.limit]], next_cursor=next_cursor
+    )

@@ -48,8 +48,8 @@ imports: sync ## import-linter contracts (module boundaries)
 pytest: sync ## The test suite on real PostgreSQL and Redis
 	@$(UV) run pytest $(PYTEST_ARGS)
 
-bench: sync ## Benchmarks (none yet: they arrive with the features they measure)
-	@echo "No benchmarks yet."
+bench: sync ## Run the benchmarks and record their figures in docs/benchmarks.md
+	@$(UV) run python bench/startup.py --runs 3 --record
 
 clean: ## Remove caches (keeps .qm, your local data)
 	rm -rf .pytest_cache .mypy_cache .ruff_cache

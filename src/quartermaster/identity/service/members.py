@@ -106,6 +106,9 @@ async def add_member(
 async def _target_membership(
     session: AsyncSession, actor: Principal, user_id: uuid.UUID
 ) -> tuple[Membership, User]:
+    # Owners first, then the target, in every transaction: two owners changing each other
+    # would otherwise lock the same two rows in opposite orders and deadlock.
+    await repository.lock_owners(session, actor.tenant_id)
     membership = await repository.membership(session, actor.tenant_id, user_id, for_update=True)
     user = await repository.user_by_id(session, user_id) if membership else None
     if membership is None or user is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -118,14 +118,8 @@ async def category_by_id(
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def categories_page(
-    session: AsyncSession,
-    tenant_id: uuid.UUID,
-    *,
-    limit: int,
-    after: tuple[str, uuid.UUID] | None,
-) -> list[CategoryWithPath]:
-    """Categories in path order ("Tools" < "Tools / Drills"), each with its path."""
+def _category_tree(tenant_id: uuid.UUID) -> Any:
+    """A recursive CTE of the tenant's categories: (id, path, depth)."""
     child = aliased(Category)
     roots = (
         select(
@@ -136,13 +130,46 @@ async def categories_page(
         .where(Category.tenant_id == tenant_id, Category.parent_id.is_(None))
         .cte("tree", recursive=True)
     )
-    tree = roots.union_all(
+    return roots.union_all(
         select(
             child.id,
             (roots.c.path + PATH_SEPARATOR + child.name).label("path"),
             (roots.c.depth + 1).label("depth"),
         ).where(child.tenant_id == tenant_id, child.parent_id == roots.c.id)
     )
+
+
+async def category_paths(session: AsyncSession, tenant_id: uuid.UUID) -> dict[uuid.UUID, str]:
+    """Every category's path ("Tools / Drills"); a tenant has thousands at most."""
+    tree = _category_tree(tenant_id)
+    rows = await session.execute(select(tree.c.id, tree.c.path))
+    return {row.id: row.path for row in rows}
+
+
+async def stream_products(
+    session: AsyncSession, tenant_id: uuid.UUID, *, batch: int
+) -> AsyncIterator[Sequence[Product]]:
+    """All the tenant's products in SKU order, ``batch`` rows at a time from a server-side
+    cursor, so memory stays constant however large the catalog."""
+    result = await session.stream_scalars(
+        select(Product)
+        .where(Product.tenant_id == tenant_id)
+        .order_by(func.lower(Product.sku), Product.id)
+        .execution_options(yield_per=batch)
+    )
+    async for partition in result.partitions():
+        yield partition
+
+
+async def categories_page(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    *,
+    limit: int,
+    after: tuple[str, uuid.UUID] | None,
+) -> list[CategoryWithPath]:
+    """Categories in path order ("Tools" < "Tools / Drills"), each with its path."""
+    tree = _category_tree(tenant_id)
     query = (
         select(Category, tree.c.path, tree.c.depth)
         .join(tree, tree.c.id == Category.id)

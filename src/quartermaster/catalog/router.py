@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.responses import StreamingResponse
 
 from quartermaster.catalog.schemas import (
     CategoryCreate,
@@ -25,9 +26,9 @@ from quartermaster.catalog.schemas import (
     UnitCreate,
     UnitRead,
 )
-from quartermaster.catalog.service import categories, prices, products, units
+from quartermaster.catalog.service import categories, exports, prices, products, units
 from quartermaster.core.concurrency import IfMatch, etag
-from quartermaster.core.db import SessionDep
+from quartermaster.core.db import SessionDep, get_database
 from quartermaster.core.pagination import Page, PageParamsDep
 from quartermaster.identity.public import Permission, Principal, require
 
@@ -42,6 +43,7 @@ units_router = APIRouter(prefix="/units", tags=["units"])
 categories_router = APIRouter(prefix="/categories", tags=["categories"])
 products_router = APIRouter(prefix="/products", tags=["products"])
 price_lists_router = APIRouter(prefix="/price-lists", tags=["price-lists"])
+exports_router = APIRouter(prefix="/exports", tags=["exports"])
 
 Responses = dict[int | str, dict[str, Any]]
 
@@ -314,5 +316,19 @@ async def update_price_list(
     return await prices.update_price_list(session, principal, price_list_id, data)
 
 
-for sub in (units_router, categories_router, products_router, price_lists_router):
+@exports_router.get(
+    "/products.csv",
+    response_class=StreamingResponse,
+    summary="Every product as CSV (streamed; the columns the product import reads)",
+    responses={200: {"content": {"text/csv": {}}}},
+)
+async def export_products(principal: CatalogRead, request: Request) -> StreamingResponse:
+    return StreamingResponse(
+        exports.product_csv(get_database(request), principal.tenant_id),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="products.csv"'},
+    )
+
+
+for sub in (units_router, categories_router, products_router, price_lists_router, exports_router):
     router.include_router(sub)

@@ -1,0 +1,333 @@
+"""Catalog read and RLS-cost benchmarks (issue 4, benchmarks 3 and 4).
+
+1. GET /api/v1/products/{id} (auth + RLS + ORM + Pydantic) vs a raw asyncpg primary-key
+   select in the same process (target ≥ 0.5x).
+2. GET /api/v1/products?q=…&limit=50 on a 100,000-product tenant: p95 (target ≤ 50 ms).
+3. The same read, and a write (POST /api/v1/products), with and without row-level
+   security on the products table (target ≥ 0.95x).
+
+The server (one Uvicorn worker) is pinned to CPU 0 and wrk to CPU 1; PostgreSQL and Redis
+are not pinned. wrk's own CPU use is reported so a generator-bound run shows.
+Usage: uv run python bench/catalog_reads.py [--products 100000] [--seconds 10] [--record]
+Needs wrk (Debian: apt-get install wrk).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import httpx
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from quartermaster.core import migrate
+from quartermaster.runtime import EmbeddedServices
+
+ROOT = Path(__file__).resolve().parent.parent
+LUA = ROOT / "bench" / "lua"
+console = Console()
+WORDS = ["drill", "screw", "hammer", "saw", "bolt", "nut", "washer", "cable", "pipe", "valve"]
+
+
+@dataclass
+class Result:
+    name: str
+    rps: float
+    p50: float
+    p95: float
+    p99: float
+    errors: int
+    generator_cpu: float
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wrk(
+    name: str, url: str, token: str, *, seconds: int, script: Path, env: dict[str, str]
+) -> Result:
+    command = [
+        "taskset", "-c", "1", "wrk", "-t1", "-c16", f"-d{seconds}s", "--latency",
+        "-H", f"Authorization: Bearer {token}", "-s", str(script), url,
+    ]  # fmt: skip
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    output = proc.stdout.read() if proc.stdout else ""
+    elapsed = time.perf_counter() - started
+    match = re.search(
+        r"RESULT requests=(\d+) errors=(\d+) non2xx=(\d+) rps=([\d.]+) p50=([\d.]+) "
+        r"p95=([\d.]+) p99=([\d.]+)",
+        output,
+    )
+    if match is None:
+        raise RuntimeError(f"wrk said:\n{output}")
+    for line in output.splitlines():
+        if line.startswith("first failure"):
+            console.print(f"[yellow]{name}: {line[:300]}[/]")
+    return Result(
+        name=name,
+        rps=float(match[4]),
+        p50=float(match[5]),
+        p95=float(match[6]),
+        p99=float(match[7]),
+        errors=int(match[2]) + int(match[3]),
+        generator_cpu=(usage.ru_utime + usage.ru_stime) / elapsed,
+    )
+
+
+async def seed(app_url: str, tenant_id: str, count: int) -> list[str]:
+    """``count`` products with searchable names, inserted set-wise as the app role."""
+    connection = await asyncpg.connect(app_url)
+    try:
+        with Progress(console=console) as progress:
+            task = progress.add_task(f"seeding {count:,} products", total=count)
+            step = 10_000
+            for start in range(1, count + 1, step):
+                end = min(start + step - 1, count)
+                async with connection.transaction():
+                    await connection.execute(
+                        "SELECT set_config('app.tenant_id', $1, true)", tenant_id
+                    )
+                    await connection.execute(
+                        """
+                        INSERT INTO products (id, tenant_id, sku, name, unit_code, barcode)
+                        SELECT gen_random_uuid(), $1::uuid, 'SKU-' || lpad(g::text, 7, '0'),
+                               initcap(($4::text[])[1 + g % 10]) || ' ' || g || ' '
+                                 || ($4::text[])[1 + (g / 10) % 10],
+                               'pcs', (4000000000000 + g)::text
+                        FROM generate_series($2::int, $3::int) AS g
+                        """,
+                        tenant_id,
+                        start,
+                        end,
+                        WORDS,
+                    )
+                progress.update(task, completed=end)
+        async with connection.transaction():
+            await connection.execute("SELECT set_config('app.tenant_id', $1, true)", tenant_id)
+            ids = await connection.fetch(
+                "SELECT id::text FROM products ORDER BY random() LIMIT 2000"
+            )
+        return [row["id"] for row in ids]
+    finally:
+        await connection.close()
+
+
+async def set_rls(owner_url: str, *, enabled: bool) -> None:
+    connection = await asyncpg.connect(owner_url)
+    try:
+        if enabled:
+            await connection.execute("ALTER TABLE products ENABLE ROW LEVEL SECURITY")
+            await connection.execute("ALTER TABLE products FORCE ROW LEVEL SECURITY")
+        else:
+            await connection.execute("ALTER TABLE products NO FORCE ROW LEVEL SECURITY")
+            await connection.execute("ALTER TABLE products DISABLE ROW LEVEL SECURITY")
+        await connection.execute("ANALYZE products")
+    finally:
+        await connection.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--record", action="store_true")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed (Debian/Ubuntu: apt-get install wrk)")
+
+    with (
+        tempfile.TemporaryDirectory(prefix="qm-bench-") as tmp,
+        EmbeddedServices(Path(tmp) / "data") as urls,
+    ):
+        migrate.upgrade(
+            urls.database_owner_url,
+            app_role=migrate.application_role(urls.database_url, urls.database_owner_url),
+        )
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("QM_")}
+        env.update(
+            QM_DATABASE_URL=urls.database_url,
+            QM_DATABASE_OWNER_URL=urls.database_owner_url,
+            QM_REDIS_URL=urls.redis_url,
+            QM_SECRET_KEY="bench-secret-key-that-is-long-enough-0123456789",
+            QM_LOG_LEVEL="WARNING",
+            QM_DATABASE_POOL_SIZE="16",
+        )
+        # The tenant and its owner, through the API, before the raw endpoint needs them.
+        signup = start_server(env, port, tenant_id="pending")
+        try:
+            body = httpx.post(
+                f"{base}/api/v1/auth/signup",
+                json={
+                    "organization": "Bench",
+                    "email": "bench@example.org",
+                    "password": "bench-password-1",
+                    "full_name": "Bench",
+                },
+            ).json()
+            token, tenant_id = body["access_token"], body["tenant"]["id"]
+            first = httpx.post(
+                f"{base}/api/v1/products",
+                headers={"Authorization": f"Bearer {token}"},
+                json={"sku": "FIRST", "name": "First", "unit": "pcs"},
+            )
+            first.raise_for_status()  # also creates the tenant's units
+        finally:
+            stop_server(signup)
+        ids = asyncio.run(seed(urls.database_url, tenant_id, args.products))
+        asyncio.run(set_rls(urls.database_owner_url, enabled=True))
+
+        server = start_server(env, port, tenant_id=tenant_id)
+        results: list[Result] = []
+        try:
+            paths = Path(tmp) / "paths"
+            wrk_env = dict(os.environ, WRK_PATHS=str(paths))
+            report = LUA / "percentiles.lua"
+
+            def run(name: str, lines: list[str], script: Path = report) -> Result:
+                paths.write_text("\n".join(lines) + "\n")
+                wrk(name, base + lines[0], token, seconds=2, script=script, env=wrk_env)  # warm
+                result = wrk(
+                    name, base + lines[0], token, seconds=args.seconds, script=script, env=wrk_env
+                )
+                results.append(result)
+                return result
+
+            rng = random.Random(7)
+            orm = run("GET /products/{id} (auth+RLS+ORM)", [f"/api/v1/products/{i}" for i in ids])
+            raw = run("raw asyncpg PK select", [f"/bench/raw-products/{i}" for i in ids])
+            terms = [rng.choice(WORDS) for _ in range(50)]
+            terms += [f"SKU-{rng.randint(1, args.products):07d}"[:9] for _ in range(50)]
+            terms += [str(rng.randint(100, 99999)) for _ in range(50)]
+            listing = run(
+                "GET /products?q=…&limit=50",
+                [f"/api/v1/products?q={t}&limit=50" for t in terms],
+            )
+            write_on = run(
+                "POST /products (RLS on)", ["/api/v1/products"], LUA / "create_products.lua"
+            )
+            stop_server(server)
+            asyncio.run(set_rls(urls.database_owner_url, enabled=False))
+            server = start_server(env, port, tenant_id=tenant_id)
+            read_off = run("GET /products/{id} (RLS off)", [f"/api/v1/products/{i}" for i in ids])
+            write_off = run(
+                "POST /products (RLS off)", ["/api/v1/products"], LUA / "create_products.lua"
+            )
+        finally:
+            stop_server(server)
+            asyncio.run(set_rls(urls.database_owner_url, enabled=True))
+
+    table = Table(title=f"Catalog reads and RLS cost ({args.products:,} products, 16 connections)")
+    for column in ("case", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "wrk CPU"):
+        table.add_column(column)
+    for r in results:
+        table.add_row(
+            r.name, f"{r.rps:.0f}", f"{r.p50:.1f}", f"{r.p95:.1f}", f"{r.p99:.1f}",
+            str(r.errors), f"{r.generator_cpu:.0%}",
+        )  # fmt: skip
+    console.print(table)
+    ratios = {
+        "ORM read / raw read (target ≥ 0.5)": orm.rps / raw.rps,
+        "read with RLS / without (target ≥ 0.95)": orm.rps / read_off.rps,
+        "write with RLS / without (target ≥ 0.95)": write_on.rps / write_off.rps,
+    }
+    for label, value in ratios.items():
+        console.print(f"{label}: {value:.2f}")
+    console.print(f"list p95: {listing.p95:.1f} ms (target ≤ 50 ms)")
+
+    if args.record:
+        record(args, results, ratios, listing)
+
+
+def start_server(env: dict[str, str], port: int, *, tenant_id: str) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [
+            "taskset", "-c", "0", sys.executable, "-m", "uvicorn",
+            "bench.bench_app:create_bench_app", "--factory", "--port", str(port),
+            "--loop", "uvloop", "--http", "httptools", "--no-access-log",
+            "--log-level", "warning",
+        ],
+        env={**env, "QM_BENCH_TENANT_ID": tenant_id},
+        cwd=ROOT,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("benchmark server did not start")
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def record(
+    args: argparse.Namespace, results: list[Result], ratios: dict[str, float], listing: Result
+) -> None:
+    machine = (
+        f"{platform.node()} ({os.cpu_count()} cores, {platform.machine()}, "
+        f"Python {platform.python_version()})"
+    )
+    lines = [
+        "",
+        f"### Catalog reads and RLS cost — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        f"Machine: {machine}; server pinned to CPU 0 (1 Uvicorn worker), wrk to CPU 1, "
+        "PostgreSQL 18 (embedded) and Redis unpinned. Command: "
+        f"`uv run python bench/catalog_reads.py --products {args.products} "
+        f"--seconds {args.seconds} --record`. wrk: 1 thread, 16 connections.",
+        "",
+        "| case | req/s | p50 ms | p95 ms | p99 ms | errors | wrk CPU |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.name} | {r.rps:.0f} | {r.p50:.1f} | {r.p95:.1f} | {r.p99:.1f} | "
+            f"{r.errors} | {r.generator_cpu:.0%} |"
+        )
+    lines.append("")
+    for label, value in ratios.items():
+        lines.append(f"- {label}: **{value:.2f}**")
+    lines.append(f"- list `q` search p95 on {args.products:,} products: **{listing.p95:.1f} ms**")
+    lines.append("")
+    path = ROOT / "docs" / "benchmarks.md"
+    with path.open("a") as handle:
+        handle.write("\n".join(lines))
+    console.print(f"recorded in {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -48,8 +48,10 @@ imports: sync ## import-linter contracts (module boundaries)
 pytest: sync ## The test suite on real PostgreSQL and Redis
 	@$(UV) run pytest $(PYTEST_ARGS)
 
-bench: sync ## Run the benchmarks and record their figures in docs/benchmarks.md
+bench: sync ## Run the benchmarks and record their figures in docs/benchmarks.md (needs wrk)
+	@command -v wrk >/dev/null || { echo "bench needs wrk: sudo apt-get install wrk"; exit 1; }
 	@$(UV) run python bench/startup.py --runs 3 --record
+	@$(UV) run python bench/catalog_reads.py --products 100000 --seconds 10 --record
 
 clean: ## Remove caches (keeps .qm, your local data)
 	rm -rf .pytest_cache .mypy_cache .ruff_cache

@@ -400,6 +400,103 @@ def seed_demo_command() -> None:
     typer.echo(f"Password: {password}")
 
 
+@app.command("check-ledger")
+def check_ledger(
+    tenant: Annotated[
+        list[str] | None,
+        typer.Option(help="Tenant id to check (repeatable).", show_default=False),
+    ] = None,
+    all_tenants: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Every tenant with stock. Needs a connection that bypasses row-level "
+            "security: QM_DATABASE_ADMIN_URL, or the embedded PostgreSQL's superuser.",
+        ),
+    ] = False,
+) -> None:
+    """Recompute every stock level from the ledger and compare; exit 1 naming each
+    (tenant, product, location) whose level differs from its ledger sum."""
+    import asyncio
+    import uuid
+
+    from quartermaster.core.db import Database
+    from quartermaster.inventory.public import (
+        LedgerMismatch,
+        ledger_mismatches,
+        tenants_with_stock,
+    )
+    from quartermaster.modules import import_models
+
+    # Every module's tables, so foreign keys between them (levels → products) resolve.
+    import_models()
+    if not tenant and not all_tenants:
+        raise _fail("name tenants with --tenant <id> (repeatable) or pass --all.")
+    try:
+        tenant_ids = [uuid.UUID(value) for value in tenant or []]
+    except ValueError as exc:
+        raise _fail(f"--tenant takes tenant ids (UUIDs): {exc}") from exc
+    settings = _load_settings()
+    embedded_database = settings.database_url is None
+    with ExitStack() as stack:
+        settings = _connect(settings, stack)
+        admin_url = _admin_url(settings, embedded=embedded_database) if all_tenants else None
+        if all_tenants and admin_url is None:
+            raise _fail(
+                "--all needs QM_DATABASE_ADMIN_URL (a superuser or BYPASSRLS role: row-level "
+                "security hides other tenants from the application and owner roles); or "
+                "name tenants with --tenant."
+            )
+
+        async def list_tenants() -> list[uuid.UUID]:
+            assert admin_url is not None
+            admin = Database(admin_url, pool_size=1, max_overflow=0)
+            try:
+                async with admin.transaction() as session:
+                    return await tenants_with_stock(session)
+            finally:
+                await admin.dispose()
+
+        if admin_url is not None:
+            tenant_ids = list(dict.fromkeys([*tenant_ids, *asyncio.run(list_tenants())]))
+
+        async def check(database: Database) -> list[LedgerMismatch]:
+            found: list[LedgerMismatch] = []
+            for tenant_id in tenant_ids:
+                async with database.transaction(tenant_id) as session:
+                    found.extend(await ledger_mismatches(session, tenant_id))
+            return found
+
+        mismatches = _run_with_database(settings, check)
+    for row in mismatches:
+        typer.echo(
+            f"MISMATCH tenant={row.tenant_id} product={row.product_id} "
+            f"location={row.location_id} ledger={row.ledger_quantity} level={row.level_quantity}"
+        )
+    if mismatches:
+        raise _fail(f"{len(mismatches)} stock level(s) differ from the ledger.")
+    typer.echo(f"Ledger OK: {len(tenant_ids)} tenant(s) checked, every level matches its ledger.")
+
+
+def _admin_url(settings: Settings, *, embedded: bool) -> str | None:
+    """A connection that sees every tenant: QM_DATABASE_ADMIN_URL, else (embedded) the
+    embedded PostgreSQL's superuser, pointed at the application's database. Used only to
+    list tenants, never to read or write tenant data."""
+    from sqlalchemy.engine import make_url
+
+    url = settings.database_admin_url
+    if not url and embedded:
+        from quartermaster.runtime import running_urls
+
+        running = running_urls(settings.data_dir)
+        url = running.admin_url if running and running.admin_url else None
+    if not url:
+        return None
+    assert settings.database_url is not None
+    database = make_url(settings.database_url).database
+    return make_url(url).set(database=database).render_as_string(hide_password=False)
+
+
 @app.command("db-url")
 def db_url(
     owner: Annotated[bool, typer.Option(help="The owner (migration) role's URL.")] = False,

@@ -11,9 +11,9 @@ import importlib
 
 from fastapi import APIRouter
 
-AVAILABLE_MODULES: tuple[str, ...] = ("identity", "catalog")
+AVAILABLE_MODULES: tuple[str, ...] = ("identity", "catalog", "inventory")
 # Modules whose models.py defines tables (Alembic needs them all in Base.metadata).
-MODEL_MODULES: tuple[str, ...] = ("identity", "catalog")
+MODEL_MODULES: tuple[str, ...] = ("identity", "catalog", "inventory")
 
 
 class UnknownModule(ValueError):

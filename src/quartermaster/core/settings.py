@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     # Unset means embedded: `qm serve` starts PostgreSQL and Redis under data_dir.
     database_url: str | None = None
     database_owner_url: str | None = None
+    # Only for operator commands that must see every tenant (`qm check-ledger --all`):
+    # a superuser or BYPASSRLS role. Never used by the API or the worker.
+    database_admin_url: str | None = None
     redis_url: str | None = None
 
     database_pool_size: int = Field(default=10, ge=1)

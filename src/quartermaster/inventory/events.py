@@ -1,0 +1,49 @@
+"""The events inventory publishes (through the outbox, in the changing transaction)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import BaseModel
+
+
+class InventoryEvents:
+    WAREHOUSE_CREATED = "inventory.warehouse.created"
+    WAREHOUSE_UPDATED = "inventory.warehouse.updated"
+    LOCATION_CREATED = "inventory.location.created"
+    LOCATION_UPDATED = "inventory.location.updated"
+    STOCK_MOVED = "inventory.stock.moved"
+
+
+class MovedLine(BaseModel):
+    id: uuid.UUID
+    line_no: int
+    kind: str
+    product_id: uuid.UUID
+    from_location_id: uuid.UUID | None
+    to_location_id: uuid.UUID | None
+    quantity: Decimal
+
+
+class NewLevel(BaseModel):
+    product_id: uuid.UUID
+    location_id: uuid.UUID
+    warehouse_id: uuid.UUID
+    on_hand: Decimal
+    reserved: Decimal
+    available: Decimal
+
+
+class StockMoved(BaseModel):
+    """One committed batch: its lines and the new level of every (product, location) it
+    touched, so a live screen can update without reading anything back."""
+
+    batch_id: uuid.UUID
+    kinds: list[str]
+    reference: str | None
+    recorded_at: datetime
+    recorded_by: uuid.UUID
+    lines: list[MovedLine]
+    levels: list[NewLevel]

@@ -1,0 +1,289 @@
+"""Inventory HTTP API: /warehouses, /locations, /stock/movements, /stock/levels and
+/products/{id}/stock."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime
+
+from quartermaster.core.concurrency import IfMatch, etag
+from quartermaster.core.db import SessionDep
+from quartermaster.core.pagination import Page, PageParamsDep
+from quartermaster.identity.public import Permission, Principal, require
+from quartermaster.inventory.repository import LevelFilter, MovementFilter
+from quartermaster.inventory.schemas import (
+    LevelGrouping,
+    LevelRead,
+    LevelTotal,
+    LocationCreate,
+    LocationRead,
+    LocationUpdate,
+    MovementBatchRead,
+    MovementKind,
+    MovementRead,
+    MovementRequest,
+    ProductStock,
+    WarehouseCreate,
+    WarehouseRead,
+    WarehouseUpdate,
+)
+from quartermaster.inventory.service import idempotency, levels, movements, warehouses
+
+API = "/api/v1"
+
+InventoryRead = Annotated[Principal, Depends(require(Permission.INVENTORY_READ))]
+StockWrite = Annotated[Principal, Depends(require(Permission.STOCK_WRITE))]
+WarehousesWrite = Annotated[Principal, Depends(require(Permission.WAREHOUSES_WRITE))]
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="Retry-safe writes: the same key and body return the first response",
+    ),
+]
+
+router = APIRouter()
+warehouses_router = APIRouter(prefix="/warehouses", tags=["warehouses"])
+locations_router = APIRouter(prefix="/locations", tags=["locations"])
+stock_router = APIRouter(prefix="/stock", tags=["stock"])
+product_stock_router = APIRouter(prefix="/products", tags=["stock"])
+
+Responses = dict[int | str, dict[str, Any]]
+
+NOT_FOUND: Responses = {404: {"description": "No such resource in this organization"}}
+CONFLICT: Responses = {409: {"description": "Conflicts with existing data"}}
+STALE: Responses = {412: {"description": "If-Match does not match the current ETag"}}
+
+
+# Warehouses
+
+
+@warehouses_router.get("", response_model=Page[WarehouseRead], summary="Warehouses")
+async def list_warehouses(
+    principal: InventoryRead,
+    session: SessionDep,
+    page: PageParamsDep,
+    is_active: Annotated[bool | None, Query()] = None,
+) -> Page[WarehouseRead]:
+    return await warehouses.list_warehouses(session, principal, page, is_active=is_active)
+
+
+@warehouses_router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=WarehouseRead,
+    summary="Create a warehouse (with its default location)",
+    responses=CONFLICT,
+)
+async def create_warehouse(
+    data: WarehouseCreate, principal: WarehousesWrite, session: SessionDep, response: Response
+) -> WarehouseRead:
+    warehouse = await warehouses.create_warehouse(session, principal, data)
+    response.headers["Location"] = f"{API}/warehouses/{warehouse.id}"
+    response.headers["ETag"] = etag(warehouse.version)
+    return warehouse
+
+
+@warehouses_router.get(
+    "/{warehouse_id}", response_model=WarehouseRead, summary="A warehouse", responses=NOT_FOUND
+)
+async def get_warehouse(
+    warehouse_id: uuid.UUID, principal: InventoryRead, session: SessionDep, response: Response
+) -> WarehouseRead:
+    warehouse = await warehouses.get_warehouse(session, principal, warehouse_id)
+    response.headers["ETag"] = etag(warehouse.version)
+    return warehouse
+
+
+@warehouses_router.patch(
+    "/{warehouse_id}",
+    response_model=WarehouseRead,
+    summary="Change a warehouse",
+    responses={**NOT_FOUND, **CONFLICT, **STALE},
+)
+async def update_warehouse(
+    warehouse_id: uuid.UUID,
+    data: WarehouseUpdate,
+    principal: WarehousesWrite,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> WarehouseRead:
+    warehouse = await warehouses.update_warehouse(session, principal, warehouse_id, data, if_match)
+    response.headers["ETag"] = etag(warehouse.version)
+    return warehouse
+
+
+# Locations
+
+
+@locations_router.get("", response_model=Page[LocationRead], summary="Locations")
+async def list_locations(
+    principal: InventoryRead,
+    session: SessionDep,
+    page: PageParamsDep,
+    warehouse_id: Annotated[uuid.UUID | None, Query()] = None,
+) -> Page[LocationRead]:
+    return await warehouses.list_locations(session, principal, page, warehouse_id=warehouse_id)
+
+
+@locations_router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=LocationRead,
+    summary="Add a location to a warehouse",
+    responses=CONFLICT,
+)
+async def create_location(
+    data: LocationCreate, principal: WarehousesWrite, session: SessionDep, response: Response
+) -> LocationRead:
+    location = await warehouses.create_location(session, principal, data)
+    response.headers["Location"] = f"{API}/locations/{location.id}"
+    response.headers["ETag"] = etag(location.version)
+    return location
+
+
+@locations_router.get(
+    "/{location_id}", response_model=LocationRead, summary="A location", responses=NOT_FOUND
+)
+async def get_location(
+    location_id: uuid.UUID, principal: InventoryRead, session: SessionDep, response: Response
+) -> LocationRead:
+    location = await warehouses.get_location(session, principal, location_id)
+    response.headers["ETag"] = etag(location.version)
+    return location
+
+
+@locations_router.patch(
+    "/{location_id}",
+    response_model=LocationRead,
+    summary="Change a location",
+    responses={**NOT_FOUND, **CONFLICT, **STALE},
+)
+async def update_location(
+    location_id: uuid.UUID,
+    data: LocationUpdate,
+    principal: WarehousesWrite,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> LocationRead:
+    location = await warehouses.update_location(session, principal, location_id, data, if_match)
+    response.headers["ETag"] = etag(location.version)
+    return location
+
+
+# Stock
+
+
+@stock_router.post(
+    "/movements",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MovementBatchRead,
+    summary="Record one movement or an atomic batch (Idempotency-Key supported)",
+    responses={
+        409: {"description": "Insufficient stock, archived product, or a reused key"},
+        422: {"description": "A line cannot be recorded as written"},
+    },
+)
+async def record_movements(
+    data: MovementRequest,
+    principal: StockWrite,
+    session: SessionDep,
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    fingerprint = idempotency.request_fingerprint(request.method, request.url.path, data)
+    answer = await idempotency.respond_once(
+        session,
+        principal.tenant_id,
+        idempotency_key,
+        fingerprint,
+        status.HTTP_201_CREATED,
+        lambda: movements.record_movements(session, principal, data),
+    )
+    headers = {"Location": f"{API}/stock/movements?batch_id={answer.body['id']}"}
+    if answer.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return JSONResponse(answer.body, status_code=answer.status, headers=headers)
+
+
+@stock_router.get("/movements", response_model=Page[MovementRead], summary="Stock movement history")
+async def list_movements(
+    principal: InventoryRead,
+    session: SessionDep,
+    page: PageParamsDep,
+    product_id: Annotated[uuid.UUID | None, Query()] = None,
+    location_id: Annotated[
+        uuid.UUID | None, Query(description="Movements into or out of this location")
+    ] = None,
+    warehouse_id: Annotated[
+        uuid.UUID | None, Query(description="Movements into or out of this warehouse")
+    ] = None,
+    kind: Annotated[MovementKind | None, Query()] = None,
+    reference: Annotated[str | None, Query(max_length=200)] = None,
+    batch_id: Annotated[uuid.UUID | None, Query()] = None,
+    recorded_from: Annotated[
+        AwareDatetime | None, Query(alias="from", description="recorded_at ≥ this")
+    ] = None,
+    recorded_to: Annotated[
+        AwareDatetime | None, Query(alias="to", description="recorded_at < this")
+    ] = None,
+) -> Page[MovementRead]:
+    where = MovementFilter(
+        product_id=product_id,
+        location_id=location_id,
+        warehouse_id=warehouse_id,
+        kind=kind.value if kind else None,
+        reference=reference,
+        batch_id=batch_id,
+        recorded_from=recorded_from,
+        recorded_to=recorded_to,
+    )
+    return await levels.list_movements(session, principal, page, where)
+
+
+@stock_router.get(
+    "/levels",
+    response_model=Page[LevelRead] | Page[LevelTotal],
+    summary="Stock levels per (product, location), or totals with group_by",
+)
+async def list_levels(
+    principal: InventoryRead,
+    session: SessionDep,
+    page: PageParamsDep,
+    product_id: Annotated[uuid.UUID | None, Query()] = None,
+    warehouse_id: Annotated[uuid.UUID | None, Query()] = None,
+    location_id: Annotated[uuid.UUID | None, Query()] = None,
+    group_by: Annotated[
+        LevelGrouping | None,
+        Query(description="product: totals per product; warehouse: per product and warehouse"),
+    ] = None,
+) -> Page[LevelRead] | Page[LevelTotal]:
+    where = LevelFilter(product_id=product_id, warehouse_id=warehouse_id, location_id=location_id)
+    if group_by is None:
+        return await levels.list_levels(session, principal, page, where)
+    return await levels.level_totals(session, principal, page, where, group_by)
+
+
+@product_stock_router.get(
+    "/{product_id}/stock",
+    response_model=ProductStock,
+    summary="One product's stock across warehouses",
+    responses=NOT_FOUND,
+)
+async def product_stock(
+    product_id: uuid.UUID, principal: InventoryRead, session: SessionDep
+) -> ProductStock:
+    return await levels.product_stock(session, principal, product_id)
+
+
+for sub in (warehouses_router, locations_router, stock_router, product_stock_router):
+    router.include_router(sub)

@@ -1,0 +1,279 @@
+"""Request and response bodies of the inventory API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+MAX_QUANTITY_DECIMALS = 6
+MAX_LINES = 500
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Code = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,31}$")
+]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+# Signed here (adjustments are); the service checks sign and the unit's decimals per kind.
+Quantity = Annotated[
+    Decimal, Field(max_digits=24, decimal_places=MAX_QUANTITY_DECIMALS, allow_inf_nan=False)
+]
+UnitCost = Annotated[Decimal, Field(ge=0, max_digits=19, decimal_places=4, allow_inf_nan=False)]
+
+
+class Strict(BaseModel):
+    """Request bodies reject unknown fields (no mass assignment of tenant_id, version…)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class StrictPatch(Strict):
+    """A partial update: absent fields stay as they are; ``null`` only for ``NULLABLE``."""
+
+    NULLABLE: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def _reject_null_for_required_fields(self) -> StrictPatch:
+        nulls = [
+            name
+            for name in self.model_fields_set
+            if getattr(self, name) is None and name not in self.NULLABLE
+        ]
+        if nulls:
+            raise ValueError(f"{', '.join(sorted(nulls))} cannot be null")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+# Warehouses and locations
+
+
+class WarehouseCreate(Strict):
+    code: Code
+    name: Name
+    address: Text | None = None
+    is_active: bool = True
+
+
+class WarehouseUpdate(StrictPatch):
+    NULLABLE: ClassVar[frozenset[str]] = frozenset({"address"})
+
+    code: Code | None = None
+    name: Name | None = None
+    address: Text | None = None
+    is_active: bool | None = None
+
+
+class WarehouseRead(BaseModel):
+    id: uuid.UUID
+    code: str
+    name: str
+    address: str | None
+    is_active: bool
+    default_location_id: uuid.UUID
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class LocationCreate(Strict):
+    warehouse_id: uuid.UUID
+    code: Code
+    name: Name
+    allow_negative: bool = False
+
+
+class LocationUpdate(StrictPatch):
+    code: Code | None = None
+    name: Name | None = None
+    allow_negative: bool | None = None
+
+
+class LocationRead(BaseModel):
+    id: uuid.UUID
+    warehouse_id: uuid.UUID
+    code: str
+    name: str
+    is_default: bool
+    allow_negative: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+# Movements
+
+
+class MovementKind(StrEnum):
+    RECEIPT = "receipt"
+    ISSUE = "issue"
+    TRANSFER = "transfer"
+    ADJUSTMENT = "adjustment"
+
+
+class MovementLine(Strict):
+    """One line. ``receipt``: to_location_id (+ optional unit_cost). ``issue``:
+    from_location_id. ``transfer``: both, different. ``adjustment``: to_location_id, a
+    signed quantity ≠ 0 and a reason."""
+
+    kind: MovementKind
+    product_id: uuid.UUID
+    quantity: Quantity
+    from_location_id: uuid.UUID | None = None
+    to_location_id: uuid.UUID | None = None
+    unit_cost: UnitCost | None = None
+    reason: Reason | None = None
+
+
+class MovementRequest(Strict):
+    """Either one movement (the fields of a line, plus reference and note) or a batch
+    ``{"lines": […], "reference", "note"}``; a batch is recorded atomically."""
+
+    lines: list[MovementLine] | None = Field(default=None, min_length=1, max_length=MAX_LINES)
+    reference: Reference | None = None
+    note: Text | None = None
+    kind: MovementKind | None = None
+    product_id: uuid.UUID | None = None
+    quantity: Quantity | None = None
+    from_location_id: uuid.UUID | None = None
+    to_location_id: uuid.UUID | None = None
+    unit_cost: UnitCost | None = None
+    reason: Reason | None = None
+
+    _LINE_FIELDS: ClassVar[tuple[str, ...]] = (
+        "kind",
+        "product_id",
+        "quantity",
+        "from_location_id",
+        "to_location_id",
+        "unit_cost",
+        "reason",
+    )
+
+    @model_validator(mode="after")
+    def _one_movement_or_a_batch(self) -> MovementRequest:
+        given = [name for name in self._LINE_FIELDS if getattr(self, name) is not None]
+        if self.lines is not None:
+            if given:
+                raise ValueError(
+                    f"send either lines or a single movement, not both ({', '.join(given)} "
+                    "belong inside a line)"
+                )
+            return self
+        missing = [
+            name for name in ("kind", "product_id", "quantity") if getattr(self, name) is None
+        ]
+        if missing:
+            raise ValueError(f"{', '.join(missing)} required (or send a batch as lines: [...])")
+        return self
+
+    @property
+    def is_batch(self) -> bool:
+        return self.lines is not None
+
+    def movement_lines(self) -> list[MovementLine]:
+        if self.lines is not None:
+            return self.lines
+        return [
+            MovementLine.model_validate({name: getattr(self, name) for name in self._LINE_FIELDS})
+        ]
+
+    def field(self, index: int, name: str) -> str:
+        """How errors name a field of line ``index``: ``quantity`` or ``lines.2.quantity``."""
+        return f"lines.{index}.{name}" if self.is_batch else name
+
+
+class MovementRead(BaseModel):
+    id: uuid.UUID
+    batch_id: uuid.UUID
+    line_no: int
+    kind: str
+    product_id: uuid.UUID
+    from_location_id: uuid.UUID | None
+    to_location_id: uuid.UUID | None
+    quantity: Decimal = Field(description="Always positive; the locations give the direction")
+    unit_cost: Decimal | None
+    reason: str | None
+    reference: str | None
+    note: str | None
+    recorded_by: uuid.UUID
+    recorded_by_label: str
+    recorded_at: datetime
+
+
+class LevelRead(BaseModel):
+    product_id: uuid.UUID
+    location_id: uuid.UUID
+    warehouse_id: uuid.UUID
+    on_hand: Decimal
+    reserved: Decimal
+    available: Decimal = Field(description="on_hand - reserved")
+    updated_at: datetime
+
+
+class MovementBatchRead(BaseModel):
+    id: uuid.UUID = Field(description="The batch id (shared by its lines)")
+    reference: str | None
+    note: str | None
+    recorded_at: datetime
+    recorded_by: uuid.UUID
+    recorded_by_label: str
+    lines: list[MovementRead]
+    levels: list[LevelRead] = Field(
+        description="The new level of every (product, location) the batch touched"
+    )
+
+
+# Levels
+
+
+class LevelGrouping(StrEnum):
+    PRODUCT = "product"
+    WAREHOUSE = "warehouse"
+
+
+class LevelTotal(BaseModel):
+    """Totals per product (``group_by=product``) or per product and warehouse
+    (``group_by=warehouse``)."""
+
+    product_id: uuid.UUID
+    warehouse_id: uuid.UUID | None
+    on_hand: Decimal
+    reserved: Decimal
+    available: Decimal
+
+
+class Quantities(BaseModel):
+    on_hand: Decimal
+    reserved: Decimal
+    available: Decimal
+
+
+class LocationStock(Quantities):
+    location_id: uuid.UUID
+    code: str
+    name: str
+
+
+class WarehouseStock(Quantities):
+    warehouse_id: uuid.UUID
+    code: str
+    name: str
+    locations: list[LocationStock]
+
+
+class ProductStock(BaseModel):
+    product_id: uuid.UUID
+    sku: str
+    unit: str
+    reorder_point: Decimal
+    totals: Quantities
+    warehouses: list[WarehouseStock]

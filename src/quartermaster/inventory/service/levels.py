@@ -1,0 +1,192 @@
+"""Reading stock: levels (per location or totalled), one product's stock, history."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from quartermaster.catalog.public import products_by_ids
+from quartermaster.core.pagination import (
+    InvalidCursor,
+    Page,
+    PageParams,
+    decode_cursor,
+    encode_cursor,
+)
+from quartermaster.identity.public import Principal
+from quartermaster.inventory import repository
+from quartermaster.inventory.errors import ProductNotFound
+from quartermaster.inventory.models import StockLevel, StockMovement
+from quartermaster.inventory.schemas import (
+    LevelGrouping,
+    LevelRead,
+    LevelTotal,
+    LocationStock,
+    MovementRead,
+    ProductStock,
+    Quantities,
+    WarehouseStock,
+)
+from quartermaster.inventory.service.paging import cursor_datetime, cursor_uuid
+
+
+def level_read(level: StockLevel, warehouse_id: uuid.UUID) -> LevelRead:
+    return LevelRead(
+        product_id=level.product_id,
+        location_id=level.location_id,
+        warehouse_id=warehouse_id,
+        on_hand=level.on_hand,
+        reserved=level.reserved,
+        available=level.on_hand - level.reserved,
+        updated_at=level.updated_at,
+    )
+
+
+def movement_read(movement: StockMovement) -> MovementRead:
+    return MovementRead.model_validate(movement, from_attributes=True)
+
+
+async def list_levels(
+    session: AsyncSession,
+    principal: Principal,
+    page: PageParams,
+    where: repository.LevelFilter,
+) -> Page[LevelRead]:
+    after = None
+    if page.cursor:
+        product_id, location_id = decode_cursor(page.cursor, size=2)
+        after = (cursor_uuid(product_id), cursor_uuid(location_id))
+    rows = await repository.levels_page(
+        session, principal.tenant_id, where, limit=page.limit + 1, after=after
+    )
+    next_cursor = None
+    if len(rows) > page.limit:
+        last = rows[page.limit - 1][0]
+        next_cursor = encode_cursor([str(last.product_id), str(last.location_id)])
+    return Page[LevelRead](
+        items=[level_read(level, warehouse_id) for level, warehouse_id in rows[: page.limit]],
+        next_cursor=next_cursor,
+    )
+
+
+async def level_totals(
+    session: AsyncSession,
+    principal: Principal,
+    page: PageParams,
+    where: repository.LevelFilter,
+    group_by: LevelGrouping,
+) -> Page[LevelTotal]:
+    by_warehouse = group_by is LevelGrouping.WAREHOUSE
+    after: tuple[uuid.UUID, uuid.UUID | None] | None = None
+    if page.cursor:
+        grouping, product_id, warehouse_id = decode_cursor(page.cursor, size=3)
+        if grouping != group_by.value:
+            raise InvalidCursor
+        after = (
+            cursor_uuid(product_id),
+            cursor_uuid(warehouse_id) if by_warehouse else None,
+        )
+    rows = await repository.level_totals_page(
+        session,
+        principal.tenant_id,
+        where,
+        by_warehouse=by_warehouse,
+        limit=page.limit + 1,
+        after=after,
+    )
+    next_cursor = None
+    if len(rows) > page.limit:
+        last = rows[page.limit - 1]
+        next_cursor = encode_cursor(
+            [group_by.value, str(last.product_id), str(last.warehouse_id) if by_warehouse else None]
+        )
+    return Page[LevelTotal](
+        items=[
+            LevelTotal(
+                product_id=row.product_id,
+                warehouse_id=row.warehouse_id,
+                on_hand=row.on_hand,
+                reserved=row.reserved,
+                available=row.on_hand - row.reserved,
+            )
+            for row in rows[: page.limit]
+        ],
+        next_cursor=next_cursor,
+    )
+
+
+def _quantities(on_hand: Decimal, reserved: Decimal) -> Quantities:
+    return Quantities(on_hand=on_hand, reserved=reserved, available=on_hand - reserved)
+
+
+async def product_stock(
+    session: AsyncSession, principal: Principal, product_id: uuid.UUID
+) -> ProductStock:
+    """One product across warehouses: per location, per warehouse and in total."""
+    tenant_id = principal.tenant_id
+    product = (await products_by_ids(session, tenant_id, [product_id])).get(product_id)
+    if product is None:
+        raise ProductNotFound
+    warehouses: dict[uuid.UUID, WarehouseStock] = {}
+    total_on_hand = total_reserved = Decimal(0)
+    for level, location, warehouse in await repository.product_stock(
+        session, tenant_id, product_id
+    ):
+        entry = warehouses.get(warehouse.id)
+        if entry is None:
+            entry = warehouses[warehouse.id] = WarehouseStock(
+                warehouse_id=warehouse.id,
+                code=warehouse.code,
+                name=warehouse.name,
+                on_hand=Decimal(0),
+                reserved=Decimal(0),
+                available=Decimal(0),
+                locations=[],
+            )
+        entry.locations.append(
+            LocationStock(
+                location_id=location.id,
+                code=location.code,
+                name=location.name,
+                **_quantities(level.on_hand, level.reserved).model_dump(),
+            )
+        )
+        entry.on_hand += level.on_hand
+        entry.reserved += level.reserved
+        entry.available = entry.on_hand - entry.reserved
+        total_on_hand += level.on_hand
+        total_reserved += level.reserved
+    return ProductStock(
+        product_id=product.id,
+        sku=product.sku,
+        unit=product.unit,
+        reorder_point=product.reorder_point,
+        totals=_quantities(total_on_hand, total_reserved),
+        warehouses=list(warehouses.values()),
+    )
+
+
+async def list_movements(
+    session: AsyncSession,
+    principal: Principal,
+    page: PageParams,
+    where: repository.MovementFilter,
+) -> Page[MovementRead]:
+    """The ledger, newest first."""
+    before: tuple[datetime, uuid.UUID] | None = None
+    if page.cursor:
+        recorded_at, last_id = decode_cursor(page.cursor, size=2)
+        before = (cursor_datetime(recorded_at), cursor_uuid(last_id))
+    movements = await repository.movements_page(
+        session, principal.tenant_id, where, limit=page.limit + 1, before=before
+    )
+    next_cursor = None
+    if len(movements) > page.limit:
+        last = movements[page.limit - 1]
+        next_cursor = encode_cursor([last.recorded_at.isoformat(), str(last.id)])
+    return Page[MovementRead](
+        items=[movement_read(m) for m in movements[: page.limit]], next_cursor=next_cursor
+    )

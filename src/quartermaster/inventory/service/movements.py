@@ -1,0 +1,293 @@
+"""Recording stock movements: the one writer of the ledger and the levels."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from quartermaster.catalog.public import ProductRef, products_by_ids
+from quartermaster.core.clock import utcnow
+from quartermaster.core.events import emit
+from quartermaster.core.ids import new_id
+from quartermaster.identity.public import Principal
+from quartermaster.inventory import repository
+from quartermaster.inventory.errors import (
+    FieldProblem,
+    InsufficientStock,
+    InvalidMovement,
+    ProductArchived,
+    WarehouseInactive,
+)
+from quartermaster.inventory.events import InventoryEvents, MovedLine, NewLevel, StockMoved
+from quartermaster.inventory.models import Location, Warehouse
+from quartermaster.inventory.repository import LevelKey
+from quartermaster.inventory.schemas import (
+    LevelRead,
+    MovementBatchRead,
+    MovementKind,
+    MovementLine,
+    MovementRead,
+    MovementRequest,
+)
+
+Places = dict[uuid.UUID, tuple[Location, Warehouse]]
+
+
+def decimals_of(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One validated line as the ledger stores it (positive quantity, direction by the
+    location columns)."""
+
+    line: MovementLine
+    index: int
+    from_location_id: uuid.UUID | None
+    to_location_id: uuid.UUID | None
+    quantity: Decimal
+
+
+def _check_line(
+    request: MovementRequest,
+    index: int,
+    line: MovementLine,
+    products: dict[uuid.UUID, ProductRef],
+    places: Places,
+) -> list[FieldProblem]:
+    """Everything wrong with one line as written (422s), each naming its field."""
+    problems: list[FieldProblem] = []
+
+    def problem(name: str, message: str, kind: str) -> None:
+        problems.append(FieldProblem(request.field(index, name), message, kind))
+
+    product = products.get(line.product_id)
+    if product is None:
+        problem("product_id", "No product with this id in this organization.", "unknown_product")
+    kind = line.kind
+    if kind is MovementKind.ADJUSTMENT:
+        if line.quantity == 0:
+            problem("quantity", "An adjustment must not be 0.", "quantity_zero")
+        if line.reason is None:
+            problem("reason", "An adjustment needs a reason.", "missing")
+    elif line.quantity <= 0:
+        problem("quantity", "Must be greater than 0.", "quantity_not_positive")
+    if product is not None and decimals_of(line.quantity) > product.unit_decimals:
+        problem(
+            "quantity",
+            f"At most {product.unit_decimals} decimal places in unit '{product.unit}'.",
+            "too_many_decimals",
+        )
+    wants_from = kind in (MovementKind.ISSUE, MovementKind.TRANSFER)
+    wants_to = kind in (MovementKind.RECEIPT, MovementKind.TRANSFER, MovementKind.ADJUSTMENT)
+    for name, value, wanted in (
+        ("from_location_id", line.from_location_id, wants_from),
+        ("to_location_id", line.to_location_id, wants_to),
+    ):
+        if wanted and value is None:
+            problem(name, f"Required for a {kind.value}.", "missing")
+        elif not wanted and value is not None:
+            problem(name, f"Not allowed for a {kind.value}.", "not_allowed")
+        elif value is not None and value not in places:
+            problem(name, "No location with this id in this organization.", "unknown_location")
+    if (
+        kind is MovementKind.TRANSFER
+        and line.from_location_id is not None
+        and line.from_location_id == line.to_location_id
+    ):
+        problem("to_location_id", "A transfer needs two different locations.", "same_location")
+    if line.unit_cost is not None and kind is not MovementKind.RECEIPT:
+        problem("unit_cost", "Only receipts carry a unit cost.", "not_allowed")
+    return problems
+
+
+def _entry(index: int, line: MovementLine) -> _Entry:
+    if line.kind is MovementKind.ADJUSTMENT and line.quantity < 0:
+        return _Entry(line, index, line.to_location_id, None, -line.quantity)
+    return _Entry(line, index, line.from_location_id, line.to_location_id, line.quantity)
+
+
+def _check_inflows(
+    request: MovementRequest,
+    entries: list[_Entry],
+    products: dict[uuid.UUID, ProductRef],
+    places: Places,
+) -> None:
+    """Archived products and inactive warehouses may lose stock but not gain it (409)."""
+    for entry in entries:
+        if entry.to_location_id is None:
+            continue
+        product = products[entry.line.product_id]
+        if not product.is_active and entry.line.kind is not MovementKind.TRANSFER:
+            raise ProductArchived(request.field(entry.index, "product_id"), product.sku)
+        warehouse = places[entry.to_location_id][1]
+        if not warehouse.is_active:
+            raise WarehouseInactive(request.field(entry.index, "to_location_id"), warehouse.code)
+
+
+def _net_changes(entries: list[_Entry]) -> dict[LevelKey, Decimal]:
+    changes: dict[LevelKey, Decimal] = defaultdict(Decimal)
+    for entry in entries:
+        product_id = entry.line.product_id
+        if entry.from_location_id is not None:
+            changes[(product_id, entry.from_location_id)] -= entry.quantity
+        if entry.to_location_id is not None:
+            changes[(product_id, entry.to_location_id)] += entry.quantity
+    return changes
+
+
+async def record_movements(
+    session: AsyncSession, principal: Principal, request: MovementRequest
+) -> MovementBatchRead:
+    """Record one movement or a batch atomically: every line or none.
+
+    Lines are checked as written first (422 naming line and field). Then the net change
+    per (product, location) is applied under row locks taken in (product_id, location_id)
+    order, so concurrent batches over the same rows queue instead of deadlocking. A net
+    withdrawal beyond ``on_hand - reserved`` at a location that does not allow negative
+    stock is 409 ``insufficient-stock`` and nothing is written. Emits
+    ``inventory.stock.moved`` with the new levels."""
+    tenant_id = principal.tenant_id
+    lines = request.movement_lines()
+    products = await products_by_ids(session, tenant_id, [line.product_id for line in lines])
+    location_ids = [
+        location_id
+        for line in lines
+        for location_id in (line.from_location_id, line.to_location_id)
+        if location_id is not None
+    ]
+    places = await repository.locations_with_warehouses(session, tenant_id, location_ids)
+    problems = [
+        problem
+        for index, line in enumerate(lines)
+        for problem in _check_line(request, index, line, products, places)
+    ]
+    if problems:
+        raise InvalidMovement(problems)
+    entries = [_entry(index, line) for index, line in enumerate(lines)]
+    _check_inflows(request, entries, products, places)
+
+    now = utcnow()
+    changes = _net_changes(entries)
+    keys = sorted(changes)
+    await repository.create_missing_levels(session, tenant_id, keys, now)
+    levels = await repository.lock_levels(session, tenant_id, keys)
+    for key in keys:
+        change = changes[key]
+        location = places[key[1]][0]
+        if change >= 0 or location.allow_negative:
+            continue
+        level = levels[key]
+        available = level.on_hand - level.reserved
+        if available + change < 0:
+            product = products[key[0]]
+            raise InsufficientStock(
+                product_id=product.id,
+                sku=product.sku,
+                location_id=location.id,
+                location_code=location.code,
+                requested=-change,
+                available=available,
+            )
+    new_on_hand = {key: levels[key].on_hand + changes[key] for key in keys}
+    await repository.set_on_hand(
+        session, tenant_id, [(key, new_on_hand[key]) for key in keys if changes[key] != 0], now
+    )
+
+    batch_id = new_id()
+    rows = [_ledger_row(principal, request, batch_id, entry, now) for entry in entries]
+    await repository.append_movements(session, rows)
+
+    level_reads = [
+        LevelRead(
+            product_id=key[0],
+            location_id=key[1],
+            warehouse_id=places[key[1]][1].id,
+            on_hand=new_on_hand[key],
+            reserved=levels[key].reserved,
+            available=new_on_hand[key] - levels[key].reserved,
+            updated_at=now if changes[key] != 0 else levels[key].updated_at,
+        )
+        for key in keys
+    ]
+    batch = MovementBatchRead(
+        id=batch_id,
+        reference=request.reference,
+        note=request.note,
+        recorded_at=now,
+        recorded_by=principal.id,
+        recorded_by_label=principal.label,
+        lines=[MovementRead.model_validate(row) for row in rows],
+        levels=level_reads,
+    )
+    await emit(session, tenant_id, InventoryEvents.STOCK_MOVED, _stock_moved(batch))
+    return batch
+
+
+def _ledger_row(
+    principal: Principal,
+    request: MovementRequest,
+    batch_id: uuid.UUID,
+    entry: _Entry,
+    now: datetime,
+) -> dict[str, Any]:
+    line = entry.line
+    return {
+        "id": new_id(),
+        "tenant_id": principal.tenant_id,
+        "batch_id": batch_id,
+        "line_no": entry.index + 1,
+        "kind": line.kind.value,
+        "product_id": line.product_id,
+        "from_location_id": entry.from_location_id,
+        "to_location_id": entry.to_location_id,
+        "quantity": entry.quantity,
+        "unit_cost": line.unit_cost,
+        "reason": line.reason,
+        "reference": request.reference,
+        "note": request.note,
+        "recorded_by": principal.id,
+        "recorded_by_label": principal.label,
+        "recorded_at": now,
+    }
+
+
+def _stock_moved(batch: MovementBatchRead) -> StockMoved:
+    return StockMoved(
+        batch_id=batch.id,
+        kinds=sorted({line.kind for line in batch.lines}),
+        reference=batch.reference,
+        recorded_at=batch.recorded_at,
+        recorded_by=batch.recorded_by,
+        lines=[
+            MovedLine(
+                id=line.id,
+                line_no=line.line_no,
+                kind=line.kind,
+                product_id=line.product_id,
+                from_location_id=line.from_location_id,
+                to_location_id=line.to_location_id,
+                quantity=line.quantity,
+            )
+            for line in batch.lines
+        ],
+        levels=[
+            NewLevel(
+                product_id=level.product_id,
+                location_id=level.location_id,
+                warehouse_id=level.warehouse_id,
+                on_hand=level.on_hand,
+                reserved=level.reserved,
+                available=level.available,
+            )
+            for level in batch.levels
+        ],
+    )

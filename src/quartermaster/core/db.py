@@ -139,11 +139,16 @@ async def set_tenant(
 
     ``user_id`` additionally lets the user's own rows in global tables (their user record,
     their memberships in other tenants) be seen, e.g. to list the tenants they may switch to.
+    Both settings go in one statement: this runs at the start of every request.
     """
-    await _set_local(session, TENANT_SETTING, str(tenant_id))
+    if user_id is None:
+        await _set_local(session, TENANT_SETTING, str(tenant_id))
+    else:
+        await session.execute(
+            text("SELECT set_config(:t, :tv, true), set_config(:u, :uv, true)"),
+            {"t": TENANT_SETTING, "tv": str(tenant_id), "u": USER_SETTING, "uv": str(user_id)},
+        )
     session.info["tenant_id"] = tenant_id
-    if user_id is not None:
-        await set_user(session, user_id)
 
 
 async def set_user(session: AsyncSession, user_id: uuid.UUID) -> None:

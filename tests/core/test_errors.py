@@ -11,7 +11,12 @@ from httpx import ASGITransport, AsyncClient
 from pydantic import BaseModel, ConfigDict, Field
 
 from quartermaster.api import create_app
-from quartermaster.core.errors import PROBLEM_CONTENT_TYPE, AppError, Conflict
+from quartermaster.core.errors import (
+    PROBLEM_CONTENT_TYPE,
+    AppError,
+    Conflict,
+    summarize_problems,
+)
 from quartermaster.core.settings import Settings
 
 
@@ -168,3 +173,13 @@ async def test_unexpected_exception_is_500_without_internals(
     assert "Traceback" in logged
     assert "SELECT secret FROM internals" in logged
     assert "crash-test-1" in logged
+
+
+def test_problem_summaries_do_not_double_the_final_period() -> None:
+    # email-validator's messages end with a period of their own ("…an @-sign.").
+    summary = summarize_problems(
+        [("email", "An email address must have an @-sign."), ("quantity", "too precise")]
+    )
+    assert summary == "email: An email address must have an @-sign; quantity: too precise"
+    many = summarize_problems([(f"f{n}", "bad") for n in range(7)])
+    assert many.endswith("f4: bad (and 2 more)")

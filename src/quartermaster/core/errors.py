@@ -144,13 +144,18 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return errors
 
 
-def _summarize(errors: Sequence[Mapping[str, Any]]) -> str:
-    parts = []
-    for error in errors[:5]:
-        where = error["field"] or error["location"]
-        parts.append(f"{where}: {error['message']}")
-    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+def summarize_problems(problems: Sequence[tuple[str, str]], *, limit: int = 5) -> str:
+    """``"field: message; field: message (and 3 more)"`` for a problem's detail; the
+    caller ends the sentence, so messages lose their own final period."""
+    parts = [f"{where}: {message.rstrip('.')}" for where, message in problems[:limit]]
+    more = f" (and {len(problems) - limit} more)" if len(problems) > limit else ""
     return "; ".join(parts) + more
+
+
+def _summarize(errors: Sequence[Mapping[str, Any]]) -> str:
+    return summarize_problems(
+        [(error["field"] or error["location"], str(error["message"])) for error in errors]
+    )
 
 
 async def _validation_error_handler(request: Request, exc: Exception) -> Response:

@@ -1,4 +1,5 @@
-"""Inventory: warehouses, locations, the stock ledger, stock levels, idempotent writes.
+"""Inventory: warehouses, locations, the stock ledger, stock levels, idempotent writes,
+reservations, offline-safe stock counts and reorder alerts.
 
 Design notes:
 - Every table is tenant-owned under forced RLS; references are composite
@@ -14,7 +15,15 @@ Design notes:
   in one fixed order (product_id, location_id), checks availability
   (``on_hand - reserved``) and writes. Two batches touching the same rows in any order
   queue instead of deadlocking.
-- ``reserved`` exists from the start (always 0 until reservations land) so ``available``
-  already means what it will mean; counts and fulfilments are further ledger kinds the
-  table's check constraint already admits.
+- One locked write (``service.movements``): ``post_ledger`` for everything that writes the
+  ledger (movements, reservation fulfilments, stock counts) and ``change_levels`` for
+  level-only changes (reserving, releasing, expiring). Both lock the level rows in the
+  fixed order, check availability, write, and then raise or resolve the reorder alerts of
+  the touched (product, warehouse) pairs under per-pair advisory locks taken in sorted
+  order after the row locks.
+- Reservations add to ``reserved``; fulfilling one is a ``fulfilment`` ledger row (on_hand
+  and reserved down together), releasing or expiring gives it back. The reservation row is
+  locked before the levels.
+- Stock counts compare each line with the ledger *as of* ``counted_at`` (summed after the
+  level rows are locked) and apply the difference now as ``count`` movements.
 """

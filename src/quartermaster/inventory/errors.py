@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from quartermaster.core.errors import AppError, Conflict, NotFound
+from quartermaster.core.errors import AppError, Conflict, NotFound, summarize_problems
 
 
 @dataclass(frozen=True)
@@ -57,12 +57,11 @@ class InvalidMovement(AppError):
     problem found is listed, each naming its line and field."""
 
     def __init__(self, problems: Sequence[FieldProblem]) -> None:
-        summary = "; ".join(f"{p.field}: {p.message}" for p in problems[:5])
-        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        summary = summarize_problems([(p.field, p.message) for p in problems])
         super().__init__(
             422,
             "invalid-movement",
-            f"The movement cannot be recorded: {summary}{more}.",
+            f"The movement cannot be recorded: {summary}.",
             extensions={"errors": [p.as_error() for p in problems]},
         )
 
@@ -160,4 +159,37 @@ class LocationCodeTaken(Conflict):
             f"The warehouse already has a location with code '{code}' (codes are compared "
             "case-insensitively).",
             code="location-code-taken",
+        )
+
+
+class ReservationNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__(
+            "No reservation with this id in this organization.", code="reservation-not-found"
+        )
+
+
+class ReservationNotActive(Conflict):
+    def __init__(self, status: str) -> None:
+        super().__init__(
+            f"The reservation is {status}; only an active reservation can be fulfilled or "
+            "released.",
+            code="reservation-not-active",
+            extensions={"status": status},
+        )
+
+
+class AlertNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__(
+            "No stock alert with this id in this organization.", code="alert-not-found"
+        )
+
+
+class AlertNotOpen(Conflict):
+    def __init__(self, status: str) -> None:
+        super().__init__(
+            f"The alert is {status}; only an open alert can be acknowledged.",
+            code="alert-not-open",
+            extensions={"status": status},
         )

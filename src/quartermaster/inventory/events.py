@@ -15,6 +15,11 @@ class InventoryEvents:
     LOCATION_CREATED = "inventory.location.created"
     LOCATION_UPDATED = "inventory.location.updated"
     STOCK_MOVED = "inventory.stock.moved"
+    RESERVATION_CREATED = "inventory.reservation.created"
+    RESERVATION_FULFILLED = "inventory.reservation.fulfilled"
+    RESERVATION_RELEASED = "inventory.reservation.released"
+    ALERT_RAISED = "inventory.alert.raised"
+    ALERT_RESOLVED = "inventory.alert.resolved"
 
 
 class MovedLine(BaseModel):
@@ -47,3 +52,32 @@ class StockMoved(BaseModel):
     recorded_by: uuid.UUID
     lines: list[MovedLine]
     levels: list[NewLevel]
+
+
+class ReservationChanged(BaseModel):
+    """A reservation was created, fulfilled or released (``status`` says which; an expired
+    one is released with status ``expired``), with the new level of its (product,
+    location). ``batch_id`` is the ledger batch of a fulfilment."""
+
+    id: uuid.UUID
+    product_id: uuid.UUID
+    location_id: uuid.UUID
+    quantity: Decimal
+    reference: str
+    status: str
+    expires_at: datetime | None
+    batch_id: uuid.UUID | None
+    level: NewLevel
+
+
+class AlertChanged(BaseModel):
+    """A (product, warehouse) alert was raised or resolved."""
+
+    id: uuid.UUID
+    product_id: uuid.UUID
+    sku: str
+    warehouse_id: uuid.UUID
+    status: str
+    available: Decimal
+    reorder_point: Decimal
+    at: datetime

@@ -199,3 +199,90 @@ class IdempotencyKey(Base):
     response_status: Mapped[int | None] = mapped_column(SmallInteger)
     response_body: Mapped[Any | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+RESERVATION_STATUSES = ("active", "fulfilled", "released", "expired")
+ALERT_STATUSES = ("open", "acknowledged", "resolved")
+
+
+class Reservation(IdMixin, TimestampMixin, Base):
+    """Stock held for a reference at one location. While ``active`` its quantity is part of
+    the level's ``reserved``; fulfilling turns it into a ledger issue (kind
+    ``fulfilment``), releasing or expiring gives it back."""
+
+    __tablename__ = "reservations"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "product_id"],
+            ["products.tenant_id", "products.id"],
+            name="fk_reservations_tenant_id_product_id_products",
+        ),
+        ForeignKeyConstraint(
+            ["tenant_id", "location_id"],
+            ["locations.tenant_id", "locations.id"],
+            name="fk_reservations_tenant_id_location_id_locations",
+        ),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint(
+            "status IN (" + ", ".join(f"'{s}'" for s in RESERVATION_STATUSES) + ")",
+            name="status_known",
+        ),
+        Index("ix_reservations_tenant_id_status_id", "tenant_id", "status", "id"),
+        Index("ix_reservations_tenant_id_product_id_id", "tenant_id", "product_id", "id"),
+        Index(
+            "ix_reservations_tenant_id_expires_at_active",
+            "tenant_id",
+            "expires_at",
+            postgresql_where=text("status = 'active' AND expires_at IS NOT NULL"),
+        ),
+    )
+
+    tenant_id: Mapped[uuid.UUID] = _tenant_fk()
+    product_id: Mapped[uuid.UUID]
+    location_id: Mapped[uuid.UUID]
+    quantity: Mapped[Decimal]
+    reference: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), server_default=text("'active'"))
+    expires_at: Mapped[datetime | None]
+    created_by: Mapped[uuid.UUID]
+
+
+class StockAlert(IdMixin, Base):
+    """A (product, warehouse) whose available total fell to or below the product's reorder
+    point. At most one non-resolved alert per pair (partial unique index)."""
+
+    __tablename__ = "stock_alerts"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "product_id"],
+            ["products.tenant_id", "products.id"],
+            name="fk_stock_alerts_tenant_id_product_id_products",
+        ),
+        ForeignKeyConstraint(
+            ["tenant_id", "warehouse_id"],
+            ["warehouses.tenant_id", "warehouses.id"],
+            name="fk_stock_alerts_tenant_id_warehouse_id_warehouses",
+        ),
+        CheckConstraint(
+            "status IN (" + ", ".join(f"'{s}'" for s in ALERT_STATUSES) + ")",
+            name="status_known",
+        ),
+        Index(
+            "uq_stock_alerts_tenant_id_product_id_warehouse_id_unresolved",
+            "tenant_id",
+            "product_id",
+            "warehouse_id",
+            unique=True,
+            postgresql_where=text("status <> 'resolved'"),
+        ),
+        Index("ix_stock_alerts_tenant_id_status_id", "tenant_id", "status", "id"),
+    )
+
+    tenant_id: Mapped[uuid.UUID] = _tenant_fk()
+    product_id: Mapped[uuid.UUID]
+    warehouse_id: Mapped[uuid.UUID]
+    status: Mapped[str] = mapped_column(String(20), server_default=text("'open'"))
+    raised_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[uuid.UUID | None]
+    resolved_at: Mapped[datetime | None]

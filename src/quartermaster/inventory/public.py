@@ -9,6 +9,7 @@ from quartermaster.inventory.service.ledger import (
     ledger_mismatches,
     tenants_with_stock,
 )
+from quartermaster.inventory.service.reservations import release_expired_reservations
 
 __all__ = [
     "InventoryEvents",
@@ -16,5 +17,6 @@ __all__ = [
     "StockMoved",
     "ledger_mismatches",
     "prune_idempotency_keys",
+    "release_expired_reservations",
     "tenants_with_stock",
 ]

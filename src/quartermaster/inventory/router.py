@@ -1,5 +1,5 @@
-"""Inventory HTTP API: /warehouses, /locations, /stock/movements, /stock/levels and
-/products/{id}/stock."""
+"""Inventory HTTP API: /warehouses, /locations, /stock/movements, /stock/levels,
+/stock/reservations, /stock/counts, /stock/alerts and /products/{id}/stock."""
 
 from __future__ import annotations
 
@@ -16,6 +16,10 @@ from quartermaster.core.pagination import Page, PageParamsDep
 from quartermaster.identity.public import Permission, Principal, require
 from quartermaster.inventory.repository import LevelFilter, MovementFilter
 from quartermaster.inventory.schemas import (
+    AlertRead,
+    AlertStatus,
+    CountRead,
+    CountRequest,
     LevelGrouping,
     LevelRead,
     LevelTotal,
@@ -27,16 +31,29 @@ from quartermaster.inventory.schemas import (
     MovementRead,
     MovementRequest,
     ProductStock,
+    ReservationCreate,
+    ReservationRead,
+    ReservationResult,
+    ReservationStatus,
     WarehouseCreate,
     WarehouseRead,
     WarehouseUpdate,
 )
-from quartermaster.inventory.service import idempotency, levels, movements, warehouses
+from quartermaster.inventory.service import (
+    alerts,
+    counts,
+    idempotency,
+    levels,
+    movements,
+    reservations,
+    warehouses,
+)
 
 API = "/api/v1"
 
 InventoryRead = Annotated[Principal, Depends(require(Permission.INVENTORY_READ))]
 StockWrite = Annotated[Principal, Depends(require(Permission.STOCK_WRITE))]
+ReservationsWrite = Annotated[Principal, Depends(require(Permission.RESERVATIONS_WRITE))]
 WarehousesWrite = Annotated[Principal, Depends(require(Permission.WAREHOUSES_WRITE))]
 
 IdempotencyKeyHeader = Annotated[
@@ -283,6 +300,161 @@ async def product_stock(
     product_id: uuid.UUID, principal: InventoryRead, session: SessionDep
 ) -> ProductStock:
     return await levels.product_stock(session, principal, product_id)
+
+
+# Reservations
+
+
+@stock_router.post(
+    "/reservations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ReservationResult,
+    summary="Reserve stock at a location (Idempotency-Key supported)",
+    responses={
+        409: {"description": "Insufficient stock, or a reused key"},
+        422: {"description": "Cannot be reserved as written"},
+    },
+)
+async def create_reservation(
+    data: ReservationCreate,
+    principal: ReservationsWrite,
+    session: SessionDep,
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    fingerprint = idempotency.request_fingerprint(request.method, request.url.path, data)
+    answer = await idempotency.respond_once(
+        session,
+        principal.tenant_id,
+        idempotency_key,
+        fingerprint,
+        status.HTTP_201_CREATED,
+        lambda: reservations.create_reservation(session, principal, data),
+    )
+    headers = {"Location": f"{API}/stock/reservations/{answer.body['id']}"}
+    if answer.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return JSONResponse(answer.body, status_code=answer.status, headers=headers)
+
+
+@stock_router.get("/reservations", response_model=Page[ReservationRead], summary="Reservations")
+async def list_reservations(
+    principal: InventoryRead,
+    session: SessionDep,
+    page: PageParamsDep,
+    status: Annotated[ReservationStatus | None, Query()] = None,
+    product_id: Annotated[uuid.UUID | None, Query()] = None,
+    location_id: Annotated[uuid.UUID | None, Query()] = None,
+) -> Page[ReservationRead]:
+    return await reservations.list_reservations(
+        session, principal, page, status=status, product_id=product_id, location_id=location_id
+    )
+
+
+@stock_router.get(
+    "/reservations/{reservation_id}",
+    response_model=ReservationRead,
+    summary="A reservation",
+    responses=NOT_FOUND,
+)
+async def get_reservation(
+    reservation_id: uuid.UUID, principal: InventoryRead, session: SessionDep
+) -> ReservationRead:
+    return await reservations.get_reservation(session, principal, reservation_id)
+
+
+@stock_router.post(
+    "/reservations/{reservation_id}/fulfil",
+    response_model=ReservationResult,
+    summary="Fulfil a reservation: issue its stock atomically",
+    responses={**NOT_FOUND, 409: {"description": "The reservation is not active"}},
+)
+async def fulfil_reservation(
+    reservation_id: uuid.UUID, principal: ReservationsWrite, session: SessionDep
+) -> ReservationResult:
+    return await reservations.fulfil_reservation(session, principal, reservation_id)
+
+
+@stock_router.delete(
+    "/reservations/{reservation_id}",
+    response_model=ReservationResult,
+    summary="Release a reservation",
+    responses={**NOT_FOUND, 409: {"description": "The reservation is not active"}},
+)
+async def release_reservation(
+    reservation_id: uuid.UUID, principal: ReservationsWrite, session: SessionDep
+) -> ReservationResult:
+    return await reservations.release_reservation(session, principal, reservation_id)
+
+
+# Counts
+
+
+@stock_router.post(
+    "/counts",
+    response_model=CountRead,
+    summary="Apply a stock count taken at counted_at (Idempotency-Key supported)",
+    responses={
+        409: {"description": "Insufficient stock for a decrease, or a reused key"},
+        422: {"description": "The count cannot be applied as written"},
+    },
+)
+async def record_count(
+    data: CountRequest,
+    principal: StockWrite,
+    session: SessionDep,
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    fingerprint = idempotency.request_fingerprint(request.method, request.url.path, data)
+    answer = await idempotency.respond_once(
+        session,
+        principal.tenant_id,
+        idempotency_key,
+        fingerprint,
+        status.HTTP_200_OK,
+        lambda: counts.record_count(session, principal, data),
+    )
+    headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
+    return JSONResponse(answer.body, status_code=answer.status, headers=headers)
+
+
+# Alerts
+
+
+@stock_router.get("/alerts", response_model=Page[AlertRead], summary="Reorder alerts")
+async def list_alerts(
+    principal: InventoryRead,
+    session: SessionDep,
+    page: PageParamsDep,
+    status: Annotated[AlertStatus | None, Query()] = None,
+    product_id: Annotated[uuid.UUID | None, Query()] = None,
+    warehouse_id: Annotated[uuid.UUID | None, Query()] = None,
+) -> Page[AlertRead]:
+    return await alerts.list_alerts(
+        session, principal, page, status=status, product_id=product_id, warehouse_id=warehouse_id
+    )
+
+
+@stock_router.get(
+    "/alerts/{alert_id}", response_model=AlertRead, summary="A reorder alert", responses=NOT_FOUND
+)
+async def get_alert(
+    alert_id: uuid.UUID, principal: InventoryRead, session: SessionDep
+) -> AlertRead:
+    return await alerts.get_alert(session, principal, alert_id)
+
+
+@stock_router.post(
+    "/alerts/{alert_id}/acknowledge",
+    response_model=AlertRead,
+    summary="Acknowledge an open alert",
+    responses={**NOT_FOUND, 409: {"description": "The alert is not open"}},
+)
+async def acknowledge_alert(
+    alert_id: uuid.UUID, principal: StockWrite, session: SessionDep
+) -> AlertRead:
+    return await alerts.acknowledge_alert(session, principal, alert_id)
 
 
 for sub in (warehouses_router, locations_router, stock_router, product_stock_router):

@@ -8,7 +8,14 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 MAX_QUANTITY_DECIMALS = 6
 MAX_LINES = 500
@@ -277,3 +284,101 @@ class ProductStock(BaseModel):
     reorder_point: Decimal
     totals: Quantities
     warehouses: list[WarehouseStock]
+
+
+# Reservations
+
+
+class ReservationStatus(StrEnum):
+    ACTIVE = "active"
+    FULFILLED = "fulfilled"
+    RELEASED = "released"
+    EXPIRED = "expired"
+
+
+class ReservationCreate(Strict):
+    """Hold ``quantity`` of a product at a location for ``reference`` (an order, a job…)
+    until it is fulfilled, released or, when ``expires_at`` is given, it expires."""
+
+    product_id: uuid.UUID
+    location_id: uuid.UUID
+    quantity: Quantity
+    reference: Reference
+    expires_at: AwareDatetime | None = None
+
+
+class ReservationRead(BaseModel):
+    id: uuid.UUID
+    product_id: uuid.UUID
+    location_id: uuid.UUID
+    quantity: Decimal
+    reference: str
+    status: ReservationStatus
+    expires_at: datetime | None
+    created_by: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+
+
+class ReservationResult(ReservationRead):
+    """A reservation after a change, with the new level of its (product, location) and,
+    for a fulfilment, the ledger batch it wrote."""
+
+    level: LevelRead
+    batch_id: uuid.UUID | None = None
+
+
+# Stock counts
+
+
+class CountLine(Strict):
+    product_id: uuid.UUID
+    counted_quantity: Quantity
+
+
+class CountRequest(Strict):
+    """What was on the shelves of one location at ``counted_at`` (which may be hours ago:
+    a scanner synced late). Each line is compared with the ledger as of ``counted_at``."""
+
+    location_id: uuid.UUID
+    counted_at: AwareDatetime
+    lines: list[CountLine] = Field(min_length=1, max_length=MAX_LINES)
+    reference: Reference | None = None
+    note: Text | None = None
+
+
+class CountLineRead(BaseModel):
+    product_id: uuid.UUID
+    counted_quantity: Decimal
+    on_hand_as_of: Decimal = Field(description="The ledger's on_hand at counted_at")
+    adjustment: Decimal = Field(description="counted_quantity - on_hand_as_of, applied now")
+    movement_id: uuid.UUID | None = Field(description="The count movement; null when 0")
+
+
+class CountRead(BaseModel):
+    location_id: uuid.UUID
+    counted_at: datetime
+    recorded_at: datetime
+    batch_id: uuid.UUID | None = Field(description="The ledger batch; null when nothing moved")
+    lines: list[CountLineRead]
+    levels: list[LevelRead] = Field(description="The new level of every adjusted product")
+
+
+# Alerts
+
+
+class AlertStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class AlertRead(BaseModel):
+    id: uuid.UUID
+    product_id: uuid.UUID
+    warehouse_id: uuid.UUID
+    status: AlertStatus
+    raised_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: uuid.UUID | None
+    resolved_at: datetime | None

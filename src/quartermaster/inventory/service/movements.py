@@ -35,6 +35,7 @@ from quartermaster.inventory.schemas import (
     MovementRead,
     MovementRequest,
 )
+from quartermaster.inventory.service import alerts
 
 Places = dict[uuid.UUID, tuple[Location, Warehouse]]
 
@@ -133,15 +134,182 @@ def _check_inflows(
             raise WarehouseInactive(request.field(entry.index, "to_location_id"), warehouse.code)
 
 
-def _net_changes(entries: list[_Entry]) -> dict[LevelKey, Decimal]:
-    changes: dict[LevelKey, Decimal] = defaultdict(Decimal)
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One ledger row to write: a positive quantity, the direction given by the locations."""
+
+    kind: str
+    product_id: uuid.UUID
+    from_location_id: uuid.UUID | None
+    to_location_id: uuid.UUID | None
+    quantity: Decimal
+    unit_cost: Decimal | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class LevelChange:
+    """A net change of one level row: on_hand and reserved."""
+
+    on_hand: Decimal = Decimal(0)
+    reserved: Decimal = Decimal(0)
+
+    def __add__(self, other: LevelChange) -> LevelChange:
+        return LevelChange(self.on_hand + other.on_hand, self.reserved + other.reserved)
+
+    @property
+    def available(self) -> Decimal:
+        return self.on_hand - self.reserved
+
+    @property
+    def is_zero(self) -> bool:
+        return self.on_hand == 0 and self.reserved == 0
+
+
+def net_changes(entries: list[LedgerEntry]) -> dict[LevelKey, LevelChange]:
+    """The net on_hand change per (product, location) of ledger entries."""
+    changes: dict[LevelKey, LevelChange] = defaultdict(LevelChange)
     for entry in entries:
-        product_id = entry.line.product_id
+        product_id = entry.product_id
         if entry.from_location_id is not None:
-            changes[(product_id, entry.from_location_id)] -= entry.quantity
+            changes[(product_id, entry.from_location_id)] += LevelChange(on_hand=-entry.quantity)
         if entry.to_location_id is not None:
-            changes[(product_id, entry.to_location_id)] += entry.quantity
-    return changes
+            changes[(product_id, entry.to_location_id)] += LevelChange(on_hand=entry.quantity)
+    return dict(changes)
+
+
+async def _lock_check_and_set(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    changes: dict[LevelKey, LevelChange],
+    products: dict[uuid.UUID, ProductRef],
+    places: Places,
+    now: datetime,
+) -> list[LevelRead]:
+    """The one locked write of the levels. Missing rows are created, every touched row is
+    locked FOR NO KEY UPDATE in (product_id, location_id) order, a net decrease of
+    ``available`` (on_hand - reserved) beyond what is available at a location that does
+    not allow negative stock is 409 ``insufficient-stock`` (nothing written), then the new
+    values are written. Returns the new level of every key, in key order."""
+    keys = sorted(changes)
+    await repository.create_missing_levels(session, tenant_id, keys, now)
+    levels = await repository.lock_levels(session, tenant_id, keys)
+    for key in keys:
+        change = changes[key].available
+        location = places[key[1]][0]
+        if change >= 0 or location.allow_negative:
+            continue
+        level = levels[key]
+        available = level.on_hand - level.reserved
+        if available + change < 0:
+            product = products[key[0]]
+            raise InsufficientStock(
+                product_id=product.id,
+                sku=product.sku,
+                location_id=location.id,
+                location_code=location.code,
+                requested=-change,
+                available=available,
+            )
+    new = {
+        key: (
+            levels[key].on_hand + changes[key].on_hand,
+            levels[key].reserved + changes[key].reserved,
+        )
+        for key in keys
+    }
+    await repository.set_levels(
+        session,
+        tenant_id,
+        [(key, *new[key]) for key in keys if not changes[key].is_zero],
+        now,
+    )
+    return [
+        LevelRead(
+            product_id=key[0],
+            location_id=key[1],
+            warehouse_id=places[key[1]][1].id,
+            on_hand=new[key][0],
+            reserved=new[key][1],
+            available=new[key][0] - new[key][1],
+            updated_at=levels[key].updated_at if changes[key].is_zero else now,
+        )
+        for key in keys
+    ]
+
+
+async def _evaluate_alerts(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    level_reads: list[LevelRead],
+    products: dict[uuid.UUID, ProductRef],
+    now: datetime,
+) -> None:
+    await alerts.evaluate(
+        session,
+        tenant_id,
+        products,
+        [(level.product_id, level.warehouse_id) for level in level_reads],
+        now,
+    )
+
+
+async def change_levels(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    changes: dict[LevelKey, LevelChange],
+    products: dict[uuid.UUID, ProductRef],
+    places: Places,
+    now: datetime,
+) -> list[LevelRead]:
+    """Change levels without a ledger row (reserving and releasing stock) through the same
+    locked write as the ledger, then raise or resolve the alerts of the touched pairs."""
+    level_reads = await _lock_check_and_set(session, tenant_id, changes, products, places, now)
+    await _evaluate_alerts(session, tenant_id, level_reads, products, now)
+    return level_reads
+
+
+async def post_ledger(
+    session: AsyncSession,
+    principal: Principal,
+    entries: list[LedgerEntry],
+    products: dict[uuid.UUID, ProductRef],
+    places: Places,
+    now: datetime,
+    *,
+    reference: str | None,
+    note: str | None,
+    extra: dict[LevelKey, LevelChange] | None = None,
+) -> MovementBatchRead:
+    """Write validated ledger entries as one batch: the locked level write (plus ``extra``
+    level changes, e.g. the reserved stock a fulfilment consumes), the ledger rows, the
+    ``inventory.stock.moved`` event, then the alerts of every touched (product, warehouse).
+    Everyone who writes the ledger comes through here."""
+    tenant_id = principal.tenant_id
+    changes = net_changes(entries)
+    for key, change in (extra or {}).items():
+        changes[key] = changes.get(key, LevelChange()) + change
+    level_reads = await _lock_check_and_set(session, tenant_id, changes, products, places, now)
+
+    batch_id = new_id()
+    rows = [
+        _ledger_row(principal, batch_id, index, entry, reference, note, now)
+        for index, entry in enumerate(entries)
+    ]
+    await repository.append_movements(session, rows)
+    batch = MovementBatchRead(
+        id=batch_id,
+        reference=reference,
+        note=note,
+        recorded_at=now,
+        recorded_by=principal.id,
+        recorded_by_label=principal.label,
+        lines=[MovementRead.model_validate(row) for row in rows],
+        levels=level_reads,
+    )
+    await emit(session, tenant_id, InventoryEvents.STOCK_MOVED, _stock_moved(batch))
+    await _evaluate_alerts(session, tenant_id, level_reads, products, now)
+    return batch
 
 
 async def record_movements(
@@ -174,86 +342,52 @@ async def record_movements(
         raise InvalidMovement(problems)
     entries = [_entry(index, line) for index, line in enumerate(lines)]
     _check_inflows(request, entries, products, places)
-
-    now = utcnow()
-    changes = _net_changes(entries)
-    keys = sorted(changes)
-    await repository.create_missing_levels(session, tenant_id, keys, now)
-    levels = await repository.lock_levels(session, tenant_id, keys)
-    for key in keys:
-        change = changes[key]
-        location = places[key[1]][0]
-        if change >= 0 or location.allow_negative:
-            continue
-        level = levels[key]
-        available = level.on_hand - level.reserved
-        if available + change < 0:
-            product = products[key[0]]
-            raise InsufficientStock(
-                product_id=product.id,
-                sku=product.sku,
-                location_id=location.id,
-                location_code=location.code,
-                requested=-change,
-                available=available,
+    return await post_ledger(
+        session,
+        principal,
+        [
+            LedgerEntry(
+                kind=entry.line.kind.value,
+                product_id=entry.line.product_id,
+                from_location_id=entry.from_location_id,
+                to_location_id=entry.to_location_id,
+                quantity=entry.quantity,
+                unit_cost=entry.line.unit_cost,
+                reason=entry.line.reason,
             )
-    new_on_hand = {key: levels[key].on_hand + changes[key] for key in keys}
-    await repository.set_on_hand(
-        session, tenant_id, [(key, new_on_hand[key]) for key in keys if changes[key] != 0], now
-    )
-
-    batch_id = new_id()
-    rows = [_ledger_row(principal, request, batch_id, entry, now) for entry in entries]
-    await repository.append_movements(session, rows)
-
-    level_reads = [
-        LevelRead(
-            product_id=key[0],
-            location_id=key[1],
-            warehouse_id=places[key[1]][1].id,
-            on_hand=new_on_hand[key],
-            reserved=levels[key].reserved,
-            available=new_on_hand[key] - levels[key].reserved,
-            updated_at=now if changes[key] != 0 else levels[key].updated_at,
-        )
-        for key in keys
-    ]
-    batch = MovementBatchRead(
-        id=batch_id,
+            for entry in entries
+        ],
+        products,
+        places,
+        utcnow(),
         reference=request.reference,
         note=request.note,
-        recorded_at=now,
-        recorded_by=principal.id,
-        recorded_by_label=principal.label,
-        lines=[MovementRead.model_validate(row) for row in rows],
-        levels=level_reads,
     )
-    await emit(session, tenant_id, InventoryEvents.STOCK_MOVED, _stock_moved(batch))
-    return batch
 
 
 def _ledger_row(
     principal: Principal,
-    request: MovementRequest,
     batch_id: uuid.UUID,
-    entry: _Entry,
+    index: int,
+    entry: LedgerEntry,
+    reference: str | None,
+    note: str | None,
     now: datetime,
 ) -> dict[str, Any]:
-    line = entry.line
     return {
         "id": new_id(),
         "tenant_id": principal.tenant_id,
         "batch_id": batch_id,
-        "line_no": entry.index + 1,
-        "kind": line.kind.value,
-        "product_id": line.product_id,
+        "line_no": index + 1,
+        "kind": entry.kind,
+        "product_id": entry.product_id,
         "from_location_id": entry.from_location_id,
         "to_location_id": entry.to_location_id,
         "quantity": entry.quantity,
-        "unit_cost": line.unit_cost,
-        "reason": line.reason,
-        "reference": request.reference,
-        "note": request.note,
+        "unit_cost": entry.unit_cost,
+        "reason": entry.reason,
+        "reference": reference,
+        "note": note,
         "recorded_by": principal.id,
         "recorded_by_label": principal.label,
         "recorded_at": now,

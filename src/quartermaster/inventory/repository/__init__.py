@@ -1,0 +1,97 @@
+"""Every query of the inventory module, by subject. Row-level security scopes all of
+them; the explicit tenant filters are there for the planner and for clarity, not as the
+safety net."""
+
+from quartermaster.inventory.repository.alerts import (
+    alert_by_id,
+    alerts_page,
+    lock_alert_pair,
+    raise_alert,
+    resolve_alert,
+)
+from quartermaster.inventory.repository.common import (
+    LevelKey,
+    add,
+    violated_constraint,
+)
+from quartermaster.inventory.repository.idempotency import (
+    claim_idempotency_key,
+    delete_idempotency_keys_before,
+    idempotency_key,
+    store_idempotent_response,
+)
+from quartermaster.inventory.repository.ledger import (
+    LedgerMismatch,
+    MovementFilter,
+    append_movements,
+    ledger_mismatches,
+    movements_page,
+    tenants_with_stock,
+)
+from quartermaster.inventory.repository.levels import (
+    LevelFilter,
+    Totals,
+    create_missing_levels,
+    ledger_on_hand_as_of,
+    level_totals_page,
+    levels_of,
+    levels_page,
+    lock_levels,
+    product_stock,
+    set_levels,
+    warehouse_available,
+)
+from quartermaster.inventory.repository.reservations import (
+    lock_expired_reservations,
+    reservation_by_id,
+    reservations_page,
+)
+from quartermaster.inventory.repository.warehouses import (
+    default_location_ids,
+    location_by_id,
+    locations_page,
+    locations_with_warehouses,
+    warehouse_by_id,
+    warehouses_page,
+)
+
+__all__ = [
+    "LedgerMismatch",
+    "LevelFilter",
+    "LevelKey",
+    "MovementFilter",
+    "Totals",
+    "add",
+    "alert_by_id",
+    "alerts_page",
+    "append_movements",
+    "claim_idempotency_key",
+    "create_missing_levels",
+    "default_location_ids",
+    "delete_idempotency_keys_before",
+    "idempotency_key",
+    "ledger_mismatches",
+    "ledger_on_hand_as_of",
+    "level_totals_page",
+    "levels_of",
+    "levels_page",
+    "location_by_id",
+    "locations_page",
+    "locations_with_warehouses",
+    "lock_alert_pair",
+    "lock_expired_reservations",
+    "lock_levels",
+    "movements_page",
+    "product_stock",
+    "raise_alert",
+    "reservation_by_id",
+    "reservations_page",
+    "resolve_alert",
+    "set_levels",
+    "store_idempotent_response",
+    "tenants_with_stock",
+    "violated_constraint",
+    "warehouse_available",
+    "warehouse_by_id",
+    "warehouses_page",
+]

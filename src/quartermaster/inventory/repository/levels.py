@@ -1,0 +1,290 @@
+"""Queries on stock levels: the locked write path, availability, reads."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Select,
+    case,
+    func,
+    or_,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from quartermaster.inventory.models import (
+    Location,
+    StockLevel,
+    StockMovement,
+    Warehouse,
+)
+from quartermaster.inventory.repository.common import LevelKey
+
+# Stock levels
+
+
+async def create_missing_levels(
+    session: AsyncSession, tenant_id: uuid.UUID, keys: Sequence[LevelKey], at: datetime
+) -> None:
+    """Zero rows for (product, location) pairs that have none, in the given (sorted) order;
+    rows that exist are left alone (and not locked)."""
+    if not keys:
+        return
+    rows = [
+        {
+            "tenant_id": tenant_id,
+            "product_id": product_id,
+            "location_id": location_id,
+            "on_hand": Decimal(0),
+            "reserved": Decimal(0),
+            "updated_at": at,
+        }
+        for product_id, location_id in keys
+    ]
+    await session.execute(insert(StockLevel).values(rows).on_conflict_do_nothing())
+
+
+async def lock_levels(
+    session: AsyncSession, tenant_id: uuid.UUID, keys: Sequence[LevelKey]
+) -> dict[LevelKey, StockLevel]:
+    """Lock the level rows of ``keys`` in (product_id, location_id) order — the one order
+    every writer uses, so writers touching overlapping rows queue and never deadlock.
+
+    FOR NO KEY UPDATE (what an UPDATE of non-key columns takes) rather than FOR UPDATE: it
+    does not block the KEY SHARE locks of foreign-key checks, e.g. a concurrent product
+    deletion checking whether levels still reference the product."""
+    if not keys:
+        return {}
+    query = (
+        select(StockLevel)
+        .where(
+            StockLevel.tenant_id == tenant_id,
+            tuple_(StockLevel.product_id, StockLevel.location_id).in_(list(keys)),
+        )
+        .order_by(StockLevel.product_id, StockLevel.location_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    levels = (await session.execute(query)).scalars()
+    return {(level.product_id, level.location_id): level for level in levels}
+
+
+async def set_levels(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    values: Sequence[tuple[LevelKey, Decimal, Decimal]],
+    at: datetime,
+) -> None:
+    """New (on_hand, reserved) values for rows this transaction has locked."""
+    for (product_id, location_id), on_hand, reserved in values:
+        await session.execute(
+            update(StockLevel)
+            .where(
+                StockLevel.tenant_id == tenant_id,
+                StockLevel.product_id == product_id,
+                StockLevel.location_id == location_id,
+            )
+            .values(on_hand=on_hand, reserved=reserved, updated_at=at)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def warehouse_available_query(
+    tenant_id: uuid.UUID, product_id: uuid.UUID, warehouse_id: uuid.UUID
+) -> Select[Any]:
+    return (
+        select(func.coalesce(func.sum(StockLevel.on_hand - StockLevel.reserved), 0))
+        .select_from(StockLevel)
+        .join(
+            Location,
+            (Location.tenant_id == StockLevel.tenant_id) & (Location.id == StockLevel.location_id),
+        )
+        .where(
+            StockLevel.tenant_id == tenant_id,
+            StockLevel.product_id == product_id,
+            Location.warehouse_id == warehouse_id,
+        )
+    )
+
+
+async def warehouse_available(
+    session: AsyncSession, tenant_id: uuid.UUID, product_id: uuid.UUID, warehouse_id: uuid.UUID
+) -> Decimal:
+    """Σ (on_hand - reserved) of one product over the locations of one warehouse."""
+    total = await session.scalar(warehouse_available_query(tenant_id, product_id, warehouse_id))
+    return Decimal(total or 0)
+
+
+async def ledger_on_hand_as_of(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    location_id: uuid.UUID,
+    product_ids: Sequence[uuid.UUID],
+    as_of: datetime,
+) -> dict[uuid.UUID, Decimal]:
+    """product id → Σ to - Σ from at one location over ledger rows recorded at or before
+    ``as_of`` (products without rows are absent)."""
+    if not product_ids:
+        return {}
+    delta = case(
+        (StockMovement.to_location_id == location_id, StockMovement.quantity),
+        else_=-StockMovement.quantity,
+    )
+    rows = await session.execute(
+        select(StockMovement.product_id, func.sum(delta))
+        .where(
+            StockMovement.tenant_id == tenant_id,
+            StockMovement.product_id.in_(list(product_ids)),
+            or_(
+                StockMovement.from_location_id == location_id,
+                StockMovement.to_location_id == location_id,
+            ),
+            StockMovement.recorded_at <= as_of,
+        )
+        .group_by(StockMovement.product_id)
+    )
+    return {row[0]: Decimal(row[1]) for row in rows}
+
+
+@dataclass(frozen=True)
+class LevelFilter:
+    product_id: uuid.UUID | None = None
+    warehouse_id: uuid.UUID | None = None
+    location_id: uuid.UUID | None = None
+
+
+def _level_query(columns: Sequence[Any], tenant_id: uuid.UUID, where: LevelFilter) -> Select[Any]:
+    query = (
+        select(*columns)
+        .select_from(StockLevel)
+        .join(
+            Location,
+            (Location.tenant_id == StockLevel.tenant_id) & (Location.id == StockLevel.location_id),
+        )
+        .where(StockLevel.tenant_id == tenant_id)
+    )
+    if where.product_id is not None:
+        query = query.where(StockLevel.product_id == where.product_id)
+    if where.location_id is not None:
+        query = query.where(StockLevel.location_id == where.location_id)
+    if where.warehouse_id is not None:
+        query = query.where(Location.warehouse_id == where.warehouse_id)
+    return query
+
+
+async def levels_page(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    where: LevelFilter,
+    *,
+    limit: int,
+    after: LevelKey | None,
+) -> list[tuple[StockLevel, uuid.UUID]]:
+    """(level, warehouse id) ordered by (product_id, location_id)."""
+    query = (
+        _level_query([StockLevel, Location.warehouse_id], tenant_id, where)
+        .order_by(StockLevel.product_id, StockLevel.location_id)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(
+            tuple_(StockLevel.product_id, StockLevel.location_id) > tuple_(after[0], after[1])
+        )
+    rows = await session.execute(query)
+    return [(level, warehouse_id) for level, warehouse_id in rows]
+
+
+async def levels_of(
+    session: AsyncSession, tenant_id: uuid.UUID, keys: Sequence[LevelKey]
+) -> list[tuple[StockLevel, uuid.UUID]]:
+    if not keys:
+        return []
+    query = (
+        _level_query([StockLevel, Location.warehouse_id], tenant_id, LevelFilter())
+        .where(tuple_(StockLevel.product_id, StockLevel.location_id).in_(list(keys)))
+        .order_by(StockLevel.product_id, StockLevel.location_id)
+    )
+    rows = await session.execute(query)
+    return [(level, warehouse_id) for level, warehouse_id in rows]
+
+
+@dataclass(frozen=True)
+class Totals:
+    product_id: uuid.UUID
+    warehouse_id: uuid.UUID | None
+    on_hand: Decimal
+    reserved: Decimal
+
+
+async def level_totals_page(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    where: LevelFilter,
+    *,
+    by_warehouse: bool,
+    limit: int,
+    after: tuple[uuid.UUID, uuid.UUID | None] | None,
+) -> list[Totals]:
+    """Sums per product, or per (product, warehouse), in key order."""
+    keys: list[Any] = [StockLevel.product_id]
+    if by_warehouse:
+        keys.append(Location.warehouse_id)
+    grouped = (
+        _level_query(
+            [
+                *keys,
+                func.sum(StockLevel.on_hand).label("on_hand"),
+                func.sum(StockLevel.reserved).label("reserved"),
+            ],
+            tenant_id,
+            where,
+        )
+        .group_by(*keys)
+        .subquery()
+    )
+    key_columns = [grouped.c.product_id] + ([grouped.c.warehouse_id] if by_warehouse else [])
+    query = select(grouped).order_by(*key_columns).limit(limit)
+    if after is not None:
+        if by_warehouse:
+            query = query.where(tuple_(*key_columns) > tuple_(after[0], after[1]))
+        else:
+            query = query.where(grouped.c.product_id > after[0])
+    rows = (await session.execute(query)).mappings()
+    return [
+        Totals(
+            product_id=row["product_id"],
+            warehouse_id=row["warehouse_id"] if by_warehouse else None,
+            on_hand=row["on_hand"],
+            reserved=row["reserved"],
+        )
+        for row in rows
+    ]
+
+
+async def product_stock(
+    session: AsyncSession, tenant_id: uuid.UUID, product_id: uuid.UUID
+) -> list[tuple[StockLevel, Location, Warehouse]]:
+    """Every level row of one product with its location and warehouse."""
+    rows = await session.execute(
+        select(StockLevel, Location, Warehouse)
+        .join(
+            Location,
+            (Location.tenant_id == StockLevel.tenant_id) & (Location.id == StockLevel.location_id),
+        )
+        .join(
+            Warehouse,
+            (Warehouse.tenant_id == Location.tenant_id) & (Warehouse.id == Location.warehouse_id),
+        )
+        .where(StockLevel.tenant_id == tenant_id, StockLevel.product_id == product_id)
+        .order_by(func.lower(Warehouse.code), Warehouse.id, func.lower(Location.code), Location.id)
+    )
+    return [(level, location, warehouse) for level, location, warehouse in rows]

@@ -12,11 +12,11 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
-    model_validator,
 )
+
+from quartermaster.core.schemas import Strict, StrictPatch
 
 # ISO 4217 active currency codes usable for prices (funds, precious metals, bond-market
 # units and the testing/no-currency codes are left out). Kept here: no dependency needed.
@@ -73,33 +73,6 @@ Quantity = Annotated[
 Amount = Annotated[
     Decimal, Field(ge=0, max_digits=19, decimal_places=MAX_AMOUNT_DECIMALS, allow_inf_nan=False)
 ]
-
-
-class Strict(BaseModel):
-    """Request bodies reject unknown fields (no mass assignment of tenant_id, version…)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-class StrictPatch(Strict):
-    """A partial update: absent fields stay as they are; ``null`` is accepted only by the
-    fields listed in ``NULLABLE`` (it clears them)."""
-
-    NULLABLE: ClassVar[frozenset[str]] = frozenset()
-
-    @model_validator(mode="after")
-    def _reject_null_for_required_fields(self) -> StrictPatch:
-        nulls = [
-            name
-            for name in self.model_fields_set
-            if getattr(self, name) is None and name not in self.NULLABLE
-        ]
-        if nulls:
-            raise ValueError(f"{', '.join(sorted(nulls))} cannot be null")
-        return self
-
-    def changes(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.model_fields_set}
 
 
 # Units

@@ -6,8 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
+from quartermaster.core.schemas import Strict
 from quartermaster.identity.permissions import Permission, Role
 
 MIN_PASSWORD_LENGTH = 10
@@ -15,12 +16,6 @@ MAX_PASSWORD_LENGTH = 256
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Password = Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)]
-
-
-class Strict(BaseModel):
-    """Request bodies reject unknown fields (no mass assignment of tenant_id, role, id…)."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class SignupIn(Strict):

@@ -6,16 +6,17 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, ClassVar
 
 from pydantic import (
     AwareDatetime,
     BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     model_validator,
 )
+
+from quartermaster.core.schemas import Strict, StrictPatch
 
 MAX_QUANTITY_DECIMALS = 6
 MAX_LINES = 500
@@ -32,32 +33,6 @@ Quantity = Annotated[
     Decimal, Field(max_digits=24, decimal_places=MAX_QUANTITY_DECIMALS, allow_inf_nan=False)
 ]
 UnitCost = Annotated[Decimal, Field(ge=0, max_digits=19, decimal_places=4, allow_inf_nan=False)]
-
-
-class Strict(BaseModel):
-    """Request bodies reject unknown fields (no mass assignment of tenant_id, version…)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-class StrictPatch(Strict):
-    """A partial update: absent fields stay as they are; ``null`` only for ``NULLABLE``."""
-
-    NULLABLE: ClassVar[frozenset[str]] = frozenset()
-
-    @model_validator(mode="after")
-    def _reject_null_for_required_fields(self) -> StrictPatch:
-        nulls = [
-            name
-            for name in self.model_fields_set
-            if getattr(self, name) is None and name not in self.NULLABLE
-        ]
-        if nulls:
-            raise ValueError(f"{', '.join(sorted(nulls))} cannot be null")
-        return self
-
-    def changes(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.model_fields_set}
 
 
 # Warehouses and locations

@@ -183,3 +183,8 @@ def test_problem_summaries_do_not_double_the_final_period() -> None:
     assert summary == "email: An email address must have an @-sign; quantity: too precise"
     many = summarize_problems([(f"f{n}", "bad") for n in range(7)])
     assert many.endswith("f4: bad (and 2 more)")
+
+
+def test_an_extension_cannot_shadow_a_standard_member() -> None:
+    with pytest.raises(ValueError, match="status"):
+        AppError(409, "x", "detail", extensions={"status": "released"})

@@ -104,6 +104,7 @@ class TestLifecycle:
         again = await inventory.delete(f"/stock/reservations/{reservation['id']}")
         assert again.status_code == 409
         assert again.json()["code"] == "reservation-not-active"
+        assert again.json()["reservation_status"] == "released"
         fulfil = await inventory.post(f"/stock/reservations/{reservation['id']}/fulfil", {})
         assert fulfil.status_code == 409
         events = await outbox_types(services, inventory.account.tenant_id)

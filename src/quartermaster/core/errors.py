@@ -21,6 +21,12 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:quartermaster:problem:"
 
 
+# Members every problem has; an extension may not reuse their names (it would be lost).
+STANDARD_MEMBERS = frozenset(
+    {"type", "title", "status", "detail", "instance", "code", "request_id", "errors"}
+)
+
+
 class AppError(Exception):
     """An error a client caused or must know about, with its HTTP status and stable code."""
 
@@ -40,6 +46,9 @@ class AppError(Exception):
         self.detail = detail
         self.title = title or HTTPStatus(status).phrase
         self.extensions = dict(extensions or {})
+        clashing = (self.extensions.keys() & STANDARD_MEMBERS) - {"errors"}
+        if clashing:
+            raise ValueError(f"problem extensions may not redefine {sorted(clashing)}")
         self.headers = dict(headers or {})
 
 

@@ -175,7 +175,7 @@ class ReservationNotActive(Conflict):
             f"The reservation is {status}; only an active reservation can be fulfilled or "
             "released.",
             code="reservation-not-active",
-            extensions={"status": status},
+            extensions={"reservation_status": status},
         )
 
 
@@ -191,5 +191,5 @@ class AlertNotOpen(Conflict):
         super().__init__(
             f"The alert is {status}; only an open alert can be acknowledged.",
             code="alert-not-open",
-            extensions={"status": status},
+            extensions={"alert_status": status},
         )

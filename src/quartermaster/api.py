@@ -119,7 +119,18 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
     app.include_router(health_router)
     for name in mounted:
         app.include_router(load_router(name), prefix=API_PREFIX)
+    _wire_modules(app, mounted)
     return app
+
+
+def _wire_modules(app: FastAPI, mounted: list[str]) -> None:
+    """Cross-module extension points, filled in when both sides are mounted: the catalog
+    filters products by stock (``below_reorder``) with inventory's expression."""
+    if "catalog" in mounted and "inventory" in mounted:
+        from quartermaster.catalog.public import AVAILABLE_TOTAL_STATE
+        from quartermaster.inventory.public import available_total
+
+        setattr(app.state, AVAILABLE_TOTAL_STATE, available_total)
 
 
 def create_app_from_environment() -> FastAPI:

@@ -169,3 +169,13 @@ class DefaultPriceListRequired(Conflict):
             "the default instead (PATCH it with is_default=true).",
             code="default-price-list-required",
         )
+
+
+class StockFilterUnavailable(AppError):
+    def __init__(self) -> None:
+        super().__init__(
+            400,
+            "stock-filter-unavailable",
+            "below_reorder needs stock levels, and this server does not mount the inventory "
+            "module.",
+        )

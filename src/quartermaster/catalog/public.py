@@ -10,11 +10,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.catalog import repository
 from quartermaster.catalog.events import CatalogEvents, PriceChanged
+from quartermaster.catalog.models import Product
 from quartermaster.catalog.schemas import ProductRead
+
+AvailableTotal = repository.AvailableTotal
+"""How much of a product is available across the organization, as a correlated SQL
+expression ``(tenant_id, product id column) -> available``. The catalog does not own stock:
+the inventory module provides this and the application wires it in (``api.create_app``
+stores it on ``app.state`` under :data:`AVAILABLE_TOTAL_STATE`), so ``GET /products`` can
+filter ``below_reorder`` in one query without the catalog importing inventory."""
+
+AVAILABLE_TOTAL_STATE = "catalog_available_total"
 
 
 @dataclass(frozen=True)
@@ -58,11 +69,69 @@ async def category_descendants(
     return await repository.descendant_ids(session, tenant_id, category_id)
 
 
+def reorder_points(tenant_id: uuid.UUID) -> Select[uuid.UUID, Decimal]:
+    """``(product_id, reorder_point)`` of the tenant's products that have a reorder point
+    (greater than 0), for other modules to join in SQL."""
+    return select(Product.id.label("product_id"), Product.reorder_point).where(
+        Product.tenant_id == tenant_id, Product.reorder_point > 0
+    )
+
+
+def product_labels(tenant_id: uuid.UUID) -> Select[uuid.UUID, str, str, str]:
+    """``(product_id, sku, name, unit)`` of the tenant's products, for other modules to join
+    in SQL (e.g. a stock export ordered by SKU)."""
+    return select(
+        Product.id.label("product_id"),
+        Product.sku,
+        Product.name,
+        Product.unit_code.label("unit"),
+    ).where(Product.tenant_id == tenant_id)
+
+
 __all__ = [
+    "AVAILABLE_TOTAL_STATE",
+    "AvailableTotal",
     "CatalogEvents",
     "PriceChanged",
     "ProductRead",
     "ProductRef",
     "category_descendants",
+    "product_labels",
     "products_by_ids",
+    "reorder_points",
 ]
+
+
+# For inventory's valuation reports
+
+
+def product_categories(tenant_id: uuid.UUID) -> Select[uuid.UUID, uuid.UUID | None]:
+    """``(product_id, category_id)`` of the tenant's products (category_id null when none),
+    for other modules to join in SQL (e.g. stock value per category)."""
+    return select(Product.id.label("product_id"), Product.category_id).where(
+        Product.tenant_id == tenant_id
+    )
+
+
+@dataclass(frozen=True)
+class CategoryRef:
+    id: uuid.UUID
+    name: str
+    path: str  # "Tools / Drills"
+
+
+async def categories_by_ids(
+    session: AsyncSession, tenant_id: uuid.UUID, ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, CategoryRef]:
+    """The tenant's categories among ``ids`` with their paths (others' ids are absent)."""
+    rows = await repository.categories_with_paths(session, tenant_id, list(dict.fromkeys(ids)))
+    return {id_: CategoryRef(id=id_, name=name, path=path) for id_, name, path in rows}
+
+
+async def default_currency(session: AsyncSession, tenant_id: uuid.UUID) -> str | None:
+    """The currency of the tenant's default price list (ISO 4217), or None when the tenant
+    has no price list yet."""
+    return await repository.default_price_list_currency(session, tenant_id)
+
+
+__all__ += ["CategoryRef", "categories_by_ids", "default_currency", "product_categories"]

@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    SQLColumnExpression,
     Text,
+    and_,
     cast,
     delete,
     func,
     literal,
+    not_,
     or_,
     select,
     text,
@@ -248,11 +252,25 @@ async def delete_category(
 # Products
 
 
+AvailableTotal = Callable[[uuid.UUID, SQLColumnExpression[uuid.UUID]], ColumnElement[Decimal]]
+
+
+@dataclass(frozen=True)
+class BelowReorder:
+    """``below_reorder`` filter: a reorder point is set (> 0) and the available total,
+    given by the inventory module's expression, is at or below it (or, when ``wanted`` is
+    false, the opposite)."""
+
+    wanted: bool
+    available_total: AvailableTotal
+
+
 @dataclass(frozen=True)
 class ProductFilter:
     q: str | None = None
     category_ids: list[uuid.UUID] | None = None
     is_active: bool | None = None
+    below_reorder: BelowReorder | None = None
 
 
 SORT_COLUMNS: dict[str, Any] = {
@@ -287,6 +305,10 @@ def _product_conditions(tenant_id: uuid.UUID, where: ProductFilter) -> list[Colu
         conditions.append(Product.category_id.in_(where.category_ids))
     if where.is_active is not None:
         conditions.append(Product.is_active.is_(where.is_active))
+    if where.below_reorder is not None:
+        available = where.below_reorder.available_total(tenant_id, Product.id)
+        below = and_(Product.reorder_point > 0, available <= Product.reorder_point)
+        conditions.append(below if where.below_reorder.wanted else not_(below))
     return conditions
 
 
@@ -436,3 +458,27 @@ async def current_prices(
         .order_by(func.lower(PriceList.name), PriceList.id)
     )
     return [(p, price_list) for p, price_list in rows]
+
+
+# For inventory's valuation reports (via public.py)
+
+
+async def categories_with_paths(
+    session: AsyncSession, tenant_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> list[tuple[uuid.UUID, str, str]]:
+    """(id, name, path) of the tenant's categories among ``ids``."""
+    if not ids:
+        return []
+    tree = _category_tree(tenant_id)
+    rows = await session.execute(
+        select(tree.c.id, Category.name, tree.c.path)
+        .join(Category, (Category.tenant_id == tenant_id) & (Category.id == tree.c.id))
+        .where(tree.c.id.in_(list(ids)))
+    )
+    return [(row.id, row.name, row.path) for row in rows]
+
+
+async def default_price_list_currency(session: AsyncSession, tenant_id: uuid.UUID) -> str | None:
+    return await session.scalar(
+        select(PriceList.currency).where(PriceList.tenant_id == tenant_id, PriceList.is_default)
+    )

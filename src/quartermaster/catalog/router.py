@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
+from quartermaster.catalog.public import AVAILABLE_TOTAL_STATE
 from quartermaster.catalog.schemas import (
     CategoryCreate,
     CategoryRead,
@@ -153,6 +154,7 @@ async def list_products(
     principal: CatalogRead,
     session: SessionDep,
     page: PageParamsDep,
+    request: Request,
     q: Annotated[
         str | None,
         Query(
@@ -165,6 +167,13 @@ async def list_products(
         uuid.UUID | None, Query(description="This category and all below it")
     ] = None,
     is_active: Annotated[bool | None, Query()] = None,
+    below_reorder: Annotated[
+        bool | None,
+        Query(
+            description="true: products with a reorder point whose available stock across "
+            "all warehouses is at or below it; false: all others"
+        ),
+    ] = None,
     sort: Annotated[ProductSort, Query()] = ProductSort.SKU,
     order: Annotated[SortOrder, Query()] = SortOrder.ASC,
 ) -> Page[ProductRead]:
@@ -175,6 +184,8 @@ async def list_products(
         q=q,
         category_id=category_id,
         is_active=is_active,
+        below_reorder=below_reorder,
+        available_total=getattr(request.app.state, AVAILABLE_TOTAL_STATE, None),
         sort=sort,
         order=order,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from quartermaster.inventory.events import InventoryEvents, StockMoved
+from quartermaster.inventory.repository import available_total
 from quartermaster.inventory.service.idempotency import prune_idempotency_keys
 from quartermaster.inventory.service.ledger import (
     LedgerMismatch,
@@ -15,6 +16,7 @@ __all__ = [
     "InventoryEvents",
     "LedgerMismatch",
     "StockMoved",
+    "available_total",
     "ledger_mismatches",
     "prune_idempotency_keys",
     "release_expired_reservations",

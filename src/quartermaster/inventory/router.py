@@ -7,11 +7,11 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import AwareDatetime
 
 from quartermaster.core.concurrency import IfMatch, etag
-from quartermaster.core.db import SessionDep
+from quartermaster.core.db import SessionDep, get_database
 from quartermaster.core.pagination import Page, PageParamsDep
 from quartermaster.identity.public import Permission, Principal, require
 from quartermaster.inventory.repository import LevelFilter, MovementFilter
@@ -42,6 +42,7 @@ from quartermaster.inventory.schemas import (
 from quartermaster.inventory.service import (
     alerts,
     counts,
+    exports,
     idempotency,
     levels,
     movements,
@@ -71,6 +72,7 @@ warehouses_router = APIRouter(prefix="/warehouses", tags=["warehouses"])
 locations_router = APIRouter(prefix="/locations", tags=["locations"])
 stock_router = APIRouter(prefix="/stock", tags=["stock"])
 product_stock_router = APIRouter(prefix="/products", tags=["stock"])
+exports_router = APIRouter(prefix="/exports", tags=["exports"])
 
 Responses = dict[int | str, dict[str, Any]]
 
@@ -279,15 +281,58 @@ async def list_levels(
     product_id: Annotated[uuid.UUID | None, Query()] = None,
     warehouse_id: Annotated[uuid.UUID | None, Query()] = None,
     location_id: Annotated[uuid.UUID | None, Query()] = None,
+    below_reorder: Annotated[
+        bool | None,
+        Query(
+            description="true: only products with a reorder point whose available stock is "
+            "at or below it (per warehouse, as alerts are; across warehouses with "
+            "group_by=product); false: only the others"
+        ),
+    ] = None,
     group_by: Annotated[
         LevelGrouping | None,
         Query(description="product: totals per product; warehouse: per product and warehouse"),
     ] = None,
 ) -> Page[LevelRead] | Page[LevelTotal]:
-    where = LevelFilter(product_id=product_id, warehouse_id=warehouse_id, location_id=location_id)
+    where = LevelFilter(
+        product_id=product_id,
+        warehouse_id=warehouse_id,
+        location_id=location_id,
+        below_reorder=below_reorder,
+        reorder_across_warehouses=group_by is LevelGrouping.PRODUCT,
+    )
     if group_by is None:
         return await levels.list_levels(session, principal, page, where)
     return await levels.level_totals(session, principal, page, where, group_by)
+
+
+@exports_router.get(
+    "/stock-levels.csv",
+    response_class=StreamingResponse,
+    summary="Stock levels as CSV (streamed; the filters of GET /stock/levels)",
+    responses={200: {"content": {"text/csv": {}}}},
+)
+async def export_stock_levels(
+    principal: InventoryRead,
+    request: Request,
+    product_id: Annotated[uuid.UUID | None, Query()] = None,
+    warehouse_id: Annotated[uuid.UUID | None, Query()] = None,
+    location_id: Annotated[uuid.UUID | None, Query()] = None,
+    below_reorder: Annotated[
+        bool | None, Query(description="As on GET /stock/levels (per warehouse)")
+    ] = None,
+) -> StreamingResponse:
+    where = LevelFilter(
+        product_id=product_id,
+        warehouse_id=warehouse_id,
+        location_id=location_id,
+        below_reorder=below_reorder,
+    )
+    return StreamingResponse(
+        exports.level_csv(get_database(request), principal.tenant_id, where),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="stock-levels.csv"'},
+    )
 
 
 @product_stock_router.get(
@@ -459,3 +504,4 @@ async def acknowledge_alert(
 
 for sub in (warehouses_router, locations_router, stock_router, product_stock_router):
     router.include_router(sub)
+router.include_router(exports_router)

@@ -16,6 +16,7 @@ from quartermaster.catalog.errors import (
     ProductInUse,
     ProductNotFound,
     SkuTaken,
+    StockFilterUnavailable,
     TooManyDecimals,
     UnknownCategory,
     UnknownUnit,
@@ -228,10 +229,19 @@ async def list_products(
     q: str | None,
     category_id: uuid.UUID | None,
     is_active: bool | None,
+    below_reorder: bool | None = None,
+    available_total: repository.AvailableTotal | None = None,
     sort: ProductSort,
     order: SortOrder,
 ) -> Page[ProductRead]:
+    """A keyset page of products. ``below_reorder`` needs ``available_total``, the
+    inventory module's stock expression (the catalog does not own stock)."""
     tenant_id = principal.tenant_id
+    stock_filter = None
+    if below_reorder is not None:
+        if available_total is None:
+            raise StockFilterUnavailable
+        stock_filter = repository.BelowReorder(below_reorder, available_total)
     category_ids = None
     if category_id is not None:
         category_ids = await repository.descendant_ids(session, tenant_id, category_id)
@@ -251,7 +261,9 @@ async def list_products(
     products = await repository.products_page(
         session,
         tenant_id,
-        repository.ProductFilter(q=q, category_ids=category_ids, is_active=is_active),
+        repository.ProductFilter(
+            q=q, category_ids=category_ids, is_active=is_active, below_reorder=stock_filter
+        ),
         sort=sort.value,
         descending=order is SortOrder.DESC,
         limit=page.limit + 1,

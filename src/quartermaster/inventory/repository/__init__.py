@@ -29,8 +29,10 @@ from quartermaster.inventory.repository.ledger import (
     tenants_with_stock,
 )
 from quartermaster.inventory.repository.levels import (
+    ExportedLevel,
     LevelFilter,
     Totals,
+    available_total,
     create_missing_levels,
     ledger_on_hand_as_of,
     level_totals_page,
@@ -39,6 +41,7 @@ from quartermaster.inventory.repository.levels import (
     lock_levels,
     product_stock,
     set_levels,
+    stream_levels,
     warehouse_available,
 )
 from quartermaster.inventory.repository.reservations import (
@@ -56,6 +59,7 @@ from quartermaster.inventory.repository.warehouses import (
 )
 
 __all__ = [
+    "ExportedLevel",
     "LedgerMismatch",
     "LevelFilter",
     "LevelKey",
@@ -65,6 +69,7 @@ __all__ = [
     "alert_by_id",
     "alerts_page",
     "append_movements",
+    "available_total",
     "claim_idempotency_key",
     "create_missing_levels",
     "default_location_ids",
@@ -89,6 +94,7 @@ __all__ = [
     "resolve_alert",
     "set_levels",
     "store_idempotent_response",
+    "stream_levels",
     "tenants_with_stock",
     "violated_constraint",
     "warehouse_available",

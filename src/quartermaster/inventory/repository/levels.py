@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Select,
+    SQLColumnExpression,
     case,
+    exists,
     func,
+    not_,
     or_,
     select,
     tuple_,
@@ -20,7 +24,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
+from quartermaster.catalog.public import product_labels, reorder_points
 from quartermaster.inventory.models import (
     Location,
     StockLevel,
@@ -116,6 +122,19 @@ def warehouse_available_query(
     )
 
 
+def available_total(
+    tenant_id: uuid.UUID, product_id: SQLColumnExpression[uuid.UUID]
+) -> ColumnElement[Decimal]:
+    """Σ (on_hand - reserved) of a product over all the tenant's locations, as a SQL
+    expression correlated to ``product_id`` (0 when it has no level rows)."""
+    return (
+        select(func.coalesce(func.sum(StockLevel.on_hand - StockLevel.reserved), 0))
+        .where(StockLevel.tenant_id == tenant_id, StockLevel.product_id == product_id)
+        .correlate_except(StockLevel)
+        .scalar_subquery()
+    )
+
+
 async def warehouse_available(
     session: AsyncSession, tenant_id: uuid.UUID, product_id: uuid.UUID, warehouse_id: uuid.UUID
 ) -> Decimal:
@@ -160,6 +179,30 @@ class LevelFilter:
     product_id: uuid.UUID | None = None
     warehouse_id: uuid.UUID | None = None
     location_id: uuid.UUID | None = None
+    # True: only rows whose product has a reorder point and whose available stock is at
+    # or below it; False: only the others. Compared per warehouse (as alerts are), or per
+    # product across the organization when ``reorder_across_warehouses``.
+    below_reorder: bool | None = None
+    reorder_across_warehouses: bool = False
+
+
+def _below_reorder(tenant_id: uuid.UUID, where: LevelFilter) -> ColumnElement[bool]:
+    points = reorder_points(tenant_id).subquery()
+    other = aliased(StockLevel)
+    place = aliased(Location)
+    same_product = [other.tenant_id == tenant_id, other.product_id == StockLevel.product_id]
+    available = select(func.coalesce(func.sum(other.on_hand - other.reserved), 0))
+    if where.reorder_across_warehouses:
+        available = available.where(*same_product)
+    else:
+        available = available.join(
+            place, (place.tenant_id == other.tenant_id) & (place.id == other.location_id)
+        ).where(*same_product, place.warehouse_id == Location.warehouse_id)
+    below = exists().where(
+        points.c.product_id == StockLevel.product_id,
+        available.correlate_except(other, place).scalar_subquery() <= points.c.reorder_point,
+    )
+    return below if where.below_reorder else not_(below)
 
 
 def _level_query(columns: Sequence[Any], tenant_id: uuid.UUID, where: LevelFilter) -> Select[Any]:
@@ -178,6 +221,8 @@ def _level_query(columns: Sequence[Any], tenant_id: uuid.UUID, where: LevelFilte
         query = query.where(StockLevel.location_id == where.location_id)
     if where.warehouse_id is not None:
         query = query.where(Location.warehouse_id == where.warehouse_id)
+    if where.below_reorder is not None:
+        query = query.where(_below_reorder(tenant_id, where))
     return query
 
 
@@ -288,3 +333,55 @@ async def product_stock(
         .order_by(func.lower(Warehouse.code), Warehouse.id, func.lower(Location.code), Location.id)
     )
     return [(level, location, warehouse) for level, location, warehouse in rows]
+
+
+@dataclass(frozen=True)
+class ExportedLevel:
+    sku: str
+    name: str
+    unit: str
+    warehouse_code: str
+    location_code: str
+    on_hand: Decimal
+    reserved: Decimal
+    updated_at: datetime
+
+
+async def stream_levels(
+    session: AsyncSession, tenant_id: uuid.UUID, where: LevelFilter, *, batch: int
+) -> AsyncIterator[list[ExportedLevel]]:
+    """Level rows with the product's SKU, name and unit and the warehouse and location
+    codes, ordered by warehouse, location and SKU, ``batch`` rows at a time from a
+    server-side cursor (constant memory however many rows)."""
+    labels = product_labels(tenant_id).subquery()
+    query = (
+        _level_query(
+            [
+                labels.c.sku,
+                labels.c.name,
+                labels.c.unit,
+                Warehouse.code.label("warehouse_code"),
+                Location.code.label("location_code"),
+                StockLevel.on_hand,
+                StockLevel.reserved,
+                StockLevel.updated_at,
+            ],
+            tenant_id,
+            where,
+        )
+        .join(
+            Warehouse,
+            (Warehouse.tenant_id == Location.tenant_id) & (Warehouse.id == Location.warehouse_id),
+        )
+        .join(labels, labels.c.product_id == StockLevel.product_id)
+        .order_by(
+            func.lower(Warehouse.code),
+            func.lower(Location.code),
+            func.lower(labels.c.sku),
+            StockLevel.product_id,
+        )
+        .execution_options(yield_per=batch)
+    )
+    result = await session.stream(query)
+    async for partition in result.partitions():
+        yield [ExportedLevel(**row._mapping) for row in partition]

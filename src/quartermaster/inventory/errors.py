@@ -193,3 +193,26 @@ class AlertNotOpen(Conflict):
             code="alert-not-open",
             extensions={"alert_status": status},
         )
+
+
+# Reports
+
+
+class InvalidReportQuery(AppError):
+    """Report parameters that are each well-formed but do not make a report (422), naming
+    the query parameter as validation errors do."""
+
+    def __init__(self, field: str, message: str, kind: str) -> None:
+        error = {
+            "location": "query",
+            "field": field,
+            "loc": ["query", field],
+            "message": message,
+            "type": kind,
+        }
+        super().__init__(
+            422,
+            "invalid-report-query",
+            f"The report cannot be made: {summarize_problems([(field, message)])}.",
+            extensions={"errors": [error]},
+        )

@@ -286,3 +286,30 @@ class StockAlert(IdMixin, Base):
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by: Mapped[uuid.UUID | None]
     resolved_at: Mapped[datetime | None]
+
+
+# Valuation
+
+
+class ProductCost(Base):
+    """A product's moving-average unit cost, kept by the ledger writer: every receipt with
+    a ``unit_cost`` folds into it under a row lock. Full ``numeric`` precision; reports
+    round."""
+
+    __tablename__ = "product_costs"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "product_id"],
+            ["products.tenant_id", "products.id"],
+            name="fk_product_costs_tenant_id_product_id_products",
+            ondelete="CASCADE",
+        ),
+        CheckConstraint("average_cost >= 0", name="average_cost_not_negative"),
+    )
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    product_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    average_cost: Mapped[Decimal]
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -14,6 +14,7 @@ from quartermaster.core.concurrency import IfMatch, etag
 from quartermaster.core.db import SessionDep, get_database
 from quartermaster.core.pagination import Page, PageParamsDep
 from quartermaster.identity.public import Permission, Principal, require
+from quartermaster.inventory.reports import reports_router
 from quartermaster.inventory.repository import LevelFilter, MovementFilter
 from quartermaster.inventory.schemas import (
     AlertRead,
@@ -505,3 +506,4 @@ async def acknowledge_alert(
 for sub in (warehouses_router, locations_router, stock_router, product_stock_router):
     router.include_router(sub)
 router.include_router(exports_router)
+router.include_router(reports_router)  # valuation and movement reports (reports.py)

@@ -44,10 +44,23 @@ from quartermaster.inventory.repository.levels import (
     stream_levels,
     warehouse_available,
 )
+from quartermaster.inventory.repository.reports import (
+    FlowFilter,
+    FlowRow,
+    movement_flows,
+)
 from quartermaster.inventory.repository.reservations import (
     lock_expired_reservations,
     reservation_by_id,
     reservations_page,
+)
+from quartermaster.inventory.repository.valuation import (
+    StockValueRow,
+    lock_product_costs,
+    on_hand_totals,
+    set_product_costs,
+    stock_value_by_category,
+    stock_value_by_warehouse,
 )
 from quartermaster.inventory.repository.warehouses import (
     default_location_ids,
@@ -60,10 +73,13 @@ from quartermaster.inventory.repository.warehouses import (
 
 __all__ = [
     "ExportedLevel",
+    "FlowFilter",
+    "FlowRow",
     "LedgerMismatch",
     "LevelFilter",
     "LevelKey",
     "MovementFilter",
+    "StockValueRow",
     "Totals",
     "add",
     "alert_by_id",
@@ -86,13 +102,19 @@ __all__ = [
     "lock_alert_pair",
     "lock_expired_reservations",
     "lock_levels",
+    "lock_product_costs",
+    "movement_flows",
     "movements_page",
+    "on_hand_totals",
     "product_stock",
     "raise_alert",
     "reservation_by_id",
     "reservations_page",
     "resolve_alert",
     "set_levels",
+    "set_product_costs",
+    "stock_value_by_category",
+    "stock_value_by_warehouse",
     "store_idempotent_response",
     "stream_levels",
     "tenants_with_stock",

@@ -35,7 +35,7 @@ from quartermaster.inventory.schemas import (
     MovementRead,
     MovementRequest,
 )
-from quartermaster.inventory.service import alerts
+from quartermaster.inventory.service import alerts, valuation
 
 Places = dict[uuid.UUID, tuple[Location, Warehouse]]
 
@@ -284,12 +284,15 @@ async def post_ledger(
     """Write validated ledger entries as one batch: the locked level write (plus ``extra``
     level changes, e.g. the reserved stock a fulfilment consumes), the ledger rows, the
     ``inventory.stock.moved`` event, then the alerts of every touched (product, warehouse).
-    Everyone who writes the ledger comes through here."""
+    Receipts with a unit cost fold into their product's moving-average cost (under the
+    cost row's lock, after the level locks). Everyone who writes the ledger comes through
+    here."""
     tenant_id = principal.tenant_id
     changes = net_changes(entries)
     for key, change in (extra or {}).items():
         changes[key] = changes.get(key, LevelChange()) + change
     level_reads = await _lock_check_and_set(session, tenant_id, changes, products, places, now)
+    await valuation.fold_receipt_costs(session, tenant_id, entries, changes, now)
 
     batch_id = new_id()
     rows = [

@@ -163,3 +163,28 @@ class TestApplicationRole:
         )
         assert row is not None
         assert (row["rolsuper"], row["rolbypassrls"]) == (False, False)
+
+
+async def test_an_update_that_leaves_updated_at_unchanged_still_reads_it_without_io(
+    settings: Settings, client: AsyncClient
+) -> None:
+    """``updated_at`` has a SQL ``onupdate``; setting it to its current value lets the
+    default fire, and without eager defaults the attribute would be expired and a later
+    read would need lazy IO (MissingGreenlet under asyncio)."""
+    from quartermaster.inventory.models import Warehouse
+    from tests.identity.conftest import Identity
+
+    account = await Identity(client).signup("Timestamps")
+    tenant_id = uuid.UUID(account.tenant_id)
+    database = Database(str(settings.database_url))
+    try:
+        async with database.transaction(tenant_id) as session:
+            warehouse = Warehouse(tenant_id=tenant_id, code="T1", name="Timestamps")
+            session.add(warehouse)
+            await session.flush()
+            warehouse.updated_at = warehouse.updated_at  # "changed" to the same instant
+            warehouse.name = "Renamed"
+            await session.flush()
+            assert warehouse.updated_at is not None  # loaded by RETURNING, no lazy IO
+    finally:
+        await database.dispose()

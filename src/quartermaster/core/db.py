@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, Numeric, func, text
@@ -63,6 +63,10 @@ class IdMixin:
 
 
 class TimestampMixin:
+    # eager_defaults: the UPDATE returns the new updated_at (RETURNING), so the attribute is
+    # never left expired for a lazy load, which asyncio cannot do (MissingGreenlet).
+    __mapper_args__: ClassVar[dict[str, Any]] = {"eager_defaults": True}
+
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 

@@ -52,6 +52,7 @@ bench: sync ## Run the benchmarks and record their figures in docs/benchmarks.md
 	@command -v wrk >/dev/null || { echo "bench needs wrk: sudo apt-get install wrk"; exit 1; }
 	@$(UV) run python bench/startup.py --runs 3 --record
 	@$(UV) run python bench/catalog_reads.py --products 100000 --seconds 10 --record
+	@$(UV) run python bench/ledger_writes.py --products 1000 --seconds 30 --record
 
 clean: ## Remove caches (keeps .qm, your local data)
 	rm -rf .pytest_cache .mypy_cache .ruff_cache

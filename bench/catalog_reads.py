@@ -21,8 +21,6 @@ import platform
 import random
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +31,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+from common import free_port, start_server, stop_server
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -55,13 +54,6 @@ class Result:
     p99: float
     errors: int
     generator_cpu: float
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def wrk(
@@ -264,34 +256,6 @@ def main() -> None:
 
     if args.record:
         record(args, results, ratios, listing)
-
-
-def start_server(env: dict[str, str], port: int, *, tenant_id: str) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        [
-            "taskset", "-c", "0", sys.executable, "-m", "uvicorn",
-            "bench.bench_app:create_bench_app", "--factory", "--port", str(port),
-            "--loop", "uvloop", "--http", "httptools", "--no-access-log",
-            "--log-level", "warning",
-        ],
-        env={**env, "QM_BENCH_TENANT_ID": tenant_id},
-        cwd=ROOT,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("benchmark server did not start")
-
-
-def stop_server(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
 
 
 def record(

@@ -73,3 +73,45 @@ def test_every_relationship_loads_only_when_asked() -> None:
         if rel.lazy not in ("raise", "raise_on_sql", "selectin", "joined", "noload", "write_only")
     ]
     assert lazy_loaders == []
+
+
+def test_no_route_dependency_runs_in_the_thread_pool() -> None:
+    """FastAPI runs a plain ``def`` dependency in the thread pool: a hand-off per request
+    that costs more than such dependencies' work. Every dependency must be async."""
+    import inspect
+
+    from fastapi.dependencies.models import Dependant
+    from fastapi.routing import iter_route_contexts
+
+    from quartermaster.api import create_app
+    from quartermaster.core.settings import Settings
+
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url="postgresql://u:p@127.0.0.1:1/db",
+        redis_url="redis://127.0.0.1:1/0",
+    )
+    app = create_app(settings)
+
+    def is_async(call: object) -> bool:
+        method = getattr(call, "__call__", None)  # noqa: B004 (callable instances)
+        return any(
+            inspect.iscoroutinefunction(c) or inspect.isasyncgenfunction(c)
+            for c in (call, method)
+            if c is not None
+        )
+
+    def sync_calls(dependant: Dependant) -> Iterator[str]:
+        for sub in dependant.dependencies:
+            if sub.call is not None and not is_async(sub.call):
+                yield getattr(sub.call, "__qualname__", repr(sub.call))
+            yield from sync_calls(sub)
+
+    dependants = [
+        (str(route.path), dependant)
+        for route in iter_route_contexts(app.routes)
+        if (dependant := getattr(route, "dependant", None)) is not None
+    ]
+    assert len(dependants) > 50  # the walk reached the modules' routes
+    found = {f"{path}: {name}" for path, dependant in dependants for name in sync_calls(dependant)}
+    assert sorted(found) == []

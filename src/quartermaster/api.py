@@ -84,6 +84,8 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
             max_overflow=settings.database_max_overflow,
             pool_timeout=settings.database_pool_timeout_seconds,
             pgbouncer=settings.database_pgbouncer,
+            pool_pre_ping=settings.database_pool_pre_ping,
+            pool_recycle=settings.database_pool_recycle_seconds,
         )
         redis = create_redis(redis_url)
         app.state.database = database

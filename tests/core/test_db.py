@@ -10,11 +10,13 @@ import pytest
 from fastapi import APIRouter, FastAPI
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from quartermaster.api import create_app
 from quartermaster.core.db import Database, SessionDep, current_tenant, set_tenant
 from quartermaster.core.errors import Conflict
 from quartermaster.core.settings import Settings
+from tests.conftest import TestServices, plain
 
 probe = APIRouter(prefix="/api/v1/probe", tags=["probe"])
 
@@ -188,3 +190,28 @@ async def test_an_update_that_leaves_updated_at_unchanged_still_reads_it_without
             assert warehouse.updated_at is not None  # loaded by RETURNING, no lazy IO
     finally:
         await database.dispose()
+
+
+async def test_the_pool_recovers_when_the_database_drops_its_connections(
+    settings: Settings, services: TestServices, client: AsyncClient
+) -> None:
+    """Without pre-ping, a connection the server killed fails the one request that gets
+    it; the pool is then replaced, so the next request works."""
+    from tests.identity.conftest import Identity
+
+    account = await Identity(client).signup("Failover")
+    me = "/api/v1/me"
+    assert (await client.get(me, headers=account.headers)).status_code == 200
+    admin = await asyncpg.connect(plain(services.admin_url))
+    try:
+        killed = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE usename = $1 AND pid <> pg_backend_pid()",
+            make_url(services.app_url).username,
+        )
+    finally:
+        await admin.close()
+    assert killed >= 1
+    statuses = [(await client.get(me, headers=account.headers)).status_code for _ in range(3)]
+    assert statuses[-2:] == [200, 200]
+    assert statuses[0] in (200, 500)

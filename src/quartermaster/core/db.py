@@ -102,6 +102,8 @@ class Database:
         max_overflow: int = 10,
         pool_timeout: float = 10.0,
         pgbouncer: bool = False,
+        pool_pre_ping: bool = False,
+        pool_recycle: int = 1800,
         application_name: str = "quartermaster",
     ) -> None:
         connect_args: dict[str, Any] = {"server_settings": {"application_name": application_name}}
@@ -115,7 +117,8 @@ class Database:
             pool_size=pool_size,
             max_overflow=max_overflow,
             pool_timeout=pool_timeout,
-            pool_pre_ping=True,
+            pool_pre_ping=pool_pre_ping,
+            pool_recycle=pool_recycle,
             connect_args=connect_args,
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)

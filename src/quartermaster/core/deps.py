@@ -14,13 +14,17 @@ from quartermaster.core.security import PasswordHasher
 from quartermaster.core.settings import Settings
 
 
-def get_app_settings(request: Request) -> Settings:
+# Dependencies are ``async def`` even when they do not await: FastAPI runs a plain ``def``
+# dependency in the thread pool, a hand-off per request that costs more than the work.
+
+
+async def get_app_settings(request: Request) -> Settings:
     settings = request.app.state.settings
     assert isinstance(settings, Settings)
     return settings
 
 
-def get_password_hasher(request: Request) -> PasswordHasher:
+async def get_password_hasher(request: Request) -> PasswordHasher:
     hasher = request.app.state.password_hasher
     assert isinstance(hasher, PasswordHasher)
     return hasher
@@ -32,7 +36,7 @@ class ClientInfo:
     user_agent: str | None
 
 
-def get_client_info(request: Request) -> ClientInfo:
+async def get_client_info(request: Request) -> ClientInfo:
     # Behind a proxy, uvicorn's --proxy-headers (on in `qm serve`) puts the forwarded
     # address into request.client for trusted proxies only.
     ip = request.client.host if request.client else None
@@ -40,7 +44,11 @@ def get_client_info(request: Request) -> ClientInfo:
     return ClientInfo(ip=ip, user_agent=agent[:400] if agent else None)
 
 
+async def redis_dependency(request: Request) -> Redis:
+    return get_redis(request)
+
+
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
-RedisDep = Annotated[Redis, Depends(get_redis)]
+RedisDep = Annotated[Redis, Depends(redis_dependency)]
 PasswordHasherDep = Annotated[PasswordHasher, Depends(get_password_hasher)]
 ClientInfoDep = Annotated[ClientInfo, Depends(get_client_info)]

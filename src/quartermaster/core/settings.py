@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=10, ge=1)
     database_max_overflow: int = Field(default=10, ge=0)
     database_pool_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Test each pooled connection with a round trip before lending it out (3 round trips on
+    # asyncpg). Off by default: after the database restarts or fails over, the first
+    # request on a dead connection fails and the whole pool is replaced at once. Turn it
+    # on where something silently drops idle connections (some firewalls, proxies).
+    database_pool_pre_ping: bool = False
+    # Replace pooled connections older than this (seconds); -1 keeps them forever.
+    database_pool_recycle_seconds: int = Field(default=1800, ge=-1)
     # Behind pgbouncer in transaction mode, server-side prepared statements must be off.
     database_pgbouncer: bool = False
 

@@ -51,7 +51,7 @@ keys_router = APIRouter(prefix="/api-keys", tags=["api-keys"])
 audit_router = APIRouter(prefix="/audit-log", tags=["audit"])
 
 
-def _context(
+async def _context(
     settings: SettingsDep, hasher: PasswordHasherDep, client: ClientInfoDep
 ) -> auth.AuthContext:
     return auth.AuthContext(settings=settings, hasher=hasher, client=client)

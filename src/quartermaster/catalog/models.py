@@ -100,25 +100,7 @@ class Product(IdMixin, TimestampMixin, Base):
         Index("ix_products_tenant_id_lower_name_id", "tenant_id", func.lower(text("name")), "id"),
         Index("ix_products_tenant_id_updated_at_id", "tenant_id", "updated_at", "id"),
         Index("ix_products_tenant_id_category_id", "tenant_id", "category_id"),
-        # Substring search (q) on 100k+ products: trigram GIN indexes serve LIKE '%…%'.
-        Index(
-            "ix_products_lower_sku_trgm",
-            func.lower(text("sku")),
-            postgresql_using="gin",
-            postgresql_ops={"lower(sku)": "gin_trgm_ops"},
-        ),
-        Index(
-            "ix_products_lower_name_trgm",
-            func.lower(text("name")),
-            postgresql_using="gin",
-            postgresql_ops={"lower(name)": "gin_trgm_ops"},
-        ),
-        Index(
-            "ix_products_barcode_trgm",
-            "barcode",
-            postgresql_using="gin",
-            postgresql_ops={"barcode": "gin_trgm_ops"},
-        ),
+        # Substring search (q) is served by ProductSearchGram, kept by triggers on this table.
     )
 
     tenant_id: Mapped[uuid.UUID] = _tenant_fk()
@@ -133,6 +115,24 @@ class Product(IdMixin, TimestampMixin, Base):
     reorder_quantity: Mapped[Decimal] = mapped_column(server_default=text("0"))
     is_active: Mapped[bool] = mapped_column(server_default=text("true"))
     version: Mapped[int] = mapped_column(server_default=text("1"))
+
+
+class ProductSearchGram(Base):
+    """One posting of the product search index: ``gram`` (up to three characters) starts
+    at some position of the product's lowercased SKU, name or barcode. Rows are written
+    only by the statement-level triggers on ``products`` (migration 0008) and read by the
+    search in ``repository``; this mapping keeps the table in the metadata (autogenerate).
+
+    It exists because LIKE is not leakproof: under row-level security PostgreSQL cannot
+    use an index for ``LIKE '%…%'``, but it can for equality and ranges on ``text``."""
+
+    __tablename__ = "product_search_grams"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    gram: Mapped[str] = mapped_column(Text(collation="C"), primary_key=True)
+    product_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
 
 
 class PriceList(IdMixin, TimestampMixin, Base):

@@ -13,7 +13,6 @@ from quartermaster.core.redis import get_redis
 from quartermaster.core.security import PasswordHasher
 from quartermaster.core.settings import Settings
 
-
 # Dependencies are ``async def`` even when they do not await: FastAPI runs a plain ``def``
 # dependency in the thread pool, a hand-off per request that costs more than the work.
 

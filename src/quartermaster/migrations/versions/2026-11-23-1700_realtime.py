@@ -1,4 +1,4 @@
-"""Realtime: the outbox relay's access to every tenant's events (a policy for the owner role) and what the relay needs.
+"""Realtime: the outbox relay's access to every tenant's events.
 
 Placeholder filled in by that work; no schema change yet.
 

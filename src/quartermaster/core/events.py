@@ -9,6 +9,7 @@ Event types are ``"<context>.<entity>.<past_verb>"`` (``catalog.price.changed``)
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from quartermaster.core.db import Base, IdMixin
+from quartermaster.core.ids import new_id
 
 NOTIFY_CHANNEL = "qm_outbox"
 
@@ -42,6 +44,17 @@ class OutboxEvent(IdMixin, Base):
     published_at: Mapped[datetime | None]
 
 
+# One round trip: the row and the wake-up. A data-modifying CTE runs whether or not the
+# outer query reads it, and NOTIFY is transactional (delivered at commit, dropped on
+# rollback; identical notifications in one transaction are folded into one).
+_EMIT = text(
+    "WITH written AS ("
+    " INSERT INTO outbox_events (id, tenant_id, type, payload)"
+    " VALUES (:id, :tenant_id, :type, CAST(:payload AS jsonb)))"
+    " SELECT pg_notify(:channel, '')"
+)
+
+
 async def emit(
     session: AsyncSession,
     tenant_id: uuid.UUID,
@@ -51,9 +64,15 @@ async def emit(
     """Write an event to the outbox in the current transaction and wake the relay when
     (and only if) the transaction commits. Returns the stable event id."""
     data = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
-    event = OutboxEvent(tenant_id=tenant_id, type=event_type, payload=data)
-    session.add(event)
-    await session.flush()
-    # NOTIFY is transactional: delivered at commit, dropped on rollback.
-    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
-    return event.id
+    event_id = new_id()
+    await session.execute(
+        _EMIT,
+        {
+            "id": event_id,
+            "tenant_id": tenant_id,
+            "type": event_type,
+            "payload": json.dumps(data, separators=(",", ":")),
+            "channel": NOTIFY_CHANNEL,
+        },
+    )
+    return event_id

@@ -11,9 +11,12 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Numeric,
     Select,
     SQLColumnExpression,
+    Uuid,
     case,
+    column,
     exists,
     func,
     not_,
@@ -22,6 +25,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy import values as sa_values
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -90,18 +94,27 @@ async def set_levels(
     values: Sequence[tuple[LevelKey, Decimal, Decimal]],
     at: datetime,
 ) -> None:
-    """New (on_hand, reserved) values for rows this transaction has locked."""
-    for (product_id, location_id), on_hand, reserved in values:
-        await session.execute(
-            update(StockLevel)
-            .where(
-                StockLevel.tenant_id == tenant_id,
-                StockLevel.product_id == product_id,
-                StockLevel.location_id == location_id,
-            )
-            .values(on_hand=on_hand, reserved=reserved, updated_at=at)
-            .execution_options(synchronize_session=False)
+    """New (on_hand, reserved) values for rows this transaction has locked, in one
+    statement (``UPDATE … FROM (VALUES …)``) however many rows."""
+    if not values:
+        return
+    new = sa_values(
+        column("product_id", Uuid),
+        column("location_id", Uuid),
+        column("on_hand", Numeric),
+        column("reserved", Numeric),
+        name="new",
+    ).data([(key[0], key[1], on_hand, reserved) for key, on_hand, reserved in values])
+    await session.execute(
+        update(StockLevel)
+        .where(
+            StockLevel.tenant_id == tenant_id,
+            StockLevel.product_id == new.c.product_id,
+            StockLevel.location_id == new.c.location_id,
         )
+        .values(on_hand=new.c.on_hand, reserved=new.c.reserved, updated_at=at)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def warehouse_available_query(

@@ -379,6 +379,10 @@ def shape(sql: str) -> str:
         return "BEGIN"
     if upper.startswith(("COMMIT", "END")):
         return "COMMIT"
+    if upper.startswith("WITH") and "INSERT INTO" in upper:
+        table = flat[upper.index("INSERT INTO") :].split()[2].split("(")[0]
+        notify = " + pg_notify" if "pg_notify(" in flat.lower() else ""
+        return f"INSERT {table}{notify}"
     if upper.startswith("INSERT INTO"):
         table = flat.split()[2].split("(")[0]
         suffix = " ON CONFLICT DO NOTHING" if "ON CONFLICT" in upper else ""
@@ -403,7 +407,7 @@ PGBENCH_SCRIPT = """\
 -- One stock movement as the HTTP path runs it (POST /api/v1/stock/movements, a transfer of
 -- 1 unit of product :p from location :a to location :b), statement for statement. Made by
 -- bench/ledger_writes.py. Differences: literals where the app binds parameters; levels
--- change relative to the locked row (on_hand - 1) where the app writes the value it
+-- change relative to the locked row (on_hand + delta) where the app writes the value it
 -- computed from it; ids from uuidv7() (PostgreSQL 18) where the app makes UUIDv7s in Python.
 \\set p random(1, {products})
 \\set a random(0, {last_location})
@@ -436,31 +440,19 @@ SELECT stock_levels.tenant_id, stock_levels.product_id, stock_levels.location_id
   WHERE stock_levels.tenant_id = '{tenant}' AND (stock_levels.product_id,
     stock_levels.location_id) IN (({product}, {from_location}), ({product}, {to_location}))
   ORDER BY stock_levels.product_id, stock_levels.location_id FOR NO KEY UPDATE;
-UPDATE stock_levels SET on_hand = on_hand - 1, reserved = reserved, updated_at = now()
-  WHERE stock_levels.tenant_id = '{tenant}' AND stock_levels.product_id = {product}
-    AND stock_levels.location_id = {from_location};
-UPDATE stock_levels SET on_hand = on_hand + 1, reserved = reserved, updated_at = now()
-  WHERE stock_levels.tenant_id = '{tenant}' AND stock_levels.product_id = {product}
-    AND stock_levels.location_id = {to_location};
+UPDATE stock_levels SET on_hand = stock_levels.on_hand + new.delta,
+    reserved = stock_levels.reserved, updated_at = now()
+  FROM (VALUES ({product}, {from_location}, -1), ({product}, {to_location}, 1))
+    AS new (product_id, location_id, delta)
+  WHERE stock_levels.tenant_id = '{tenant}' AND stock_levels.product_id = new.product_id
+    AND stock_levels.location_id = new.location_id;
 INSERT INTO stock_movements (tenant_id, batch_id, line_no, kind, product_id,
   from_location_id, to_location_id, quantity, recorded_by, recorded_by_label, recorded_at, id)
   VALUES ('{tenant}', uuidv7(), 1, 'transfer', {product}, {from_location}, {to_location}, 1,
     '{user}', '{label}', now(), uuidv7());
-INSERT INTO outbox_events (tenant_id, type, payload, published_at, id)
-  VALUES ('{tenant}', 'inventory.stock.moved', '{payload}'::jsonb, NULL, uuidv7())
-  RETURNING outbox_events.occurred_at;
-SELECT pg_notify('qm_outbox', '');
-SELECT pg_advisory_xact_lock(hashtextextended(
-  concat_ws(chr(58), 'stock_alert', '{tenant}', {product}, '{warehouse}'), 0));
-SELECT coalesce(sum(stock_levels.on_hand - stock_levels.reserved), 0) AS coalesce_1
-  FROM stock_levels JOIN locations ON locations.tenant_id = stock_levels.tenant_id
-    AND locations.id = stock_levels.location_id
-  WHERE stock_levels.tenant_id = '{tenant}' AND stock_levels.product_id = {product}
-    AND locations.warehouse_id = '{warehouse}';
-UPDATE stock_alerts SET status = 'resolved', resolved_at = now()
-  WHERE stock_alerts.tenant_id = '{tenant}' AND stock_alerts.product_id = {product}
-    AND stock_alerts.warehouse_id = '{warehouse}' AND stock_alerts.status != 'resolved'
-  RETURNING stock_alerts.id;
+WITH written AS (INSERT INTO outbox_events (id, tenant_id, type, payload)
+  VALUES (uuidv7(), '{tenant}', 'inventory.stock.moved', CAST('{payload}' AS jsonb)))
+  SELECT pg_notify('qm_outbox', '');
 COMMIT;
 """
 

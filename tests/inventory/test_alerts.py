@@ -124,6 +124,72 @@ class TestRaiseAndResolve:
         await issue(inventory, nut["id"], warehouse["default_location_id"], "1")
         assert await alerts(inventory) == []
 
+    async def test_one_batch_raises_and_resolves_alerts_of_several_pairs(
+        self, inventory: Inventory, stock: dict[str, Any], services: TestServices
+    ) -> None:
+        bolt, nut = stock["bolt"], (await inventory.product(sku="NUT", reorder_point="2"))["id"]
+        await inventory.receive(bolt, stock["a"], "9")
+        await inventory.receive(nut, stock["b"], "1")  # B: nut at 1, below 2
+        assert [(a["product_id"], a["warehouse_id"]) for a in await alerts(inventory)] == [
+            (nut, stock["warehouse_b"])
+        ]
+        lines = [
+            {"kind": "issue", "product_id": bolt, "from_location_id": stock["a"], "quantity": "5"},
+            {"kind": "receipt", "product_id": bolt, "to_location_id": stock["b"], "quantity": "1"},
+            {"kind": "receipt", "product_id": nut, "to_location_id": stock["b"], "quantity": "5"},
+        ]
+        ok(await inventory.move({"lines": lines}), 201)
+        open_pairs = {
+            (a["product_id"], a["warehouse_id"])
+            for a in await alerts(inventory)
+            if a["status"] == "open"
+        }
+        # Bolt: A 4 (≤ 5) and B 1 (≤ 5) raised; nut: B 6 (> 2) resolved.
+        assert open_pairs == {(bolt, stock["warehouse_a"]), (bolt, stock["warehouse_b"])}
+        events = [
+            (kind, p["product_id"], p["warehouse_id"], p["available"])
+            for kind, p in await alert_events(services, inventory)
+        ]
+        assert sorted(events[1:]) == sorted(
+            [
+                ("inventory.alert.raised", bolt, stock["warehouse_a"], "4"),
+                ("inventory.alert.raised", bolt, stock["warehouse_b"], "1"),
+                ("inventory.alert.resolved", nut, stock["warehouse_b"], "6"),
+            ]
+        )
+
+    async def test_a_transfer_inside_one_warehouse_leaves_its_alert_alone(
+        self, inventory: Inventory, stock: dict[str, Any], services: TestServices
+    ) -> None:
+        bolt = stock["bolt"]
+        await inventory.receive(bolt, stock["a"], "4")  # A: 4, raised
+        before = await alert_events(services, inventory)
+        body = {
+            "kind": "transfer",
+            "product_id": bolt,
+            "from_location_id": stock["a"],
+            "to_location_id": stock["bin"],
+            "quantity": "3",
+        }
+        ok(await inventory.move(body), 201)
+        assert await alert_events(services, inventory) == before
+        assert [a["status"] for a in await alerts(inventory)] == ["open"]
+        # Across warehouses it counts: A falls to 1 (still open), B rises to 1 (raised).
+        ok(
+            await inventory.move(
+                {
+                    **body,
+                    "from_location_id": stock["bin"],
+                    "to_location_id": stock["b"],
+                    "quantity": "1",
+                }
+            ),
+            201,
+        )
+        assert sorted(a["warehouse_id"] for a in await alerts(inventory, status="open")) == sorted(
+            [stock["warehouse_a"], stock["warehouse_b"]]
+        )
+
 
 class TestAcknowledge:
     async def test_an_open_alert_is_acknowledged_once_and_still_resolves(

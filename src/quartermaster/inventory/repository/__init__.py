@@ -5,9 +5,10 @@ safety net."""
 from quartermaster.inventory.repository.alerts import (
     alert_by_id,
     alerts_page,
-    lock_alert_pair,
-    raise_alert,
-    resolve_alert,
+    lock_alert_pairs,
+    raise_alerts,
+    resolve_alerts,
+    warehouse_availability,
 )
 from quartermaster.inventory.repository.common import (
     LevelKey,
@@ -42,7 +43,6 @@ from quartermaster.inventory.repository.levels import (
     product_stock,
     set_levels,
     stream_levels,
-    warehouse_available,
 )
 from quartermaster.inventory.repository.reports import (
     FlowFilter,
@@ -99,7 +99,7 @@ __all__ = [
     "location_by_id",
     "locations_page",
     "locations_with_warehouses",
-    "lock_alert_pair",
+    "lock_alert_pairs",
     "lock_expired_reservations",
     "lock_levels",
     "lock_product_costs",
@@ -107,10 +107,10 @@ __all__ = [
     "movements_page",
     "on_hand_totals",
     "product_stock",
-    "raise_alert",
+    "raise_alerts",
     "reservation_by_id",
     "reservations_page",
-    "resolve_alert",
+    "resolve_alerts",
     "set_levels",
     "set_product_costs",
     "stock_value_by_category",
@@ -119,7 +119,7 @@ __all__ = [
     "stream_levels",
     "tenants_with_stock",
     "violated_constraint",
-    "warehouse_available",
+    "warehouse_availability",
     "warehouse_by_id",
     "warehouses_page",
 ]

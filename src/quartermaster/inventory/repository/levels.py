@@ -117,24 +117,6 @@ async def set_levels(
     )
 
 
-def warehouse_available_query(
-    tenant_id: uuid.UUID, product_id: uuid.UUID, warehouse_id: uuid.UUID
-) -> Select[Any]:
-    return (
-        select(func.coalesce(func.sum(StockLevel.on_hand - StockLevel.reserved), 0))
-        .select_from(StockLevel)
-        .join(
-            Location,
-            (Location.tenant_id == StockLevel.tenant_id) & (Location.id == StockLevel.location_id),
-        )
-        .where(
-            StockLevel.tenant_id == tenant_id,
-            StockLevel.product_id == product_id,
-            Location.warehouse_id == warehouse_id,
-        )
-    )
-
-
 def available_total(
     tenant_id: uuid.UUID, product_id: SQLColumnExpression[uuid.UUID]
 ) -> ColumnElement[Decimal]:
@@ -146,14 +128,6 @@ def available_total(
         .correlate_except(StockLevel)
         .scalar_subquery()
     )
-
-
-async def warehouse_available(
-    session: AsyncSession, tenant_id: uuid.UUID, product_id: uuid.UUID, warehouse_id: uuid.UUID
-) -> Decimal:
-    """Σ (on_hand - reserved) of one product over the locations of one warehouse."""
-    total = await session.scalar(warehouse_available_query(tenant_id, product_id, warehouse_id))
-    return Decimal(total or 0)
 
 
 async def ledger_on_hand_as_of(

@@ -32,68 +32,44 @@ async def evaluate(
     now: datetime,
 ) -> None:
     """Raise or resolve the alert of every (product, warehouse) in ``pairs`` after its
-    levels changed in this transaction (called by the ledger writer, after its level locks,
-    so the pair locks taken here in sorted order come last and cannot deadlock)."""
-    for product_id, warehouse_id in sorted(set(pairs)):
-        product = products[product_id]
-        point = product.reorder_point
-        if point <= 0:
-            # Nothing to raise; one statement resolves an alert left from a higher point.
-            resolved = await repository.resolve_alert(
-                session, tenant_id, product_id, warehouse_id, now, if_available_above=point
+    available total changed in this transaction, in at most four statements however many
+    pairs: advisory locks on the pairs in sorted order (called by the ledger writer after
+    its level locks, so these come last and cannot deadlock), their available totals, one
+    INSERT of the alerts to raise, one UPDATE of those to resolve. A pair is below when
+    its product has a reorder point (> 0) and the total is at or below it; otherwise any
+    alert it has is resolved."""
+    ordered = sorted(set(pairs))
+    if not ordered:
+        return
+    await repository.lock_alert_pairs(session, tenant_id, ordered)
+    available = await repository.warehouse_availability(session, tenant_id, ordered)
+
+    def below(pair: tuple[uuid.UUID, uuid.UUID]) -> bool:
+        point = products[pair[0]].reorder_point
+        return point > 0 and available[pair] <= point
+
+    raised = await repository.raise_alerts(
+        session, tenant_id, {pair: new_id() for pair in ordered if below(pair)}, now
+    )
+    resolved = await repository.resolve_alerts(
+        session, tenant_id, [pair for pair in ordered if not below(pair)], now
+    )
+    for event_type, status, changed in (
+        (InventoryEvents.ALERT_RAISED, "open", raised),
+        (InventoryEvents.ALERT_RESOLVED, "resolved", resolved),
+    ):
+        for (product_id, warehouse_id), alert_id in sorted(changed.items()):
+            await _emit(
+                session,
+                tenant_id,
+                event_type,
+                alert_id,
+                products[product_id],
+                warehouse_id,
+                status,
+                available[(product_id, warehouse_id)],
+                now,
             )
-            if resolved is not None:
-                available = await repository.warehouse_available(
-                    session, tenant_id, product_id, warehouse_id
-                )
-                await _emit(
-                    session,
-                    tenant_id,
-                    InventoryEvents.ALERT_RESOLVED,
-                    resolved,
-                    product,
-                    warehouse_id,
-                    "resolved",
-                    available,
-                    now,
-                )
-            continue
-        await repository.lock_alert_pair(session, tenant_id, product_id, warehouse_id)
-        available = await repository.warehouse_available(
-            session, tenant_id, product_id, warehouse_id
-        )
-        if available <= point:
-            alert_id = new_id()
-            if await repository.raise_alert(
-                session, tenant_id, product_id, warehouse_id, now, alert_id
-            ):
-                await _emit(
-                    session,
-                    tenant_id,
-                    InventoryEvents.ALERT_RAISED,
-                    alert_id,
-                    product,
-                    warehouse_id,
-                    "open",
-                    available,
-                    now,
-                )
-        else:
-            resolved = await repository.resolve_alert(
-                session, tenant_id, product_id, warehouse_id, now
-            )
-            if resolved is not None:
-                await _emit(
-                    session,
-                    tenant_id,
-                    InventoryEvents.ALERT_RESOLVED,
-                    resolved,
-                    product,
-                    warehouse_id,
-                    "resolved",
-                    available,
-                    now,
-                )
 
 
 async def _emit(

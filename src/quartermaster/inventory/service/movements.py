@@ -241,16 +241,22 @@ async def _lock_check_and_set(
 async def _evaluate_alerts(
     session: AsyncSession,
     tenant_id: uuid.UUID,
+    changes: dict[LevelKey, LevelChange],
     level_reads: list[LevelRead],
     products: dict[uuid.UUID, ProductRef],
     now: datetime,
 ) -> None:
+    """Re-evaluate the alerts of the (product, warehouse) pairs whose available total
+    changed. A pair whose changes cancel out (a transfer between two bins of one
+    warehouse, a fulfilment consuming its own reservation) cannot have crossed its reorder
+    point, so it is skipped."""
+    net: dict[tuple[uuid.UUID, uuid.UUID], Decimal] = defaultdict(Decimal)
+    for level in level_reads:
+        net[(level.product_id, level.warehouse_id)] += changes[
+            (level.product_id, level.location_id)
+        ].available
     await alerts.evaluate(
-        session,
-        tenant_id,
-        products,
-        [(level.product_id, level.warehouse_id) for level in level_reads],
-        now,
+        session, tenant_id, products, [pair for pair, change in net.items() if change != 0], now
     )
 
 
@@ -265,7 +271,7 @@ async def change_levels(
     """Change levels without a ledger row (reserving and releasing stock) through the same
     locked write as the ledger, then raise or resolve the alerts of the touched pairs."""
     level_reads = await _lock_check_and_set(session, tenant_id, changes, products, places, now)
-    await _evaluate_alerts(session, tenant_id, level_reads, products, now)
+    await _evaluate_alerts(session, tenant_id, changes, level_reads, products, now)
     return level_reads
 
 
@@ -311,7 +317,7 @@ async def post_ledger(
         levels=level_reads,
     )
     await emit(session, tenant_id, InventoryEvents.STOCK_MOVED, _stock_moved(batch))
-    await _evaluate_alerts(session, tenant_id, level_reads, products, now)
+    await _evaluate_alerts(session, tenant_id, changes, level_reads, products, now)
     return batch
 
 

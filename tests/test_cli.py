@@ -165,7 +165,8 @@ def test_embedded_serve_starts_everything_and_sigterm_leaves_no_process(
     port = free_port()
     env = clean_env(QM_DATA_DIR=str(embedded_data_dir))
     proc = subprocess.Popen(
-        qm("serve", "--port", str(port)),
+        # The demo data takes a while; tests/test_demo.py covers it (first start included).
+        qm("serve", "--port", str(port), "--no-demo-data"),
         cwd=serve_cwd,
         env=env,
         stdout=subprocess.PIPE,
@@ -261,7 +262,7 @@ def test_embedded_serve_restarts_on_existing_data(embedded_data_dir: Path, serve
     for _ in range(2):  # the second start finds the database initialised and migrated
         port = free_port()
         proc = subprocess.Popen(
-            qm("serve", "--port", str(port)),
+            qm("serve", "--port", str(port), "--no-demo-data"),
             cwd=serve_cwd,
             env=env,
             stdout=subprocess.PIPE,
@@ -326,11 +327,22 @@ def test_create_user_makes_an_organization_whose_owner_can_log_in(
     assert weak.returncode == 1
     assert "at least 10 characters" in weak.stderr
 
+    small = ("--products", "20", "--movements", "120", "--days", "5")
     seeded = subprocess.run(
-        qm("seed-demo"), capture_output=True, text=True, cwd=serve_cwd, env=env, timeout=120
+        qm("seed-demo", *small), capture_output=True, text=True, cwd=serve_cwd, env=env, timeout=120
     )
     assert seeded.returncode == 0, seeded.stderr
-    password = seeded.stdout.split("Password: ")[1].strip()
+    password = seeded.stdout.split("Password: ")[1].splitlines()[0].strip()
+    assert "Seeded Acme Supplies" in seeded.stderr
+    assert "20 products" in seeded.stderr
+
+    # Again: the account and its data are left as they are.
+    again_demo = subprocess.run(
+        qm("seed-demo", *small), capture_output=True, text=True, cwd=serve_cwd, env=env, timeout=120
+    )
+    assert again_demo.returncode == 0, again_demo.stderr
+    assert "demo@example.com already exists; its password is unchanged" in again_demo.stdout
+    assert "already seeded" in again_demo.stderr
 
     async def login(email: str, secret: str) -> int:
         from httpx import ASGITransport, AsyncClient

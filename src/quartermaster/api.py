@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 import structlog
 from fastapi import FastAPI
@@ -92,8 +92,10 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
         app.state.redis = redis
         try:
             await _check_application_role(database, settings)
-            log.info("app_started", modules=mounted, env=settings.env.value)
-            yield
+            # relay + live gateway, then the in-process job worker (stopped first) (issue 5)
+            async with _realtime(app, settings, mounted), _jobs_worker(settings):
+                log.info("app_started", modules=mounted, env=settings.env.value)
+                yield
         finally:
             await redis.aclose()
             await database.dispose()
@@ -140,3 +142,64 @@ def create_app_from_environment() -> FastAPI:
     modules = os.environ.get("QM_MODULES")
     names = [m.strip() for m in modules.split(",") if m.strip()] if modules else None
     return create_app(get_settings(), names)
+
+
+# --- Realtime (issue 5): the in-process outbox relay and the live gateway ------------------
+
+
+@asynccontextmanager
+async def _realtime(app: FastAPI, settings: Settings, mounted: list[str]) -> AsyncIterator[None]:
+    """The outbox relay when ``QM_RUN_RELAY`` (embedded `qm serve` sets it; with --workers N
+    each worker runs one, which SKIP LOCKED allows), and the WebSocket/SSE gateway when the
+    realtime module is mounted. Shutdown: sockets close (1001) before the relay stops."""
+    from quartermaster.core.relay import OutboxRelay, RelayMetrics, relay_in_background
+    from quartermaster.realtime.public import channel_of, gateway_lifespan
+
+    async with AsyncExitStack() as stack:
+        if settings.run_relay:
+            relay_url = (
+                settings.relay_database_url or settings.database_owner_url or settings.database_url
+            )
+            assert relay_url is not None
+            relay = OutboxRelay(
+                relay_url,
+                app.state.redis,
+                channel_of,
+                batch_size=settings.relay_batch_size,
+                poll_interval=settings.relay_poll_interval_seconds,
+                stream_maxlen=settings.realtime_stream_maxlen,
+                metrics=RelayMetrics(app.state.metrics.registry),
+            )
+            app.state.relay = relay
+            await stack.enter_async_context(relay_in_background(relay))
+        if "realtime" in mounted:
+            await stack.enter_async_context(gateway_lifespan(app, settings))
+        yield
+
+
+# --- end of realtime -------------------------------------------------------------------------
+
+
+# --- Jobs (issue 5): the in-process arq worker ------------------------------------------------
+
+
+@asynccontextmanager
+async def _jobs_worker(settings: Settings) -> AsyncIterator[None]:
+    """An arq worker inside this process when ``QM_RUN_WORKER`` (embedded `qm serve` sets
+    it; external mode runs `qm worker` instead). It runs every module's tasks and
+    schedules; on shutdown its running jobs go back to the queue."""
+    if not settings.run_worker:
+        yield
+        return
+    from quartermaster.jobs.worker import InProcessWorker
+    from quartermaster.modules import load_tasks
+
+    worker = InProcessWorker(settings, *load_tasks(settings))
+    worker.start()
+    try:
+        yield
+    finally:
+        await worker.stop()
+
+
+# --- end of jobs -------------------------------------------------------------------------------

@@ -15,13 +15,17 @@ import typer
 from rich.console import Console
 
 from quartermaster import __version__
+from quartermaster.demo_catalog import DemoSize
 
 # Heavy imports (SQLAlchemy, Alembic, Uvicorn, the runtime) happen inside the commands that
 # need them, so `qm version` and `qm db-url` answer instantly.
 if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
     from quartermaster.core.db import Database
     from quartermaster.core.security import PasswordHasher
     from quartermaster.core.settings import Settings
+    from quartermaster.demo import DemoReport
     from quartermaster.runtime import EmbeddedUrls
 
 T = TypeVar("T")
@@ -147,7 +151,11 @@ def _hasher(settings: Settings) -> PasswordHasher:
     )
 
 
-def _run_with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+def _run_with_database(
+    settings: Settings, work: Callable[[Database], Awaitable[T]], *, uvloop: bool = False
+) -> T:
+    """``work`` on a one-connection pool; ``uvloop`` for long runs of small statements (the
+    demo seed), where it halves the event loop's share of each round trip."""
     import asyncio
 
     from quartermaster.core.db import Database
@@ -160,6 +168,10 @@ def _run_with_database(settings: Settings, work: Callable[[Database], Awaitable[
         finally:
             await database.dispose()
 
+    if uvloop:
+        import uvloop as uvloop_module
+
+        return uvloop_module.run(run())
     return asyncio.run(run())
 
 
@@ -167,9 +179,26 @@ def _demo_login_path(settings: Settings) -> Path:
     return settings.data_dir / "demo-login.json"
 
 
-def _seed_demo_once(settings: Settings) -> dict[str, str] | None:
-    """On the first embedded start, create the demo organization; remember its login in
-    the data dir so later starts can print it again."""
+def _remember_login(settings: Settings, login: dict[str, str]) -> None:
+    import json
+
+    fd = os.open(_demo_login_path(settings), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(login, handle)
+
+
+def _seed_demo_once(
+    settings: Settings,
+    *,
+    with_data: bool = True,
+    size: DemoSize | None = None,
+    background: bool = False,
+) -> dict[str, str] | None:
+    """On the first embedded start, create the demo organization and (``with_data``) fill
+    it with the demo catalog and stock history; remember its login in the data dir so later
+    starts can print it again. A start interrupted while filling it tries again next time
+    (the seed then finds what was written and adds nothing). With ``background`` the data
+    is left ``pending`` for :class:`_DemoFiller`, which fills it while the API serves."""
     import json
     import secrets
 
@@ -178,17 +207,196 @@ def _seed_demo_once(settings: Settings) -> dict[str, str] | None:
     path = _demo_login_path(settings)
     if path.exists():
         login: dict[str, str] = json.loads(path.read_text())
+        if login.get("data") != "pending":  # files without the key predate demo data
+            return login
+    else:
+        password = secrets.token_urlsafe(12)
+        hasher = _hasher(settings)
+        created = _run_with_database(settings, lambda db: seed_demo(db, hasher, password=password))
+        if created is None:  # the demo account was made some other way; its password is not ours
+            return None
+        login = {
+            "email": DEMO_EMAIL,
+            "password": password,
+            "organization": DEMO_ORGANIZATION,
+            "data": "pending" if with_data else "none",
+        }
+        _remember_login(settings, login)
+        if not with_data:
+            return login
+    if background:
         return login
-    password = secrets.token_urlsafe(12)
-    hasher = _hasher(settings)
-    created = _run_with_database(settings, lambda db: seed_demo(db, hasher, password=password))
-    if created is None:  # the demo account was made some other way; its password is not ours
-        return None
-    login = {"email": DEMO_EMAIL, "password": password, "organization": DEMO_ORGANIZATION}
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(login, handle)
+    _seed_demo_data(settings, size or DemoSize())
+    login["data"] = "seeded"
+    _remember_login(settings, login)
     return login
+
+
+class _FillStopped(Exception):
+    """The server is stopping; the demo fill ends after its current (rolled back) batch."""
+
+
+class _DemoFiller:
+    """Fills the demo organization in a background thread while the API already serves,
+    so the first `make run` is ready in seconds (and the stock arrives live). The seed
+    commits a day of history at a time; stopping rolls back only the day in progress."""
+
+    def __init__(self, settings: Settings, login: dict[str, str], size: DemoSize) -> None:
+        import threading
+
+        self.settings, self.login, self.size = settings, login, size
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="qm-demo-fill", daemon=True)
+        self._totals: dict[str, int] = {}
+        self._done: dict[str, int] = {}
+        self._reported = 0
+
+    def start(self) -> None:
+        console.print(
+            f"Filling {self.login['organization']} with demo data in the background: "
+            f"{self.size.products:,} products, ~{self.size.movements:,} stock movements over "
+            f"{self.size.days} days (the API is usable meanwhile).",
+            highlight=False,
+            soft_wrap=True,
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=15)
+
+    # demo.SeedProgress
+    def start_task(self, task: str, total: int) -> None:
+        self._totals[task] = total
+
+    def advance(self, task: str, amount: int) -> None:
+        if self._stop.is_set():
+            raise _FillStopped
+        self._done[task] = self._done.get(task, 0) + amount
+        if task == "movements" and self._totals.get(task):
+            quarter = 4 * self._done[task] // self._totals[task]
+            if quarter > self._reported and quarter < 4:
+                self._reported = quarter
+                console.print(f"Demo data: {25 * quarter}% of the stock history written.")
+
+    def _run(self) -> None:
+        from quartermaster.demo import seed_demo_data
+
+        progress = _FillerProgress(self)
+        try:
+            report = _run_with_database(
+                self.settings, lambda db: seed_demo_data(db, self.size, progress), uvloop=True
+            )
+        except _FillStopped:
+            console.print("Demo data: stopped with the server; the next start does not resume it.")
+            return
+        except Exception as exc:  # the API keeps serving; say why the demo is incomplete
+            console.print(f"Demo data could not be written: {exc}", highlight=False)
+            return
+        self.login["data"] = "seeded"
+        _remember_login(self.settings, self.login)
+        if report is not None:
+            console.print(
+                f"Demo data ready in {report.seconds:.0f} s: {report.products:,} products, "
+                f"{report.movements:,} movements, {report.open_alerts} open low-stock alerts.",
+                highlight=False,
+            )
+
+
+class _FillerProgress:
+    """demo.SeedProgress for _DemoFiller (``start`` is taken by the thread's own start)."""
+
+    def __init__(self, filler: _DemoFiller) -> None:
+        self.filler = filler
+
+    def start(self, task: str, total: int) -> None:
+        self.filler.start_task(task, total)
+
+    def advance(self, task: str, amount: int) -> None:
+        self.filler.advance(task, amount)
+
+
+class _RichSeedProgress:
+    """demo.SeedProgress as Rich progress bars (products, movements)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.labels = {"products": "Products", "movements": "Movements"}
+        self.progress = progress
+        self.tasks: dict[str, TaskID] = {}
+
+    def start(self, task: str, total: int) -> None:
+        if task in self.tasks:
+            self.progress.update(self.tasks[task], total=total)
+        else:
+            self.tasks[task] = self.progress.add_task(self.labels.get(task, task), total=total)
+
+    def advance(self, task: str, amount: int) -> None:
+        self.progress.advance(self.tasks[task], amount)
+
+
+def _seed_demo_data(settings: Settings, size: DemoSize) -> DemoReport | None:
+    """Fill the demo organization (which must exist) with demo data, showing progress;
+    None when it already has some."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from quartermaster.demo import DemoAccountMissing, seed_demo_data
+    from quartermaster.identity.public import DEMO_EMAIL, DEMO_ORGANIZATION
+    from quartermaster.modules import import_models
+
+    import_models()  # foreign keys between modules' tables (levels → products) resolve
+    console.print(
+        f"Filling {DEMO_ORGANIZATION} with demo data: {size.products:,} products, "
+        f"~{size.movements:,} stock movements over {size.days} days …",
+        highlight=False,
+        soft_wrap=True,
+    )
+    progress = Progress(
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not console.is_terminal,
+    )
+    try:
+        with progress:
+            report = _run_with_database(
+                settings,
+                lambda db: seed_demo_data(db, size, _RichSeedProgress(progress)),
+                uvloop=True,
+            )
+    except DemoAccountMissing as exc:
+        raise _fail(
+            f"{DEMO_EMAIL} is not an owner of an organization named {DEMO_ORGANIZATION!r}; "
+            "no demo data was written."
+        ) from exc
+    if report is None:
+        console.print(
+            f"{DEMO_ORGANIZATION} is already seeded (it has warehouses or products); "
+            "nothing was added.",
+            soft_wrap=True,
+        )
+    else:
+        console.print(
+            f"Seeded {DEMO_ORGANIZATION} in {report.seconds:.1f} s: {report.products:,} "
+            f"products in {report.categories} categories, {report.prices:,} prices in 2 "
+            f"price lists, {report.warehouses} warehouses with {report.locations} locations, "
+            f"{report.movements:,} movements in {report.batches:,} batches, "
+            f"{report.reservations} active reservations, {report.open_alerts} open "
+            "low-stock alerts.",
+            highlight=False,
+            soft_wrap=True,
+        )
+    return report
 
 
 def _owner_url(settings: Settings) -> str:
@@ -225,6 +433,13 @@ def serve(
         bool,
         typer.Option(help="Embedded mode: create the demo organization on the first start."),
     ] = True,
+    demo_data: Annotated[
+        bool,
+        typer.Option(
+            help="Embedded mode: fill the demo organization with demo data on the first start "
+            "(what `qm seed-demo` writes)."
+        ),
+    ] = True,
 ) -> None:
     """Run the API. Without QM_DATABASE_URL / QM_REDIS_URL, start embedded PostgreSQL and
     Redis under QM_DATA_DIR first and apply migrations."""
@@ -243,6 +458,7 @@ def serve(
     port = port or settings.port
 
     embedded = settings.embedded
+    filler: _DemoFiller | None = None
     _terminate_on_sigterm()
     with ExitStack() as stack:
         try:
@@ -257,13 +473,26 @@ def serve(
                 settings = _start_embedded(settings, stack)
                 _migrate_embedded(settings)
                 settings = _embedded_secret(settings)
-                demo = _seed_demo_once(settings) if seed_demo else None
+                demo = (
+                    _seed_demo_once(settings, with_data=demo_data, background=True)
+                    if seed_demo
+                    else None
+                )
+                if demo is not None and demo.get("data") == "pending":
+                    filler = _DemoFiller(settings, demo, DemoSize())
+                    stack.callback(filler.stop)  # before the embedded servers stop
             else:
                 demo = None
+            if embedded:  # realtime (issue 5): the outbox relay runs inside the API process
+                os.environ.setdefault("QM_RUN_RELAY", "true")
+            if embedded:  # jobs (issue 5): an arq worker runs inside the API process
+                os.environ.setdefault("QM_RUN_WORKER", "true")
             _export(settings)
             if modules:
                 os.environ["QM_MODULES"] = modules
             _print_banner(settings, host, port, embedded=embedded, demo=demo)
+            if filler is not None:
+                filler.start()
             uvicorn.run(
                 "quartermaster.api:create_app_from_environment",
                 factory=True,
@@ -379,25 +608,49 @@ def create_user(
     )
 
 
+_DEFAULT_DEMO = DemoSize()
+
+
 @app.command("seed-demo")
-def seed_demo_command() -> None:
-    """Create the demo organization "Acme Supplies" with owner demo@example.com and print
-    the login."""
+def seed_demo_command(
+    products: Annotated[
+        int, typer.Option(min=1, help="Products in the demo catalog.")
+    ] = _DEFAULT_DEMO.products,
+    movements: Annotated[
+        int, typer.Option(min=0, help="Stock movements (ledger lines), approximately.")
+    ] = _DEFAULT_DEMO.movements,
+    days: Annotated[
+        int, typer.Option(min=1, max=3650, help="Days of history, ending yesterday.")
+    ] = _DEFAULT_DEMO.days,
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed and sizes give the same data.")
+    ] = _DEFAULT_DEMO.seed,
+) -> None:
+    """Create the demo organization "Acme Supplies" with owner demo@example.com (printing
+    the login), and fill it with a demo catalog, warehouses, prices and stock history —
+    unless it already has warehouses or products."""
     import secrets
 
+    from quartermaster.demo_catalog import max_products
     from quartermaster.identity.public import DEMO_EMAIL, DEMO_ORGANIZATION, seed_demo
 
+    if products > max_products():
+        raise _fail(f"--products: the demo catalog has at most {max_products():,} products.")
     settings = _load_settings()
     password = secrets.token_urlsafe(12)
     hasher = _hasher(settings)
     with ExitStack() as stack:
         settings = _connect(settings, stack)
         created = _run_with_database(settings, lambda db: seed_demo(db, hasher, password=password))
-    if created is None:
-        raise _fail(f"{DEMO_EMAIL} already exists; nothing was changed.")
-    typer.echo(f"Demo organization: {DEMO_ORGANIZATION}")
-    typer.echo(f"Login: {DEMO_EMAIL}")
-    typer.echo(f"Password: {password}")
+        if created is None:
+            typer.echo(f"{DEMO_EMAIL} already exists; its password is unchanged.")
+        else:
+            typer.echo(f"Demo organization: {DEMO_ORGANIZATION}")
+            typer.echo(f"Login: {DEMO_EMAIL}")
+            typer.echo(f"Password: {password}")
+        _seed_demo_data(
+            settings, DemoSize(products=products, movements=movements, days=days, seed=seed)
+        )
 
 
 @app.command("check-ledger")
@@ -521,6 +774,69 @@ def db_url(
     typer.echo(_plain_url(url))
 
 
+# --- Realtime (issue 5): `qm relay` -----------------------------------------------------
+
+
+@app.command()
+def relay(
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, help="Serve Prometheus metrics on this port."),
+    ] = None,
+) -> None:
+    """Publish committed outbox events to Redis until SIGTERM/SIGINT (external mode: run
+    one or more beside the API; embedded `qm serve` runs one itself). Connects as
+    QM_RELAY_DATABASE_URL or else QM_DATABASE_OWNER_URL: it reads every tenant's events."""
+    import asyncio
+
+    from quartermaster.core.redis import create_redis
+    from quartermaster.core.relay import OutboxRelay, RelayMetrics, RelayMisconfigured
+    from quartermaster.realtime.public import channel_of
+
+    settings = _load_settings()
+    with ExitStack() as stack:
+        settings = _connect(settings, stack)
+        relay_url = settings.relay_database_url or _owner_url(settings)
+        redis_url = settings.redis_url
+        assert redis_url is not None
+        metrics = RelayMetrics()
+        if metrics_port is not None:
+            from prometheus_client import start_http_server
+
+            start_http_server(metrics_port, registry=metrics.registry)
+
+        async def run() -> None:
+            import signal as signals
+
+            redis = create_redis(redis_url)
+            outbox_relay = OutboxRelay(
+                relay_url,
+                redis,
+                channel_of,
+                batch_size=settings.relay_batch_size,
+                poll_interval=settings.relay_poll_interval_seconds,
+                stream_maxlen=settings.realtime_stream_maxlen,
+                metrics=metrics,
+            )
+            loop = asyncio.get_running_loop()
+            for sig in (signals.SIGTERM, signals.SIGINT):
+                loop.add_signal_handler(sig, outbox_relay.request_stop)
+            try:
+                await outbox_relay.run()
+            finally:
+                await redis.aclose()
+
+        console.print("Relaying outbox events to Redis; Ctrl-C or SIGTERM stops.")
+        try:
+            asyncio.run(run())
+        except RelayMisconfigured as exc:
+            raise _fail(str(exc)) from exc
+    console.print("Relay stopped.")
+
+
+# --- end of realtime ---------------------------------------------------------------------
+
+
 @app.command()
 def version() -> None:
     """Print the version."""
@@ -529,3 +845,32 @@ def version() -> None:
 
 def main() -> None:  # pragma: no cover - console entry point
     sys.exit(app())
+
+
+# --- Jobs (issue 5): `qm worker` --------------------------------------------------------------
+
+
+@app.command()
+def worker() -> None:
+    """Run background jobs and schedules (imports, exports, reservation expiry, pruning)
+    until SIGTERM/SIGINT; jobs it was running go back to the queue. External mode: run one
+    or more beside the API (embedded `qm serve` runs one itself). Connects as
+    QM_DATABASE_URL for tenant data and QM_DATABASE_OWNER_URL to list tenants."""
+    import asyncio
+
+    from quartermaster.jobs.worker import run_worker
+    from quartermaster.modules import import_models, load_tasks
+
+    import_models()
+    settings = _load_settings()
+    with ExitStack() as stack:
+        settings = _connect(settings, stack)
+        console.print(
+            f"Running jobs (lease {settings.jobs_lease_seconds:g} s, "
+            f"{settings.jobs_max_concurrency} at a time); Ctrl-C or SIGTERM stops."
+        )
+        asyncio.run(run_worker(settings, *load_tasks(settings)))
+    console.print("Worker stopped.")
+
+
+# --- end of jobs -------------------------------------------------------------------------------

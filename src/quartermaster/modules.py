@@ -8,12 +8,25 @@ its own (``qm serve --modules inventory``). Modules register here as they land.
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter
 
-AVAILABLE_MODULES: tuple[str, ...] = ("identity", "catalog", "inventory")
+if TYPE_CHECKING:
+    from arq.cron import CronJob
+    from arq.worker import Function
+
+    from quartermaster.core.settings import Settings
+
+AVAILABLE_MODULES: tuple[str, ...] = (
+    "identity",
+    "catalog",
+    "inventory",
+    "jobs",
+    "realtime",  # live updates (WebSocket, SSE); no tables
+)
 # Modules whose models.py defines tables (Alembic needs them all in Base.metadata).
-MODEL_MODULES: tuple[str, ...] = ("identity", "catalog", "inventory")
+MODEL_MODULES: tuple[str, ...] = ("identity", "catalog", "inventory", "jobs")
 
 
 class UnknownModule(ValueError):
@@ -43,3 +56,20 @@ def load_router(name: str) -> APIRouter:
     router = module.router
     assert isinstance(router, APIRouter)
     return router
+
+
+# --- Background jobs: each module's tasks.py (TASKS, schedules(settings)) --------------
+
+TASK_MODULES: tuple[str, ...] = ("jobs", "catalog", "inventory")
+
+
+def load_tasks(settings: Settings) -> tuple[list[Function], list[CronJob]]:
+    """Every module's arq tasks and schedules, for `qm worker` and the in-process worker
+    (a worker runs all of them, whichever modules the API mounts)."""
+    functions: list[Function] = []
+    schedules: list[CronJob] = []
+    for name in TASK_MODULES:
+        module = importlib.import_module(f"quartermaster.{name}.tasks")
+        functions.extend(module.TASKS)
+        schedules.extend(module.schedules(settings))
+    return functions, schedules

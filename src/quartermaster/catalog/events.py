@@ -15,6 +15,9 @@ class CatalogEvents:
     PRODUCT_ARCHIVED = "catalog.product.archived"
     PRODUCT_DELETED = "catalog.product.deleted"
     PRICE_CHANGED = "catalog.price.changed"
+    # One per committed chunk of a product import (counts, not products); see
+    # catalog.service.imports.
+    PRODUCTS_IMPORTED = "catalog.product.imported"
 
 
 class ProductDeleted(BaseModel):

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
+from quartermaster.catalog.imports import imports_router
 from quartermaster.catalog.public import AVAILABLE_TOTAL_STATE
 from quartermaster.catalog.schemas import (
     CategoryCreate,
@@ -343,3 +344,4 @@ async def export_products(principal: CatalogRead, request: Request) -> Streaming
 
 for sub in (units_router, categories_router, products_router, price_lists_router, exports_router):
     router.include_router(sub)
+router.include_router(imports_router)  # product import jobs (imports.py)

@@ -7,13 +7,14 @@ from starlette.requests import HTTPConnection
 
 
 def create_redis(url: str) -> Redis:
-    return Redis.from_url(
+    redis: Redis = Redis.from_url(
         url,
         decode_responses=False,
         socket_connect_timeout=5,
         socket_timeout=10,
         health_check_interval=30,
     )
+    return redis
 
 
 def get_redis(connection: HTTPConnection) -> Redis:

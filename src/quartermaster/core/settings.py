@@ -73,6 +73,51 @@ class Settings(BaseSettings):
     log_format: Literal["console", "json"] | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
+    # --- Jobs (arq worker, imports, exports, schedules; the `jobs` module) ----------------
+    # Run an arq worker inside the API process; `qm serve` sets it in embedded mode.
+    run_worker: bool = False
+    # Uploads and export files; unset means <data_dir>/jobs. Every API replica and worker
+    # must see the same directory (a shared volume in external mode).
+    jobs_files_dir: Path | None = None
+    # A running job's lease: renewed every third of it; a dead worker's job restarts
+    # elsewhere once it lapses.
+    jobs_lease_seconds: float = Field(default=15.0, ge=1.0)
+    jobs_max_concurrency: int = Field(default=4, ge=1)
+    jobs_timeout_seconds: int = Field(default=3600, ge=5)
+    jobs_max_attempts: int = Field(default=5, ge=1)
+    jobs_retry_backoff_seconds: float = Field(default=2.0, gt=0)
+    # Jobs still queued this long after their last change are enqueued again (sweeper).
+    jobs_requeue_after_seconds: int = Field(default=60, ge=1)
+    # The longest a worker idles between queue checks; an enqueue wakes it at once.
+    jobs_poll_seconds: float = Field(default=0.5, gt=0)
+    jobs_import_chunk_rows: int = Field(default=1000, ge=1, le=2000)
+    jobs_max_upload_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
+    jobs_file_retention_hours: int = Field(default=168, ge=1)
+    jobs_low_stock_digest_hour: int = Field(default=6, ge=0, le=23)
+    outbox_retention_hours: float = Field(default=24.0, gt=0)
+    idempotency_key_retention_hours: float = Field(default=24.0, ge=24.0)
+    # --- end of jobs settings ----------------------------------------------------------------
+
+    # --- Realtime (outbox relay, live gateway; core/relay.py, the `realtime` module) -------
+    # Run the outbox relay inside the API process; `qm serve` sets it in embedded mode.
+    # External mode runs `qm relay` instead (or as well: several relays may run).
+    run_relay: bool = False
+    # The relay reads every tenant's outbox rows: the owner role by default (migration 0009
+    # gives it the policies), or a dedicated role an operator set up (docs/operations.md).
+    relay_database_url: str | None = None
+    relay_batch_size: int = Field(default=100, ge=1, le=10_000)
+    # NOTIFY wakes the relay on every commit; this poll is only the fallback.
+    relay_poll_interval_seconds: float = Field(default=1.0, gt=0)
+    # Events kept per tenant stream for resuming clients (MAXLEN ~, so a little more).
+    realtime_stream_maxlen: int = Field(default=10_000, ge=1)
+    # Messages buffered per socket or SSE stream; a client that falls this far behind is
+    # disconnected (WebSocket close 1013) instead of slowing everyone else.
+    realtime_queue_size: int = Field(default=1000, ge=1)
+    # A socket or stream idle this long gets a heartbeat.
+    realtime_heartbeat_seconds: float = Field(default=20.0, gt=0)
+    # (Published outbox rows are pruned after outbox_retention_hours, above.)
+    # --- end of realtime settings ------------------------------------------------------------
+
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Self:
         if self.env is Environment.PRODUCTION:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from quartermaster.core.db import Database, set_user
+from quartermaster.core.db import Database, set_lookup_email, set_user
 from quartermaster.core.security import PasswordHasher
 from quartermaster.identity import repository
 from quartermaster.identity.errors import EmailTaken
 from quartermaster.identity.models import Membership
 from quartermaster.identity.permissions import Role
+from quartermaster.identity.principal import Principal
 from quartermaster.identity.service.audit import Actions, record
 from quartermaster.identity.service.auth import create_tenant, create_user
 
@@ -71,3 +72,21 @@ async def seed_demo(
         )
     except EmailTaken:
         return None
+
+
+async def demo_principal(database: Database) -> Principal | None:
+    """The demo owner acting in the demo organization, for writing its demo data through
+    the services (`qm seed-demo`); None when demo@example.com does not exist or is not an
+    owner of an organization named "Acme Supplies"."""
+    async with database.transaction() as session:
+        await set_lookup_email(session, DEMO_EMAIL)
+        user = await repository.user_by_email(session, DEMO_EMAIL)
+        if user is None:
+            return None
+        await set_user(session, user.id)
+        for membership, tenant in await repository.memberships_of_user(session, user.id):
+            if tenant.name == DEMO_ORGANIZATION and membership.role == Role.OWNER.value:
+                return Principal(
+                    kind="user", id=user.id, tenant_id=tenant.id, role=Role.OWNER, label=user.email
+                )
+    return None

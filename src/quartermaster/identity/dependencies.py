@@ -14,11 +14,14 @@ statement of the transaction), so every later query runs under row-level securit
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 import structlog
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.core.db import SessionDep, set_tenant
 from quartermaster.core.deps import SettingsDep
@@ -34,6 +37,44 @@ from quartermaster.identity.tokens import API_KEY_PREFIX, read_access_token
 bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
+@dataclass(frozen=True)
+class Credential:
+    """Who a bearer token stands for, and until when (access tokens expire; API keys are
+    checked when presented)."""
+
+    principal: Principal
+    expires_at: datetime | None
+
+
+async def authenticate_token(session: AsyncSession, secret_key: str, token: str) -> Credential:
+    """Verify an access token or API key and scope ``session``'s transaction to its tenant
+    (an API key is looked up under its tenant's row-level security). Raises
+    :class:`Unauthenticated`. For callers outside a request's dependencies: WebSockets,
+    event streams."""
+    if token.startswith(API_KEY_PREFIX):
+        principal = await authenticate_api_key(session, token)
+        if principal is None:
+            raise Unauthenticated(
+                "The API key is invalid, revoked or expired.", code="invalid-api-key"
+            )
+        return Credential(principal=principal, expires_at=None)
+    try:
+        claims = read_access_token(secret_key, token)
+    except InvalidToken as exc:
+        raise Unauthenticated(
+            f"The access token is not valid: {exc}.", code="invalid-token"
+        ) from exc
+    principal = Principal(
+        kind="user",
+        id=claims.user_id,
+        tenant_id=claims.tenant_id,
+        role=claims.role,
+        label=claims.email or str(claims.user_id),
+    )
+    await set_tenant(session, principal.tenant_id, user_id=principal.id)
+    return Credential(principal=principal, expires_at=claims.expires_at)
+
+
 async def authenticate(
     request: Request,
     session: SessionDep,
@@ -44,27 +85,8 @@ async def authenticate(
         raise Unauthenticated(
             "Authentication required: send 'Authorization: Bearer <access token or API key>'."
         )
-    if token.startswith(API_KEY_PREFIX):
-        principal = await authenticate_api_key(session, token)
-        if principal is None:
-            raise Unauthenticated(
-                "The API key is invalid, revoked or expired.", code="invalid-api-key"
-            )
-    else:
-        try:
-            claims = read_access_token(settings.secret_key.get_secret_value(), token)
-        except InvalidToken as exc:
-            raise Unauthenticated(
-                f"The access token is not valid: {exc}.", code="invalid-token"
-            ) from exc
-        principal = Principal(
-            kind="user",
-            id=claims.user_id,
-            tenant_id=claims.tenant_id,
-            role=claims.role,
-            label=claims.email or str(claims.user_id),
-        )
-        await set_tenant(session, principal.tenant_id, user_id=principal.id)
+    credential = await authenticate_token(session, settings.secret_key.get_secret_value(), token)
+    principal = credential.principal
     request.state.tenant_id = principal.tenant_id
     structlog.contextvars.bind_contextvars(tenant_id=str(principal.tenant_id))
     return principal

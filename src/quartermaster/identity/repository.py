@@ -174,3 +174,10 @@ async def audit_page(
 
 def add(session: AsyncSession, *rows: Any) -> None:
     session.add_all(rows)
+
+
+# For the job scheduler (identity.public.tenant_ids)
+
+
+async def tenant_ids(session: AsyncSession) -> list[uuid.UUID]:
+    return list((await session.execute(select(Tenant.id).order_by(Tenant.id))).scalars())

@@ -13,7 +13,7 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from quartermaster.core.ids import new_id
 from quartermaster.core.security import InvalidToken, sign_token, verify_token
@@ -31,6 +31,7 @@ class AccessClaims:
     role: Role
     jti: str
     email: str
+    expires_at: datetime | None = None
 
 
 def issue_access_token(
@@ -64,6 +65,7 @@ def read_access_token(secret: str, token: str) -> AccessClaims:
             role=Role(claims["role"]),
             jti=str(claims["jti"]),
             email=str(claims.get("email", "")),
+            expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=UTC),
         )
     except (ValueError, TypeError) as exc:
         raise InvalidToken("the token is invalid") from exc

@@ -14,6 +14,7 @@ from quartermaster.core.concurrency import IfMatch, etag
 from quartermaster.core.db import SessionDep, get_database
 from quartermaster.core.pagination import Page, PageParamsDep
 from quartermaster.identity.public import Permission, Principal, require
+from quartermaster.inventory.export_jobs import export_jobs_router
 from quartermaster.inventory.reports import reports_router
 from quartermaster.inventory.repository import LevelFilter, MovementFilter
 from quartermaster.inventory.schemas import (
@@ -506,4 +507,5 @@ async def acknowledge_alert(
 for sub in (warehouses_router, locations_router, stock_router, product_stock_router):
     router.include_router(sub)
 router.include_router(exports_router)
+router.include_router(export_jobs_router)  # exports as background jobs (export_jobs.py)
 router.include_router(reports_router)  # valuation and movement reports (reports.py)

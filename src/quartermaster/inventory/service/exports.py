@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from pathlib import Path
 
 from quartermaster.core.db import Database
 from quartermaster.inventory import repository
+from quartermaster.inventory.repository import jobs as job_queries
 
 LEVEL_COLUMNS = (
     "warehouse",
@@ -59,3 +63,119 @@ async def level_csv(
         yield _csv([list(LEVEL_COLUMNS)])
         async for levels in repository.stream_levels(session, tenant_id, where, batch=batch):
             yield _csv([_row(level) for level in levels])
+
+
+# --- Exports as jobs (inventory.tasks): the same rows, written to a file -----------------
+
+STOCK_LEVELS_EXPORT = "stock_levels_export"  # job kinds
+MOVEMENTS_EXPORT = "movements_export"
+
+MOVEMENT_COLUMNS = (
+    "recorded_at",
+    "batch_id",
+    "line_no",
+    "kind",
+    "sku",
+    "name",
+    "unit",
+    "quantity",
+    "unit_cost",
+    "from_warehouse",
+    "from_location",
+    "to_warehouse",
+    "to_location",
+    "reason",
+    "reference",
+    "note",
+    "recorded_by",
+)
+
+Progress = Callable[[float], Awaitable[None]]
+
+
+def _movement_row(movement: job_queries.ExportedMovement) -> list[str]:
+    return [
+        movement.recorded_at.isoformat(),
+        str(movement.batch_id),
+        str(movement.line_no),
+        movement.kind,
+        movement.sku,
+        movement.name,
+        movement.unit,
+        str(movement.quantity),
+        "" if movement.unit_cost is None else str(movement.unit_cost),
+        movement.from_warehouse or "",
+        movement.from_location or "",
+        movement.to_warehouse or "",
+        movement.to_location or "",
+        movement.reason or "",
+        movement.reference or "",
+        movement.note or "",
+        movement.recorded_by,
+    ]
+
+
+async def _write(
+    target: Path,
+    header: Sequence[str],
+    batches: AsyncIterator[list[list[str]]],
+    total: int,
+    progress: Progress,
+) -> int:
+    """Write the CSV to ``target`` atomically (a partial file is never visible under its
+    name); report progress per batch; return the number of rows."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f"{target.name}.{uuid.uuid4().hex}.part")
+    rows = 0
+    try:
+        with partial.open("wb") as handle:
+            await asyncio.to_thread(handle.write, _csv([list(header)]))
+            async for batch in batches:
+                await asyncio.to_thread(handle.write, _csv(batch))
+                rows += len(batch)
+                await progress(rows / total if total else 1.0)
+        await asyncio.to_thread(os.replace, partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return rows
+
+
+async def write_level_csv(
+    database: Database,
+    tenant_id: uuid.UUID,
+    where: repository.LevelFilter,
+    target: Path,
+    progress: Progress,
+    *,
+    batch: int = BATCH_SIZE,
+) -> int:
+    """The stock-levels CSV (the rows of :func:`level_csv`) as a file, from one snapshot."""
+    async with database.transaction(tenant_id) as session:
+        total = await job_queries.count_levels(session, tenant_id, where)
+
+        async def batches() -> AsyncIterator[list[list[str]]]:
+            async for levels in repository.stream_levels(session, tenant_id, where, batch=batch):
+                yield [_row(level) for level in levels]
+
+        return await _write(target, LEVEL_COLUMNS, batches(), total, progress)
+
+
+async def write_movement_csv(
+    database: Database,
+    tenant_id: uuid.UUID,
+    where: repository.MovementFilter,
+    target: Path,
+    progress: Progress,
+    *,
+    batch: int = BATCH_SIZE,
+) -> int:
+    """Ledger lines (filtered, in recording order) as a CSV file, from one snapshot."""
+    async with database.transaction(tenant_id) as session:
+        total = await job_queries.count_movements(session, tenant_id, where)
+
+        async def batches() -> AsyncIterator[list[list[str]]]:
+            async for lines in job_queries.stream_movements(session, tenant_id, where, batch=batch):
+                yield [_movement_row(line) for line in lines]
+
+        return await _write(target, MOVEMENT_COLUMNS, batches(), total, progress)

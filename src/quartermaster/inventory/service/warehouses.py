@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -214,6 +215,14 @@ async def create_location(
     read = location_read(location)
     await emit(session, tenant_id, InventoryEvents.LOCATION_CREATED, read)
     return read
+
+
+async def locations_with_warehouses(
+    session: AsyncSession, principal: Principal, location_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[Location, Warehouse]]:
+    """The tenant's locations among ``location_ids`` with their warehouses, in the shape
+    the ledger writer (``movements.post_ledger``) takes; unknown ids are absent."""
+    return await repository.locations_with_warehouses(session, principal.tenant_id, location_ids)
 
 
 async def get_location(

@@ -1,0 +1,216 @@
+"""The process's gateway: the hub, the open feeds, their metrics, and shutdown.
+
+Graceful shutdown closes every socket with 1001 (going away) *before* Uvicorn closes the
+remaining connections itself (with 1012): the app learns of a shutdown only when Uvicorn
+has already done that, so the gateway also chains the process's SIGTERM/SIGINT handlers
+while it runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import signal
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from types import FrameType
+from typing import Any, Literal
+
+import structlog
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry, Counter, Gauge
+from redis.asyncio import Redis
+from starlette.requests import HTTPConnection
+
+from quartermaster.core.settings import Settings
+from quartermaster.realtime.feed import GOING_AWAY, TRY_AGAIN_LATER, Feed
+from quartermaster.realtime.hub import LiveHub
+from quartermaster.realtime.repository import LiveStreams
+
+log = structlog.stdlib.get_logger(__name__)
+
+Transport = Literal["websocket", "sse"]
+
+
+class GatewayMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.connections = Gauge(
+            "qm_realtime_connections",
+            "Open live connections of this process.",
+            ("transport",),
+            registry=registry,
+        )
+        self.delivered = Counter(
+            "qm_realtime_messages_sent",
+            "Messages sent to live clients (events, replies, heartbeats).",
+            ("transport",),
+            registry=registry,
+        )
+        self.slow_consumers = Counter(
+            "qm_realtime_slow_consumers",
+            "Live connections ended because their client could not keep up.",
+            ("transport",),
+            registry=registry,
+        )
+
+
+class GatewayClosing(RuntimeError):
+    pass
+
+
+class Gateway:
+    def __init__(
+        self,
+        redis: Redis,
+        redis_url: str,
+        *,
+        queue_size: int,
+        heartbeat_seconds: float,
+        registry: CollectorRegistry | None = None,
+    ) -> None:
+        self.streams = LiveStreams(redis)
+        self.hub = LiveHub(redis_url)
+        self.queue_size = queue_size
+        self.heartbeat_seconds = heartbeat_seconds
+        self.metrics = GatewayMetrics(registry or CollectorRegistry(auto_describe=True))
+        self.closing = False
+        self._hub_task: asyncio.Task[None] | None = None
+        self._heartbeat_task: asyncio.Task[None] | None = None
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def start(self) -> None:
+        self._hub_task = asyncio.create_task(self.hub.run(), name="live-hub")
+        self._heartbeat_task = asyncio.create_task(self._heartbeats(), name="live-heartbeats")
+
+    async def _heartbeats(self) -> None:
+        """One timer for every connection: a feed idle for ``heartbeat_seconds`` gets a
+        heartbeat (checked twice per interval, so the gap is at most 1.5 intervals)."""
+        while True:
+            await asyncio.sleep(self.heartbeat_seconds / 2)
+            now = time.monotonic()
+            for feed in self.hub.feeds():
+                feed.heartbeat_if_idle(now, self.heartbeat_seconds)
+
+    def open_feed(self, tenant_id: uuid.UUID, transport: Transport) -> Feed:
+        if self.closing:
+            raise GatewayClosing("the server is shutting down")
+        feed = Feed(tenant_id, self.streams, queue_size=self.queue_size)
+        self.hub.attach(feed)
+        self._idle.clear()
+        self.metrics.connections.labels(transport).inc()
+        return feed
+
+    def close_feed(self, feed: Feed, transport: Transport) -> None:
+        self.hub.detach(feed)
+        self.metrics.connections.labels(transport).dec()
+        if feed.end_code == TRY_AGAIN_LATER:
+            self.metrics.slow_consumers.labels(transport).inc()
+        if not self.hub.feeds():
+            self._idle.set()
+
+    def begin_shutdown(self) -> None:
+        """End every feed with 1001; refuse new ones. Safe to call more than once."""
+        if not self.closing:
+            log.info("gateway_closing", connections=len(self.hub.feeds()))
+        self.closing = True
+        for feed in self.hub.feeds():
+            feed.end(GOING_AWAY, "the server is shutting down")
+
+    async def stop(self, grace_seconds: float = 5.0) -> None:
+        self.begin_shutdown()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), grace_seconds)
+        for task in (self._hub_task, self._heartbeat_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+
+def get_gateway(connection: HTTPConnection) -> Gateway:
+    gateway = getattr(connection.app.state, "gateway", None)
+    assert isinstance(gateway, Gateway), "the realtime gateway is started by the app's lifespan"
+    return gateway
+
+
+def _chain_shutdown_signals(callback: Callable[[], None]) -> Callable[[], None]:
+    """Call ``callback`` (in the event loop) when SIGTERM/SIGINT arrive, then whatever
+    handled them before (Uvicorn's graceful exit). Returns a function that undoes it."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    loop = asyncio.get_running_loop()
+    installed: dict[int, tuple[Any, Any]] = {}
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(sig)
+        if not callable(previous):
+            continue  # default or ignored: not a graceful exit we can chain
+
+        def handler(
+            signum: int, frame: FrameType | None, _previous: Callable[..., Any] = previous
+        ) -> None:
+            loop.call_soon_threadsafe(callback)
+            _previous(signum, frame)
+
+        signal.signal(sig, handler)
+        installed[sig] = (previous, handler)
+
+    def restore() -> None:
+        for sig, (previous, handler) in installed.items():
+            if signal.getsignal(sig) is handler:
+                signal.signal(sig, previous)
+
+    return restore
+
+
+_TOKEN_IN_QUERY = re.compile(r"(?<=[?&]token=)[^&\s\"']+")
+
+
+class RedactQueryTokens(logging.Filter):
+    """Uvicorn logs each WebSocket handshake with its query string; a ``?token=`` there
+    is a credential and must not reach the logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _TOKEN_IN_QUERY.sub("[redacted]", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        if isinstance(record.msg, str):
+            record.msg = _TOKEN_IN_QUERY.sub("[redacted]", record.msg)
+        return True
+
+
+def _redact_tokens_in_server_logs() -> None:
+    server_log = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, RedactQueryTokens) for f in server_log.filters):
+        server_log.addFilter(RedactQueryTokens())
+
+
+@contextlib.asynccontextmanager
+async def gateway_lifespan(app: FastAPI, settings: Settings) -> AsyncIterator[Gateway]:
+    """Start the gateway for the app's lifetime (``app.state.gateway``)."""
+    redis = app.state.redis
+    assert isinstance(redis, Redis)
+    assert settings.redis_url is not None
+    metrics = getattr(app.state, "metrics", None)
+    gateway = Gateway(
+        redis,
+        settings.redis_url,
+        queue_size=settings.realtime_queue_size,
+        heartbeat_seconds=settings.realtime_heartbeat_seconds,
+        registry=getattr(metrics, "registry", None),
+    )
+    _redact_tokens_in_server_logs()
+    await gateway.start()
+    app.state.gateway = gateway
+    restore_signals = _chain_shutdown_signals(gateway.begin_shutdown)
+    try:
+        yield gateway
+    finally:
+        restore_signals()
+        await gateway.stop()

@@ -289,7 +289,7 @@ class _DemoFiller:
                 self.settings, lambda db: seed_demo_data(db, self.size, progress), uvloop=True
             )
         except _FillStopped:
-            console.print("Demo data: stopped with the server; the next start does not resume it.")
+            console.print("Demo data: stopped with the server; the days already written stay.")
             return
         except Exception as exc:  # the API keeps serving; say why the demo is incomplete
             console.print(f"Demo data could not be written: {exc}", highlight=False)

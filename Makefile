@@ -53,6 +53,8 @@ bench: sync ## Run the benchmarks and record their figures in docs/benchmarks.md
 	@$(UV) run python bench/startup.py --runs 3 --record
 	@$(UV) run python bench/catalog_reads.py --products 100000 --seconds 10 --record
 	@$(UV) run python bench/ledger_writes.py --products 1000 --seconds 30 --record
+	@$(UV) run python bench/realtime.py --record
+	@$(UV) run python bench/jobs.py --record
 
 clean: ## Remove caches (keeps .qm, your local data)
 	rm -rf .pytest_cache .mypy_cache .ruff_cache

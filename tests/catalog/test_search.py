@@ -36,7 +36,7 @@ def strategy(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
     rare, so candidates come from the postings), and with every key counted as common,
     so the LIKE alone answers."""
     if request.param == "like-only":
-        monkeypatch.setattr(repository, "SEARCH_RARE_POSTINGS", 1)
+        monkeypatch.setattr(repository.search, "SEARCH_RARE_POSTINGS", 1)
     return str(request.param)
 
 
@@ -404,7 +404,7 @@ class TestSearchPlan:
         assert await candidates("zebra") == set()
         assert await candidates("zq") == set()
         assert await candidates("sawdrill") == set()
-        monkeypatch.setattr(repository, "SEARCH_RARE_POSTINGS", 3)
+        monkeypatch.setattr(repository.search, "SEARCH_RARE_POSTINGS", 3)
         # Each gram of "drill" has 3 postings, so all are common; "1" is rare.
         assert await candidates("drill") is None
         assert await candidates("1") == {drills[1]["id"], saw["id"]}
@@ -416,9 +416,9 @@ class TestSearchPlan:
         assert repository.search_grams("ab") == []
 
     def test_a_prefix_range_holds_exactly_the_strings_starting_with_the_prefix(self) -> None:
-        assert repository._prefix_range("ab") == ("ab", "ac")
-        assert repository._prefix_range("a\ud7ff") == ("a\ud7ff", "a\ue000")
-        assert repository._prefix_range("\U0010ffff") is None
+        assert repository.search._prefix_range("ab") == ("ab", "ac")
+        assert repository.search._prefix_range("a\ud7ff") == ("a\ud7ff", "a\ue000")
+        assert repository.search._prefix_range("\U0010ffff") is None
 
 
 class TestSearchEqualsSubstringMatch:

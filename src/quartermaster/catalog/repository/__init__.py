@@ -3,9 +3,6 @@ tenant filters are there for the planner and for clarity, not as the safety net.
 
 from __future__ import annotations
 
-import functools
-import json
-import re
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -14,66 +11,49 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
     ColumnElement,
     SQLColumnExpression,
     Text,
-    TextClause,
     and_,
-    any_,
-    bindparam,
     cast,
-    column,
     delete,
     func,
     literal,
     not_,
-    or_,
     select,
-    text,
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.dialects.postgresql import distinct_on, insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from quartermaster.catalog.models import Category, Price, PriceList, Product, Unit
+from quartermaster.catalog.repository.common import (
+    PATH_SEPARATOR,
+    add,
+    escape_like,
+    is_foreign_key_violation,
+    lock_for_tenant,
+    violated_constraint,
+)
+from quartermaster.catalog.repository.imports import (
+    barcode_owners,
+    category_nodes,
+    insert_category_unless_taken,
+    products_by_sku_keys,
+    unit_decimals,
+    upsert_products,
+)
+from quartermaster.catalog.repository.search import (
+    SEARCH_PROBED_GRAMS,
+    SEARCH_RARE_POSTINGS,
+    Search,
+    plan_search,
+    search_conditions,
+    search_grams,
+)
 from quartermaster.core.ids import new_id
-
-PATH_SEPARATOR = " / "
-
-
-def add(session: AsyncSession, *rows: Any) -> None:
-    session.add_all(rows)
-
-
-def violated_constraint(exc: IntegrityError) -> str | None:
-    """The name of the constraint an INSERT/UPDATE/DELETE violated (asyncpg reports it)."""
-    cause = getattr(exc.orig, "__cause__", None)
-    name = getattr(cause, "constraint_name", None) or getattr(exc.orig, "constraint_name", None)
-    return name if isinstance(name, str) else None
-
-
-def is_foreign_key_violation(exc: IntegrityError) -> bool:
-    return getattr(exc.orig, "sqlstate", None) == "23503" or "ForeignKeyViolation" in repr(exc.orig)
-
-
-def escape_like(value: str) -> str:
-    """``value`` as a literal inside a LIKE pattern (escape character: backslash)."""
-    return re.sub(r"([\\%_])", r"\\\1", value)
-
-
-async def lock_for_tenant(session: AsyncSession, tenant_id: uuid.UUID, purpose: str) -> None:
-    """A transaction-scoped advisory lock, so invariants spanning several rows of a tenant
-    (one default price list, an acyclic category tree) are checked and written serially."""
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-        {"key": f"catalog:{purpose}:{tenant_id}"},
-    )
-
 
 # Units
 
@@ -297,139 +277,12 @@ async def product_by_id(
     return (await session.execute(query)).scalar_one_or_none()
 
 
-# Search (q): a case-insensitive substring of the SKU, name or barcode.
-#
-# The exact LIKE decides what matches. Under forced row-level security it can use no index
-# (LIKE is not leakproof), so on its own it reads the tenant's products in the sort order
-# until the page is full: quick when many products match, a scan of the tenant when few
-# do. The postings in product_search_grams (migration 0008), looked up by text equality
-# and ranges (leakproof, so their index is usable), find the few first: every 3-character
-# window of a needle of 3+ characters is among a matching product's grams, and a needle
-# of 1-2 characters starts one of them. Keys with fewer than SEARCH_RARE_POSTINGS
-# postings are rare: the products holding all of them are the candidates (fewer than
-# SEARCH_RARE_POSTINGS, passed by id, so no plan can turn the page into a scan). When
-# every key is common, many products match and the LIKE alone fills a page soonest.
-
-SEARCH_RARE_POSTINGS = 1000
-SEARCH_PROBED_GRAMS = 6
-_MAX_CODE_POINT = 0x10FFFF
-_SURROGATES = range(0xD800, 0xE000)
-_CANDIDATES = column("candidates", ARRAY(PG_UUID(as_uuid=True)))
-
-# Each gram's postings are counted up to the bound; the rare ones are intersected.
-_GRAM_CANDIDATES = (
-    text(
-        """
-    WITH hits AS (
-        SELECT key.gram, (
-            SELECT count(*) FROM (
-                SELECT FROM product_search_grams AS s
-                WHERE s.tenant_id = :tenant_id AND s.gram = key.gram
-                LIMIT :rare
-            ) AS postings
-        ) AS postings
-        FROM unnest(:grams) AS key(gram)
-    ), rare AS (
-        SELECT array_agg(gram) AS grams FROM hits WHERE postings < :rare
-    )
-    SELECT CASE WHEN rare.grams IS NOT NULL THEN ARRAY(
-        SELECT product_id FROM product_search_grams
-        WHERE tenant_id = :tenant_id AND gram = ANY (rare.grams)
-        GROUP BY product_id
-        HAVING count(*) = cardinality(rare.grams)
-    ) END AS candidates
-    FROM rare
-    """
-    )
-    .bindparams(bindparam("grams", type_=ARRAY(Text)))
-    .columns(_CANDIDATES)
-)
-
-_PREFIX_CANDIDATES = text(
-    """
-    SELECT CASE WHEN count(*) < :rare
-        THEN coalesce(array_agg(DISTINCT product_id), '{}') END AS candidates
-    FROM (
-        SELECT product_id FROM product_search_grams
-        WHERE tenant_id = :tenant_id AND gram >= :low AND gram < :high
-        LIMIT :rare
-    ) AS postings
-    """
-).columns(_CANDIDATES)
-
-
-@dataclass(frozen=True)
-class Search:
-    """How one ``q`` is answered: the exact LIKE on ``needle``, among ``candidates`` (the
-    products holding every rare key) or, when None (every key is common), among all."""
-
-    needle: str
-    candidates: tuple[uuid.UUID, ...] | None = None
-
-
-def search_grams(needle: str) -> list[str]:
-    """The distinct 3-character windows of ``needle``, in order of first occurrence."""
-    return list(dict.fromkeys(needle[i : i + 3] for i in range(len(needle) - 2)))
-
-
-def _spread(items: list[str], most: int) -> list[str]:
-    """At most ``most`` of ``items``, first and last included, evenly spaced."""
-    if len(items) <= most:
-        return items
-    return [items[round(i * (len(items) - 1) / (most - 1))] for i in range(most)]
-
-
-def _prefix_range(needle: str) -> tuple[str, str] | None:
-    """[low, high) holding exactly the strings that start with ``needle`` in code point
-    (= "C" collation) order; None when no string is above them all."""
-    last = ord(needle[-1]) + 1
-    if last in _SURROGATES:
-        last = _SURROGATES.stop
-    if last > _MAX_CODE_POINT:
-        return None
-    return needle, needle[:-1] + chr(last)
-
-
-async def plan_search(session: AsyncSession, tenant_id: uuid.UUID, q: str) -> Search:
-    """One query over the postings: the candidates for ``q``, or None to use the LIKE alone."""
-    needle = q.lower()
-    params: dict[str, Any] = {"tenant_id": tenant_id, "rare": SEARCH_RARE_POSTINGS}
-    if len(needle) >= 3:
-        query = _GRAM_CANDIDATES
-        params["grams"] = _spread(search_grams(needle), SEARCH_PROBED_GRAMS)
-    else:
-        prefix = _prefix_range(needle)
-        if prefix is None:
-            return Search(needle)
-        query = _PREFIX_CANDIDATES
-        params["low"], params["high"] = prefix
-    candidates = await session.scalar(query, params)
-    return Search(needle, None if candidates is None else tuple(candidates))
-
-
-def _search_conditions(search: Search) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if search.candidates is not None:
-        ids = literal(list(search.candidates), _CANDIDATES.type)
-        conditions.append(Product.id == any_(ids))
-    # The exact match, always: the postings only ever narrow the rows it reads.
-    pattern = f"%{escape_like(search.needle)}%"
-    conditions.append(
-        or_(
-            func.lower(Product.sku).like(pattern, escape="\\"),
-            func.lower(Product.name).like(pattern, escape="\\"),
-            func.lower(Product.barcode).like(pattern, escape="\\"),
-        )
-    )
-    return conditions
-
-
 def _product_conditions(
     tenant_id: uuid.UUID, where: ProductFilter, search: Search | None = None
 ) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [Product.tenant_id == tenant_id]
     if search is not None:
-        conditions.extend(_search_conditions(search))
+        conditions.extend(search_conditions(search))
     if where.category_ids is not None:
         conditions.append(Product.category_id.in_(where.category_ids))
     if where.is_active is not None:
@@ -616,157 +469,53 @@ async def default_price_list_currency(session: AsyncSession, tenant_id: uuid.UUI
     )
 
 
-# --- Product import (catalog.service.imports) --------------------------------------------
-
-
-async def category_nodes(
-    session: AsyncSession, tenant_id: uuid.UUID
-) -> list[tuple[uuid.UUID, uuid.UUID | None, str]]:
-    """(id, parent_id, name) of every category of the tenant (thousands at most)."""
-    rows = await session.execute(
-        select(Category.id, Category.parent_id, Category.name).where(
-            Category.tenant_id == tenant_id
-        )
-    )
-    return [(row.id, row.parent_id, row.name) for row in rows]
-
-
-async def insert_category_unless_taken(
-    session: AsyncSession,
-    tenant_id: uuid.UUID,
-    parent_id: uuid.UUID | None,
-    name: str,
-    at: datetime,
-) -> uuid.UUID:
-    """The id of the category ``name`` under ``parent_id``: created now, or the one a
-    concurrent writer created first (sibling names are unique case-insensitively)."""
-    category_id = new_id()
-    try:
-        async with session.begin_nested():
-            session.add(
-                Category(
-                    id=category_id,
-                    tenant_id=tenant_id,
-                    parent_id=parent_id,
-                    name=name,
-                    created_at=at,
-                    updated_at=at,
-                )
-            )
-            await session.flush()
-        return category_id
-    except IntegrityError:
-        parent = (
-            Category.parent_id.is_(None) if parent_id is None else (Category.parent_id == parent_id)
-        )
-        found = await session.scalar(
-            select(Category.id).where(
-                Category.tenant_id == tenant_id, parent, func.lower(Category.name) == name.lower()
-            )
-        )
-        if found is None:
-            raise
-        return found
-
-
-async def products_by_sku_keys(
-    session: AsyncSession, tenant_id: uuid.UUID, keys: Sequence[str]
-) -> dict[str, Product]:
-    """The tenant's products whose lower-cased SKU is among ``keys``, by that key.
-
-    Under row-level security the ``lower(sku)`` index cannot serve this (``lower`` is not
-    leakproof, so it may not run before the tenant policy), and ``lower(sku) = ANY($1)``
-    compares each of the tenant's products with every key. A hash join on the keys reads
-    the tenant's products once at a fraction of that cost; the keys are one array
-    parameter, so the statement is prepared once whatever their number."""
-    if not keys:
-        return {}
-    wanted = select(
-        func.unnest(bindparam("sku_keys", list(keys), type_=ARRAY(Text))).label("key")
-    ).subquery()
-    rows = await session.execute(
-        select(Product)
-        .join(wanted, func.lower(Product.sku) == wanted.c.key)
-        .where(Product.tenant_id == tenant_id)
-    )
-    return {product.sku.lower(): product for product in rows.scalars()}
-
-
-async def barcode_owners(
-    session: AsyncSession, tenant_id: uuid.UUID, barcodes: Sequence[str]
-) -> dict[str, str]:
-    """barcode → lower-cased SKU of the product holding it, for ``barcodes`` (a hash join
-    on one array parameter, as in :func:`products_by_sku_keys`)."""
-    if not barcodes:
-        return {}
-    wanted = select(
-        func.unnest(bindparam("barcodes", list(barcodes), type_=ARRAY(Text))).label("code")
-    ).subquery()
-    rows = await session.execute(
-        select(Product.barcode, func.lower(Product.sku))
-        .join(wanted, Product.barcode == wanted.c.code)
-        .where(Product.tenant_id == tenant_id)
-    )
-    return {barcode: key for barcode, key in rows if barcode is not None}
-
-
-async def unit_decimals(session: AsyncSession, tenant_id: uuid.UUID) -> dict[str, int]:
-    rows = await session.execute(
-        select(Unit.code, Unit.decimals).where(Unit.tenant_id == tenant_id)
-    )
-    return {row.code: row.decimals for row in rows}
-
-
-# (column, array type) of what an import sends per row; the statement's text depends only
-# on which columns an existing product gets, so it is prepared once per import.
-_UPSERT_ROW = (
-    ("id", "uuid[]"),
-    ("sku", "text[]"),
-    ("name", "text[]"),
-    ("description", "text[]"),
-    ("category_id", "uuid[]"),
-    ("unit_code", "text[]"),
-    ("barcode", "text[]"),
-    ("attributes", "text[]"),  # JSON text, cast per row
-    ("reorder_point", "numeric[]"),
-    ("reorder_quantity", "numeric[]"),
-    ("is_active", "boolean[]"),
-)
-
-
-@functools.lru_cache(maxsize=64)
-def _upsert_statement(update_columns: tuple[str, ...]) -> TextClause:
-    columns = ", ".join(name for name, _ in _UPSERT_ROW)
-    arrays = ", ".join(f"CAST(:{name} AS {array})" for name, array in _UPSERT_ROW)
-    values = ", ".join(
-        f"u.{name}::jsonb" if name == "attributes" else f"u.{name}" for name, _ in _UPSERT_ROW
-    )
-    changes = ", ".join(f"{name} = EXCLUDED.{name}" for name in update_columns)
-    return text(
-        f"INSERT INTO products ({columns}, tenant_id, version, created_at, updated_at) "  # noqa: S608
-        f"SELECT {values}, :tenant_id, 1, :at, :at FROM unnest({arrays}) AS u({columns}) "
-        "ON CONFLICT (tenant_id, lower(sku)) DO UPDATE SET "
-        f"{changes + ', ' if changes else ''}"
-        "version = products.version + 1, updated_at = EXCLUDED.updated_at "
-        "RETURNING id, (xmax = 0) AS inserted"
-    )
-
-
-async def upsert_products(
-    session: AsyncSession,
-    tenant_id: uuid.UUID,
-    rows: Sequence[dict[str, Any]],
-    update_columns: Sequence[str],
-    at: datetime,
-) -> list[tuple[uuid.UUID, bool]]:
-    """Insert ``rows`` (product attributes) or, for a SKU the tenant already has
-    (case-insensitively), set ``update_columns`` from the row and bump the version. One
-    statement over arrays (``unnest``), whatever the number of rows. Returns (product id,
-    inserted?) per row."""
-    if not rows:
-        return []
-    params: dict[str, Any] = {name: [row[name] for row in rows] for name, _ in _UPSERT_ROW}
-    params["attributes"] = [json.dumps(attributes) for attributes in params["attributes"]]
-    params.update(tenant_id=tenant_id, at=at)
-    upserted = await session.execute(_upsert_statement(tuple(update_columns)), params)
-    return [(row.id, bool(row.inserted)) for row in upserted]
+__all__ = [
+    "PATH_SEPARATOR",
+    "SEARCH_PROBED_GRAMS",
+    "SEARCH_RARE_POSTINGS",
+    "AvailableTotal",
+    "BelowReorder",
+    "CategoryWithPath",
+    "ProductFilter",
+    "Search",
+    "add",
+    "ancestors",
+    "barcode_owners",
+    "categories_page",
+    "categories_with_paths",
+    "category_by_id",
+    "category_nodes",
+    "category_paths",
+    "count_children",
+    "count_products_in",
+    "current_prices",
+    "default_price_list_currency",
+    "delete_category",
+    "delete_product",
+    "descendant_ids",
+    "ensure_units",
+    "escape_like",
+    "has_default_price_list",
+    "has_units",
+    "insert_category_unless_taken",
+    "is_foreign_key_violation",
+    "lock_for_tenant",
+    "plan_search",
+    "price_history",
+    "price_list_by_id",
+    "price_lists_page",
+    "product_by_id",
+    "products_by_ids",
+    "products_by_sku_keys",
+    "products_page",
+    "search_conditions",
+    "search_grams",
+    "sort_value",
+    "stream_products",
+    "unit_by_code",
+    "unit_decimals",
+    "units_page",
+    "unset_default_price_lists",
+    "upsert_products",
+    "violated_constraint",
+]

@@ -188,7 +188,7 @@ async def test_seed_fills_the_demo_organization_consistently_and_only_once(
 def test_first_embedded_start_fills_the_demo_organization_once(
     settings: Settings, services: TestServices, tmp_path: Path
 ) -> None:
-    from quartermaster.cli import _seed_demo_once
+    from quartermaster.cli_demo import _seed_demo_once
 
     size = DemoSize(products=12, movements=80, days=4)
     first_start = settings.model_copy(update={"data_dir": tmp_path})
@@ -222,7 +222,7 @@ def test_first_embedded_start_fills_the_demo_organization_once(
 def test_the_first_serve_fills_the_demo_in_the_background_and_can_be_stopped(
     settings: Settings, services: TestServices, tmp_path: Path
 ) -> None:
-    from quartermaster.cli import _DemoFiller, _seed_demo_once
+    from quartermaster.cli_demo import _DemoFiller, _seed_demo_once
 
     first_start = settings.model_copy(update={"data_dir": tmp_path})
     login = _seed_demo_once(first_start, background=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from arq.cron import CronJob
 from arq.worker import Function
 
-from quartermaster.catalog.service.imports import PRODUCT_IMPORT, MalformedFile, import_products
+from quartermaster.catalog.service.import_rows import MalformedFile
+from quartermaster.catalog.service.imports import PRODUCT_IMPORT, import_products
 from quartermaster.core.settings import Settings
 from quartermaster.jobs.public import JobFailed, JobOutput, JobRun, job_task
 

@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from quartermaster import __version__
-from quartermaster.cli_common import _fail, _hasher, _run_with_database, console
+from quartermaster.cli_common import (
+    _admin_url,
+    _fail,
+    _hasher,
+    _print_banner,
+    _run_with_database,
+    console,
+)
 from quartermaster.cli_demo import _DemoFiller, _seed_demo_data, _seed_demo_once
 from quartermaster.demo_catalog import DemoSize
 
@@ -246,32 +253,6 @@ def serve(
     console.print("Stopped.")
 
 
-def _print_banner(
-    settings: Settings, host: str, port: int, *, embedded: bool, demo: dict[str, str] | None
-) -> None:
-    base = f"http://{host}:{port}"
-    lines = [
-        f"[bold]Quartermaster {__version__}[/] is starting",
-        f"  API      {base}/api/v1",
-        f"  Docs     {base}/docs",
-        f"  Health   {base}/readyz",
-    ]
-    if embedded:
-        lines.append("  Mode     embedded PostgreSQL + Redis")
-        lines.append(f"  Data     {settings.data_dir.resolve()}")
-        lines.append('  psql     psql "$(uv run qm db-url)"')
-    else:
-        lines.append("  Mode     external PostgreSQL and Redis (QM_DATABASE_URL, QM_REDIS_URL)")
-    if demo:
-        lines.append(
-            f"  Demo     {demo['email']} / {demo['password']}  ({demo['organization']}; "
-            "as created on the first start)"
-        )
-    lines.append("Press Ctrl-C to stop.")
-    # soft_wrap: long paths must stay on one line, copy-pasteable.
-    console.print("\n".join(lines), soft_wrap=True, highlight=False)
-
-
 @app.command()
 def migrate(
     down: Annotated[
@@ -462,25 +443,6 @@ def check_ledger(
     if mismatches:
         raise _fail(f"{len(mismatches)} stock level(s) differ from the ledger.")
     typer.echo(f"Ledger OK: {len(tenant_ids)} tenant(s) checked, every level matches its ledger.")
-
-
-def _admin_url(settings: Settings, *, embedded: bool) -> str | None:
-    """A connection that sees every tenant: QM_DATABASE_ADMIN_URL, else (embedded) the
-    embedded PostgreSQL's superuser, pointed at the application's database. Used only to
-    list tenants, never to read or write tenant data."""
-    from sqlalchemy.engine import make_url
-
-    url = settings.database_admin_url
-    if not url and embedded:
-        from quartermaster.runtime import running_urls
-
-        running = running_urls(settings.data_dir)
-        url = running.admin_url if running and running.admin_url else None
-    if not url:
-        return None
-    assert settings.database_url is not None
-    database = make_url(settings.database_url).database
-    return make_url(url).set(database=database).render_as_string(hide_password=False)
 
 
 @app.command("db-url")

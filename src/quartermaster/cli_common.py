@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, TypeVar
 import typer
 from rich.console import Console
 
+from quartermaster import __version__
+
 if TYPE_CHECKING:
     from quartermaster.core.db import Database
     from quartermaster.core.security import PasswordHasher
@@ -55,3 +57,48 @@ def _run_with_database(
 
         return uvloop_module.run(run())
     return asyncio.run(run())
+
+
+def _print_banner(
+    settings: Settings, host: str, port: int, *, embedded: bool, demo: dict[str, str] | None
+) -> None:
+    base = f"http://{host}:{port}"
+    lines = [
+        f"[bold]Quartermaster {__version__}[/] is starting",
+        f"  API      {base}/api/v1",
+        f"  Docs     {base}/docs",
+        f"  Health   {base}/readyz",
+    ]
+    if embedded:
+        lines.append("  Mode     embedded PostgreSQL + Redis")
+        lines.append(f"  Data     {settings.data_dir.resolve()}")
+        lines.append('  psql     psql "$(uv run qm db-url)"')
+    else:
+        lines.append("  Mode     external PostgreSQL and Redis (QM_DATABASE_URL, QM_REDIS_URL)")
+    if demo:
+        lines.append(
+            f"  Demo     {demo['email']} / {demo['password']}  ({demo['organization']}; "
+            "as created on the first start)"
+        )
+    lines.append("Press Ctrl-C to stop.")
+    # soft_wrap: long paths must stay on one line, copy-pasteable.
+    console.print("\n".join(lines), soft_wrap=True, highlight=False)
+
+
+def _admin_url(settings: Settings, *, embedded: bool) -> str | None:
+    """A connection that sees every tenant: QM_DATABASE_ADMIN_URL, else (embedded) the
+    embedded PostgreSQL's superuser, pointed at the application's database. Used only to
+    list tenants, never to read or write tenant data."""
+    from sqlalchemy.engine import make_url
+
+    url = settings.database_admin_url
+    if not url and embedded:
+        from quartermaster.runtime import running_urls
+
+        running = running_urls(settings.data_dir)
+        url = running.admin_url if running and running.admin_url else None
+    if not url:
+        return None
+    assert settings.database_url is not None
+    database = make_url(settings.database_url).database
+    return make_url(url).set(database=database).render_as_string(hide_password=False)

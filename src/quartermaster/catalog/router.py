@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
@@ -32,6 +32,7 @@ from quartermaster.catalog.service import categories, exports, prices, products,
 from quartermaster.core.concurrency import IfMatch, etag
 from quartermaster.core.db import SessionDep, get_database
 from quartermaster.core.pagination import Page, PageParamsDep
+from quartermaster.core.responses import CONFLICT, NOT_FOUND, STALE
 from quartermaster.identity.public import Permission, Principal, require
 
 API = "/api/v1"
@@ -46,12 +47,6 @@ categories_router = APIRouter(prefix="/categories", tags=["categories"])
 products_router = APIRouter(prefix="/products", tags=["products"])
 price_lists_router = APIRouter(prefix="/price-lists", tags=["price-lists"])
 exports_router = APIRouter(prefix="/exports", tags=["exports"])
-
-Responses = dict[int | str, dict[str, Any]]
-
-NOT_FOUND: Responses = {404: {"description": "No such resource in this organization"}}
-CONFLICT: Responses = {409: {"description": "Conflicts with existing data"}}
-STALE: Responses = {412: {"description": "If-Match does not match the current ETag"}}
 
 
 # Units

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -13,6 +13,7 @@ from pydantic import AwareDatetime
 from quartermaster.core.concurrency import IfMatch, etag
 from quartermaster.core.db import SessionDep, get_database
 from quartermaster.core.pagination import Page, PageParamsDep
+from quartermaster.core.responses import CONFLICT, NOT_FOUND, STALE
 from quartermaster.identity.public import Permission, Principal, require
 from quartermaster.inventory.export_jobs import export_jobs_router
 from quartermaster.inventory.reports import reports_router
@@ -75,12 +76,6 @@ locations_router = APIRouter(prefix="/locations", tags=["locations"])
 stock_router = APIRouter(prefix="/stock", tags=["stock"])
 product_stock_router = APIRouter(prefix="/products", tags=["stock"])
 exports_router = APIRouter(prefix="/exports", tags=["exports"])
-
-Responses = dict[int | str, dict[str, Any]]
-
-NOT_FOUND: Responses = {404: {"description": "No such resource in this organization"}}
-CONFLICT: Responses = {409: {"description": "Conflicts with existing data"}}
-STALE: Responses = {412: {"description": "If-Match does not match the current ETag"}}
 
 
 # Warehouses

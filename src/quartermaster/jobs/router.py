@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import FileResponse
 
 from quartermaster.core.db import SessionDep
 from quartermaster.core.pagination import Page, PageParamsDep
+from quartermaster.core.responses import Responses
 from quartermaster.identity.public import Permission, Principal, require
 from quartermaster.jobs import service
 from quartermaster.jobs.public import JobFilesDep
@@ -20,7 +21,6 @@ TenantRead = Annotated[Principal, Depends(require(Permission.TENANT_READ))]
 router = APIRouter()
 jobs_router = APIRouter(prefix="/jobs", tags=["jobs"])
 
-Responses = dict[int | str, dict[str, Any]]
 NOT_FOUND: Responses = {404: {"description": "No such job in this organization"}}
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import uuid
 from collections.abc import AsyncIterator
 
 from quartermaster.catalog import repository
 from quartermaster.catalog.models import Product
+from quartermaster.core.csvtext import csv_bytes
 from quartermaster.core.db import Database
 
 # The same columns the product import reads (upsert by SKU), so an export round-trips.
@@ -47,12 +46,6 @@ def _row(product: Product, paths: dict[uuid.UUID, str]) -> list[str]:
     ]
 
 
-def _csv(rows: list[list[str]]) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue().encode("utf-8")
-
-
 async def product_csv(
     database: Database, tenant_id: uuid.UUID, *, batch: int = BATCH_SIZE
 ) -> AsyncIterator[bytes]:
@@ -61,6 +54,6 @@ async def product_csv(
     come from one statement, so the export is one consistent snapshot of them."""
     async with database.transaction(tenant_id) as session:
         paths = await repository.category_paths(session, tenant_id)
-        yield _csv([list(PRODUCT_COLUMNS)])
+        yield csv_bytes([list(PRODUCT_COLUMNS)])
         async for products in repository.stream_products(session, tenant_id, batch=batch):
-            yield _csv([_row(product, paths) for product in products])
+            yield csv_bytes([_row(product, paths) for product in products])

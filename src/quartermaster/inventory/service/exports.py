@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 
+from quartermaster.core.csvtext import csv_bytes
 from quartermaster.core.db import Database
 from quartermaster.inventory import repository
 from quartermaster.inventory.repository import jobs as job_queries
@@ -42,12 +41,6 @@ def _row(level: repository.ExportedLevel) -> list[str]:
     ]
 
 
-def _csv(rows: list[list[str]]) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue().encode("utf-8")
-
-
 async def level_csv(
     database: Database,
     tenant_id: uuid.UUID,
@@ -60,9 +53,9 @@ async def level_csv(
     body streams after the request's transaction has ended; one statement, so one
     consistent snapshot."""
     async with database.transaction(tenant_id) as session:
-        yield _csv([list(LEVEL_COLUMNS)])
+        yield csv_bytes([list(LEVEL_COLUMNS)])
         async for levels in repository.stream_levels(session, tenant_id, where, batch=batch):
-            yield _csv([_row(level) for level in levels])
+            yield csv_bytes([_row(level) for level in levels])
 
 
 # --- Exports as jobs (inventory.tasks): the same rows, written to a file -----------------
@@ -129,9 +122,9 @@ async def _write(
     rows = 0
     try:
         with partial.open("wb") as handle:
-            await asyncio.to_thread(handle.write, _csv([list(header)]))
+            await asyncio.to_thread(handle.write, csv_bytes([list(header)]))
             async for batch in batches:
-                await asyncio.to_thread(handle.write, _csv(batch))
+                await asyncio.to_thread(handle.write, csv_bytes(batch))
                 rows += len(batch)
                 await progress(rows / total if total else 1.0)
         await asyncio.to_thread(os.replace, partial, target)

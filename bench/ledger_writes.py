@@ -414,44 +414,43 @@ PGBENCH_SCRIPT = """\
 \\set b (:a + random(1, {last_location})) % {locations}
 BEGIN;
 SELECT set_config('app.tenant_id', '{tenant}', true), set_config('app.user_id', '{user}', true);
-SELECT products.tenant_id, products.sku, products.name, products.description,
-  products.category_id, products.unit_code, products.barcode, products.attributes,
-  products.reorder_point, products.reorder_quantity, products.is_active, products.version,
-  products.id, products.created_at, products.updated_at, units.decimals
-  FROM products JOIN units ON units.tenant_id = products.tenant_id
-    AND units.code = products.unit_code
-  WHERE products.tenant_id = '{tenant}' AND products.id IN ({product});
-SELECT locations.tenant_id, locations.warehouse_id, locations.code, locations.name,
-  locations.is_default, locations.allow_negative, locations.version, locations.id,
-  locations.created_at, locations.updated_at, warehouses.tenant_id AS tenant_id_1,
-  warehouses.code AS code_1, warehouses.name AS name_1, warehouses.address,
-  warehouses.is_active, warehouses.version AS version_1, warehouses.id AS id_1,
-  warehouses.created_at AS created_at_1, warehouses.updated_at AS updated_at_1
-  FROM locations JOIN warehouses ON warehouses.tenant_id = locations.tenant_id
-    AND warehouses.id = locations.warehouse_id
-  WHERE locations.tenant_id = '{tenant}' AND locations.id IN ({from_location}, {to_location});
+SELECT p.id, p.sku, p.name, p.unit_code, u.decimals, p.reorder_point, p.is_active,
+  p.category_id
+  FROM products p JOIN units u ON u.tenant_id = p.tenant_id AND u.code = p.unit_code
+  WHERE p.tenant_id = '{tenant}' AND p.id = ANY(ARRAY[{product}]::uuid[]);
+SELECT l.id, l.code, l.allow_negative, w.id, w.code, w.is_active
+  FROM locations l JOIN warehouses w ON w.tenant_id = l.tenant_id AND w.id = l.warehouse_id
+  WHERE l.tenant_id = '{tenant}' AND l.id = ANY(ARRAY[{from_location}, {to_location}]::uuid[]);
 INSERT INTO stock_levels (tenant_id, product_id, location_id, on_hand, reserved, updated_at)
-  VALUES ('{tenant}', {product}, {from_location}, 0, 0, now()),
-    ('{tenant}', {product}, {to_location}, 0, 0, now())
+  SELECT '{tenant}', k.product_id, k.location_id, 0, 0, now()
+  FROM unnest(ARRAY[{product}, {product}]::uuid[], ARRAY[{from_location}, {to_location}]::uuid[])
+    WITH ORDINALITY AS k(product_id, location_id, n)
+  ORDER BY k.n
   ON CONFLICT DO NOTHING;
-SELECT stock_levels.tenant_id, stock_levels.product_id, stock_levels.location_id,
-  stock_levels.on_hand, stock_levels.reserved, stock_levels.updated_at
-  FROM stock_levels
-  WHERE stock_levels.tenant_id = '{tenant}' AND (stock_levels.product_id,
-    stock_levels.location_id) IN (({product}, {from_location}), ({product}, {to_location}))
-  ORDER BY stock_levels.product_id, stock_levels.location_id FOR NO KEY UPDATE;
-UPDATE stock_levels SET on_hand = stock_levels.on_hand + new.delta,
-    reserved = stock_levels.reserved, updated_at = now()
-  FROM (VALUES ({product}, {from_location}, -1), ({product}, {to_location}, 1))
-    AS new (product_id, location_id, delta)
-  WHERE stock_levels.tenant_id = '{tenant}' AND stock_levels.product_id = new.product_id
-    AND stock_levels.location_id = new.location_id;
-INSERT INTO stock_movements (tenant_id, batch_id, line_no, kind, product_id,
-  from_location_id, to_location_id, quantity, recorded_by, recorded_by_label, recorded_at, id)
-  VALUES ('{tenant}', uuidv7(), 1, 'transfer', {product}, {from_location}, {to_location}, 1,
-    '{user}', '{label}', now(), uuidv7());
+SELECT s.product_id, s.location_id, s.on_hand, s.reserved, s.updated_at
+  FROM stock_levels s
+  JOIN unnest(ARRAY[{product}, {product}]::uuid[], ARRAY[{from_location}, {to_location}]::uuid[])
+    AS k(product_id, location_id)
+  ON s.product_id = k.product_id AND s.location_id = k.location_id
+  WHERE s.tenant_id = '{tenant}'
+  ORDER BY s.product_id, s.location_id
+  FOR NO KEY UPDATE OF s;
+UPDATE stock_levels s SET on_hand = s.on_hand + n.delta, reserved = s.reserved,
+    updated_at = now()
+  FROM unnest(ARRAY[{product}, {product}]::uuid[], ARRAY[{from_location}, {to_location}]::uuid[],
+    ARRAY[-1, 1]::numeric[]) AS n(product_id, location_id, delta)
+  WHERE s.tenant_id = '{tenant}' AND s.product_id = n.product_id
+    AND s.location_id = n.location_id;
+INSERT INTO stock_movements (tenant_id, recorded_by, recorded_by_label, recorded_at, id,
+  batch_id, line_no, kind, product_id, from_location_id, to_location_id, quantity, unit_cost,
+  reason, reference, note)
+  SELECT '{tenant}', '{user}', '{label}', now(), m.*
+  FROM unnest(ARRAY[uuidv7()], ARRAY[uuidv7()], ARRAY[1]::smallint[], ARRAY['transfer'],
+    ARRAY[{product}], ARRAY[{from_location}], ARRAY[{to_location}], ARRAY[1]::numeric[],
+    ARRAY[NULL]::numeric[], ARRAY[NULL]::text[], ARRAY[NULL]::text[], ARRAY[NULL]::text[])
+    AS m;
 WITH written AS (INSERT INTO outbox_events (id, tenant_id, type, payload)
-  VALUES (uuidv7(), '{tenant}', 'inventory.stock.moved', CAST('{payload}' AS jsonb)))
+  VALUES (uuidv7(), '{tenant}', 'inventory.stock.moved', '{payload}'::text::jsonb))
   SELECT pg_notify('qm_outbox', '');
 COMMIT;
 """

@@ -22,7 +22,7 @@ from quartermaster.core.metrics import HttpMetrics
 from quartermaster.core.redis import create_redis
 from quartermaster.core.security import PasswordHasher
 from quartermaster.core.settings import Settings, get_settings
-from quartermaster.modules import load_router, resolve_modules
+from quartermaster.modules import load_routers, resolve_modules
 
 API_PREFIX = "/api/v1"
 
@@ -122,7 +122,8 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
     install_error_handlers(app)
     app.include_router(health_router)
     for name in mounted:
-        app.include_router(load_router(name), prefix=API_PREFIX)
+        for router in load_routers(name):
+            app.include_router(router, prefix=API_PREFIX)
     _wire_modules(app, mounted)
     return app
 

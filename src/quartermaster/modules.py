@@ -51,11 +51,14 @@ def import_models() -> None:
         importlib.import_module(f"quartermaster.{name}.models")
 
 
-def load_router(name: str) -> APIRouter:
+def load_routers(name: str) -> list[APIRouter]:
+    """A module's routers (``routers`` in its router.py, else its one ``router``), which
+    the app includes side by side: FastAPI matches each request once per level of nested
+    routers, so one level is cheaper than a module router holding the others."""
     module = importlib.import_module(f"quartermaster.{name}.router")
-    router = module.router
-    assert isinstance(router, APIRouter)
-    return router
+    routers = getattr(module, "routers", None) or [module.router]
+    assert all(isinstance(router, APIRouter) for router in routers)
+    return list(routers)
 
 
 # --- Background jobs: each module's tasks.py (TASKS, schedules(settings)) --------------

@@ -13,7 +13,13 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from quartermaster.api import create_app
-from quartermaster.core.db import Database, SessionDep, current_tenant, set_tenant
+from quartermaster.core.db import (
+    Database,
+    SessionDep,
+    current_tenant,
+    driver_connection,
+    set_tenant,
+)
 from quartermaster.core.errors import Conflict
 from quartermaster.core.settings import Settings
 from tests.conftest import TestServices, plain
@@ -133,6 +139,51 @@ class TestTenantScope:
                 assert await current_tenant(session) == tenant_b
         finally:
             await database.dispose()
+
+
+class TestDriverConnection:
+    """Plain SQL on the driver connection (the ledger writer's hot path) runs inside the
+    session's transaction, even as its first statement."""
+
+    async def test_a_first_statement_sent_around_sqlalchemy_is_inside_the_transaction(
+        self, settings: Settings
+    ) -> None:
+        database = Database(str(settings.database_url), pool_size=1, max_overflow=0)
+        tenant = uuid.uuid4()
+        try:
+            async with database.transaction() as session:
+                connection = await driver_connection(session)
+                await connection.execute(
+                    "SELECT set_config('app.tenant_id', $1, true)", str(tenant)
+                )
+                assert await current_tenant(session) == tenant
+                assert (
+                    await session.execute(text("SELECT now() = statement_timestamp()"))
+                ).scalar_one() is False
+        finally:
+            await database.dispose()
+
+    @pytest.mark.usefixtures("notes_table")
+    async def test_its_writes_commit_and_roll_back_with_the_session(
+        self, settings: Settings, owner_conn: asyncpg.Connection
+    ) -> None:
+        database = Database(str(settings.database_url))
+        try:
+            async with database.transaction() as session:
+                connection = await driver_connection(session)
+                await connection.execute("INSERT INTO probe_notes (name) VALUES ('kept')")
+            with pytest.raises(RuntimeError):
+                await _insert_then_fail(database, "undone")
+        finally:
+            await database.dispose()
+        assert await _notes(owner_conn) == ["kept"]
+
+
+async def _insert_then_fail(database: Database, name: str) -> None:
+    async with database.transaction() as session:
+        connection = await driver_connection(session)
+        await connection.execute("INSERT INTO probe_notes (name) VALUES ($1)", name)
+        raise RuntimeError("rolled back")
 
 
 class TestApplicationRole:

@@ -48,17 +48,17 @@ async def products_by_ids(
     """The tenant's products among ``ids`` (unknown ids, and other tenants', are absent)."""
     rows = await repository.products_by_ids(session, tenant_id, list(dict.fromkeys(ids)))
     return {
-        product.id: ProductRef(
-            id=product.id,
-            sku=product.sku,
-            name=product.name,
-            unit=product.unit_code,
-            unit_decimals=decimals,
-            reorder_point=product.reorder_point,
-            is_active=product.is_active,
-            category_id=product.category_id,
+        row[0]: ProductRef(
+            id=row[0],
+            sku=row[1],
+            name=row[2],
+            unit=row[3],
+            unit_decimals=row[4],
+            reorder_point=row[5],
+            is_active=row[6],
+            category_id=row[7],
         )
-        for product, decimals in rows
+        for row in rows
     }
 
 

@@ -36,12 +36,12 @@ from quartermaster.core.responses import CONFLICT, NOT_FOUND, STALE
 from quartermaster.identity.public import Permission, Principal, require
 
 API = "/api/v1"
+JSON = "application/json"
 
 CatalogRead = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
 CatalogWrite = Annotated[Principal, Depends(require(Permission.CATALOG_WRITE))]
 PricesWrite = Annotated[Principal, Depends(require(Permission.PRICES_WRITE))]
 
-router = APIRouter()
 units_router = APIRouter(prefix="/units", tags=["units"])
 categories_router = APIRouter(prefix="/categories", tags=["categories"])
 products_router = APIRouter(prefix="/products", tags=["products"])
@@ -207,11 +207,13 @@ async def create_product(
     "/{product_id}", response_model=ProductRead, summary="A product", responses=NOT_FOUND
 )
 async def get_product(
-    product_id: uuid.UUID, principal: CatalogRead, session: SessionDep, response: Response
-) -> ProductRead:
+    product_id: uuid.UUID, principal: CatalogRead, session: SessionDep
+) -> Response:
     product = await products.get_product(session, principal, product_id)
-    response.headers["ETag"] = etag(product.version)
-    return product
+    # A Response of the model's own JSON: FastAPI would validate and serialize it again.
+    return Response(
+        product.model_dump_json(), media_type=JSON, headers={"ETag": etag(product.version)}
+    )
 
 
 @products_router.patch(
@@ -337,6 +339,12 @@ async def export_products(principal: CatalogRead, request: Request) -> Streaming
     )
 
 
-for sub in (units_router, categories_router, products_router, price_lists_router, exports_router):
-    router.include_router(sub)
-router.include_router(imports_router)  # product import jobs (imports.py)
+# The app includes each of these at /api/v1 (one level of routers).
+routers = [
+    products_router,
+    units_router,
+    categories_router,
+    price_lists_router,
+    exports_router,
+    imports_router,  # product import jobs (imports.py)
+]

@@ -148,12 +148,12 @@ async def set_tenant(
     their memberships in other tenants) be seen, e.g. to list the tenants they may switch to.
     Both settings go in one statement: this runs at the start of every request.
     """
+    connection = await driver_connection(session)
     if user_id is None:
-        await _set_local(session, TENANT_SETTING, str(tenant_id))
+        await connection.execute(_SET_ONE, TENANT_SETTING, str(tenant_id))
     else:
-        await session.execute(
-            text("SELECT set_config(:t, :tv, true), set_config(:u, :uv, true)"),
-            {"t": TENANT_SETTING, "tv": str(tenant_id), "u": USER_SETTING, "uv": str(user_id)},
+        await connection.execute(
+            _SET_TWO, TENANT_SETTING, str(tenant_id), USER_SETTING, str(user_id)
         )
     session.info["tenant_id"] = tenant_id
 
@@ -167,10 +167,47 @@ async def set_lookup_email(session: AsyncSession, email: str) -> None:
     await _set_local(session, LOOKUP_EMAIL_SETTING, email)
 
 
+# Plain SQL on the driver connection: this starts every request's transaction, where
+# SQLAlchemy's statement execution cost more than the round trip.
+_SET_ONE = "SELECT set_config($1, $2, true)"
+_SET_TWO = "SELECT set_config($1, $2, true), set_config($3, $4, true)"
+
+
 async def _set_local(session: AsyncSession, name: str, value: str) -> None:
-    await session.execute(
-        text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value}
-    )
+    connection = await driver_connection(session)
+    await connection.execute(_SET_ONE, name, value)
+
+
+async def driver_connection(session: AsyncSession) -> Any:
+    """The asyncpg connection under ``session``'s transaction (begun if it was not).
+
+    For hot paths written as plain SQL (the ledger writer): statements sent here run in
+    the same transaction and tenant scope as the session's, without SQLAlchemy building,
+    caching and processing each one. The ORM's identity map does not see what they change.
+    Parameters and results are asyncpg's: ``$n`` placeholders, arrays for lists, and
+    JSON as text (the dialect's codec on these connections)."""
+    transaction = session.get_transaction()
+    cached = session.info.get(_DRIVER)
+    if cached is not None and transaction is not None and cached[0] is transaction:
+        return cached[1]
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    adapted: Any = raw.dbapi_connection
+    # SQLAlchemy's asyncpg adapter sends BEGIN lazily, with the first statement that goes
+    # through it; a statement sent around it first would run outside the transaction.
+    if getattr(adapted, "_transaction", None) is None:
+        try:
+            await adapted._start_transaction()
+        except Exception:
+            # Fail (or succeed) again through SQLAlchemy, whose error handling replaces
+            # the pool's connections when the server dropped them.
+            await connection.exec_driver_sql("SELECT 1")
+    # The same transaction keeps the same connection: remember it for the next call.
+    session.info[_DRIVER] = (session.get_transaction(), raw.driver_connection)
+    return raw.driver_connection
+
+
+_DRIVER = "quartermaster.driver_connection"
 
 
 async def current_tenant(session: AsyncSession) -> uuid.UUID | None:

@@ -235,7 +235,7 @@ async def audit_log(
     return await audit.list_events(session, principal, page, action=action, actor_id=actor_id)
 
 
-for sub in (auth_router, users_router, keys_router, audit_router):
-    router.include_router(sub)
+# The app includes each of these at /api/v1 (one level of routers).
+routers = [router, auth_router, users_router, keys_router, audit_router]
 
-__all__ = ["JSONResponse", "router"]
+__all__ = ["JSONResponse", "router", "routers"]

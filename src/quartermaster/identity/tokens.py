@@ -54,7 +54,27 @@ def issue_access_token(
     return sign_token(claims, secret, ttl=ttl)
 
 
+# Verified access tokens, so a client's every request does not pay for the HMAC and the
+# JSON again: keyed by secret and token, checked against the token's expiry on every hit,
+# bounded (the oldest entry goes first). Only tokens that verified are cached.
+_VERIFIED: dict[tuple[str, str], AccessClaims] = {}
+VERIFIED_CACHE_SIZE = 4096
+
+
 def read_access_token(secret: str, token: str) -> AccessClaims:
+    cached = _VERIFIED.get((secret, token))
+    if cached is not None:
+        if cached.expires_at is not None and cached.expires_at > datetime.now(UTC):
+            return cached
+        del _VERIFIED[(secret, token)]
+    claims = _verify_access_token(secret, token)
+    if len(_VERIFIED) >= VERIFIED_CACHE_SIZE:
+        del _VERIFIED[next(iter(_VERIFIED))]
+    _VERIFIED[(secret, token)] = claims
+    return claims
+
+
+def _verify_access_token(secret: str, token: str) -> AccessClaims:
     claims = verify_token(token, secret, required=("sub", "tid", "role", "jti"))
     if claims.get("typ") != "access":
         raise InvalidToken("the token is not an access token")

@@ -7,7 +7,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime
 
 from quartermaster.core.concurrency import IfMatch, etag
@@ -53,6 +53,7 @@ from quartermaster.inventory.service import (
     warehouses,
 )
 
+JSON = "application/json"
 API = "/api/v1"
 
 InventoryRead = Annotated[Principal, Depends(require(Permission.INVENTORY_READ))]
@@ -70,7 +71,6 @@ IdempotencyKeyHeader = Annotated[
     ),
 ]
 
-router = APIRouter()
 warehouses_router = APIRouter(prefix="/warehouses", tags=["warehouses"])
 locations_router = APIRouter(prefix="/locations", tags=["locations"])
 stock_router = APIRouter(prefix="/stock", tags=["stock"])
@@ -216,19 +216,18 @@ async def record_movements(
     request: Request,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
-    fingerprint = idempotency.request_fingerprint(request.method, request.url.path, data)
     answer = await idempotency.respond_once(
         session,
         principal.tenant_id,
         idempotency_key,
-        fingerprint,
+        (request.method, request.url.path, data),
         status.HTTP_201_CREATED,
         lambda: movements.record_movements(session, principal, data),
     )
-    headers = {"Location": f"{API}/stock/movements?batch_id={answer.body['id']}"}
+    headers = {"Location": f"{API}/stock/movements?batch_id={answer.id}"}
     if answer.replayed:
         headers["Idempotent-Replayed"] = "true"
-    return JSONResponse(answer.body, status_code=answer.status, headers=headers)
+    return Response(answer.content, answer.status, headers, JSON)
 
 
 @stock_router.get("/movements", response_model=Page[MovementRead], summary="Stock movement history")
@@ -364,19 +363,18 @@ async def create_reservation(
     request: Request,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
-    fingerprint = idempotency.request_fingerprint(request.method, request.url.path, data)
     answer = await idempotency.respond_once(
         session,
         principal.tenant_id,
         idempotency_key,
-        fingerprint,
+        (request.method, request.url.path, data),
         status.HTTP_201_CREATED,
         lambda: reservations.create_reservation(session, principal, data),
     )
-    headers = {"Location": f"{API}/stock/reservations/{answer.body['id']}"}
+    headers = {"Location": f"{API}/stock/reservations/{answer.id}"}
     if answer.replayed:
         headers["Idempotent-Replayed"] = "true"
-    return JSONResponse(answer.body, status_code=answer.status, headers=headers)
+    return Response(answer.content, answer.status, headers, JSON)
 
 
 @stock_router.get("/reservations", response_model=Page[ReservationRead], summary="Reservations")
@@ -448,17 +446,16 @@ async def record_count(
     request: Request,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
-    fingerprint = idempotency.request_fingerprint(request.method, request.url.path, data)
     answer = await idempotency.respond_once(
         session,
         principal.tenant_id,
         idempotency_key,
-        fingerprint,
+        (request.method, request.url.path, data),
         status.HTTP_200_OK,
         lambda: counts.record_count(session, principal, data),
     )
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
-    return JSONResponse(answer.body, status_code=answer.status, headers=headers)
+    return Response(answer.content, answer.status, headers, JSON)
 
 
 # Alerts
@@ -499,8 +496,14 @@ async def acknowledge_alert(
     return await alerts.acknowledge_alert(session, principal, alert_id)
 
 
-for sub in (warehouses_router, locations_router, stock_router, product_stock_router):
-    router.include_router(sub)
-router.include_router(exports_router)
-router.include_router(export_jobs_router)  # exports as background jobs (export_jobs.py)
-router.include_router(reports_router)  # valuation and movement reports (reports.py)
+# The app includes each of these at /api/v1 (one level of routers: FastAPI matches a
+# request against nested routers once per level).
+routers = [
+    stock_router,
+    warehouses_router,
+    locations_router,
+    product_stock_router,
+    exports_router,
+    export_jobs_router,  # exports as background jobs (export_jobs.py)
+    reports_router,  # valuation and movement reports (reports.py)
+]

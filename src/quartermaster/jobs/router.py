@@ -18,7 +18,6 @@ from quartermaster.jobs.schemas import JobRead, JobStatus
 
 TenantRead = Annotated[Principal, Depends(require(Permission.TENANT_READ))]
 
-router = APIRouter()
 jobs_router = APIRouter(prefix="/jobs", tags=["jobs"])
 
 NOT_FOUND: Responses = {404: {"description": "No such job in this organization"}}
@@ -72,4 +71,5 @@ async def job_result(
     return FileResponse(found.path, media_type=found.media_type, filename=found.download_name)
 
 
-router.include_router(jobs_router)
+# The app includes each of these at /api/v1 (one level of routers).
+routers = [jobs_router]

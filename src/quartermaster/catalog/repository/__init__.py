@@ -3,6 +3,7 @@ tenant filters are there for the planner and for clarity, not as the safety net.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ from quartermaster.catalog.repository.search import (
     search_conditions,
     search_grams,
 )
+from quartermaster.core.db import driver_connection
 from quartermaster.core.ids import new_id
 
 # Units
@@ -277,6 +279,30 @@ async def product_by_id(
     return (await session.execute(query)).scalar_one_or_none()
 
 
+_PRODUCT_READ = (
+    "SELECT id, sku, name, description, category_id, unit_code, barcode, attributes,"
+    " reorder_point, reorder_quantity, is_active, version, created_at, updated_at"
+    " FROM products WHERE tenant_id = $1 AND id = $2"
+)
+
+
+async def product_read_row(
+    session: AsyncSession, tenant_id: uuid.UUID, product_id: uuid.UUID
+) -> dict[str, Any] | None:
+    """One product's columns as ``GET /products/{id}`` shows them, in plain SQL: the most
+    frequent read (scanners, product pages), where the ORM's statement building and
+    hydration cost more than the query."""
+    connection = await driver_connection(session)
+    row = await connection.fetchrow(_PRODUCT_READ, tenant_id, product_id)
+    if row is None:
+        return None
+    values = dict(row)
+    attributes = values["attributes"]
+    # JSON arrives as text on connections set up by SQLAlchemy's asyncpg dialect.
+    values["attributes"] = json.loads(attributes) if isinstance(attributes, str) else attributes
+    return values
+
+
 def _product_conditions(
     tenant_id: uuid.UUID, where: ProductFilter, search: Search | None = None
 ) -> list[ColumnElement[bool]]:
@@ -330,18 +356,26 @@ def sort_value(product: Product, sort: str) -> Any:
     return product.updated_at
 
 
+# Plain SQL on the driver connection: this runs once per stock movement (the ledger
+# writer's hot path), where building and caching a SQLAlchemy statement cost more than the
+# query. ``= ANY($2)`` keeps one prepared statement for any number of ids.
+_PRODUCTS_BY_IDS = (
+    "SELECT p.id, p.sku, p.name, p.unit_code, u.decimals, p.reorder_point, p.is_active,"
+    " p.category_id"
+    " FROM products p JOIN units u ON u.tenant_id = p.tenant_id AND u.code = p.unit_code"
+    " WHERE p.tenant_id = $1 AND p.id = ANY($2::uuid[])"
+)
+
+
 async def products_by_ids(
     session: AsyncSession, tenant_id: uuid.UUID, ids: Sequence[uuid.UUID]
-) -> list[tuple[Product, int]]:
-    """Products with their unit's number of decimals."""
+) -> list[Any]:
+    """``(id, sku, name, unit_code, unit decimals, reorder_point, is_active, category_id)``
+    of the tenant's products among ``ids``."""
     if not ids:
         return []
-    rows = await session.execute(
-        select(Product, Unit.decimals)
-        .join(Unit, (Unit.tenant_id == Product.tenant_id) & (Unit.code == Product.unit_code))
-        .where(Product.tenant_id == tenant_id, Product.id.in_(list(ids)))
-    )
-    return [(product, decimals) for product, decimals in rows]
+    connection = await driver_connection(session)
+    return list(await connection.fetch(_PRODUCTS_BY_IDS, tenant_id, list(ids)))
 
 
 async def delete_product(

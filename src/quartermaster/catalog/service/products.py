@@ -146,10 +146,11 @@ async def create_product(
 async def get_product(
     session: AsyncSession, principal: Principal, product_id: uuid.UUID
 ) -> ProductRead:
-    product = await repository.product_by_id(session, principal.tenant_id, product_id)
-    if product is None:
+    row = await repository.product_read_row(session, principal.tenant_id, product_id)
+    if row is None:
         raise ProductNotFound
-    return product_read(product)
+    row["unit"] = row.pop("unit_code")
+    return ProductRead(**row)
 
 
 _PRODUCT_FIELDS = {"unit": "unit_code"}

@@ -5,10 +5,6 @@ safety net."""
 from quartermaster.inventory.repository.alerts import (
     alert_by_id,
     alerts_page,
-    lock_alert_pairs,
-    raise_alerts,
-    resolve_alerts,
-    warehouse_availability,
 )
 from quartermaster.inventory.repository.common import (
     LevelKey,
@@ -24,7 +20,6 @@ from quartermaster.inventory.repository.idempotency import (
 from quartermaster.inventory.repository.ledger import (
     LedgerMismatch,
     MovementFilter,
-    append_movements,
     ledger_mismatches,
     movements_page,
     tenants_with_stock,
@@ -34,14 +29,11 @@ from quartermaster.inventory.repository.levels import (
     LevelFilter,
     Totals,
     available_total,
-    create_missing_levels,
     ledger_on_hand_as_of,
     level_totals_page,
     levels_of,
     levels_page,
-    lock_levels,
     product_stock,
-    set_levels,
     stream_levels,
 )
 from quartermaster.inventory.repository.reports import (
@@ -66,9 +58,21 @@ from quartermaster.inventory.repository.warehouses import (
     default_location_ids,
     location_by_id,
     locations_page,
-    locations_with_warehouses,
     warehouse_by_id,
     warehouses_page,
+)
+from quartermaster.inventory.repository.writer import (
+    LockedLevel,
+    Place,
+    append_movements,
+    create_missing_levels,
+    locations_with_warehouses,
+    lock_alert_pairs,
+    lock_levels,
+    raise_alerts,
+    resolve_alerts,
+    set_levels,
+    warehouse_availability,
 )
 
 __all__ = [
@@ -78,7 +82,9 @@ __all__ = [
     "LedgerMismatch",
     "LevelFilter",
     "LevelKey",
+    "LockedLevel",
     "MovementFilter",
+    "Place",
     "StockValueRow",
     "Totals",
     "add",

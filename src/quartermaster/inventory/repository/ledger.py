@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -19,7 +17,6 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.inventory.models import (
@@ -29,10 +26,6 @@ from quartermaster.inventory.models import (
 )
 
 # The ledger
-
-
-async def append_movements(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    await session.execute(insert(StockMovement), list(rows))
 
 
 @dataclass(frozen=True)

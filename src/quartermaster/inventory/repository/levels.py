@@ -11,22 +11,16 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Numeric,
     Select,
     SQLColumnExpression,
-    Uuid,
     case,
-    column,
     exists,
     func,
     not_,
     or_,
     select,
     tuple_,
-    update,
 )
-from sqlalchemy import values as sa_values
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -40,81 +34,6 @@ from quartermaster.inventory.models import (
 from quartermaster.inventory.repository.common import LevelKey
 
 # Stock levels
-
-
-async def create_missing_levels(
-    session: AsyncSession, tenant_id: uuid.UUID, keys: Sequence[LevelKey], at: datetime
-) -> None:
-    """Zero rows for (product, location) pairs that have none, in the given (sorted) order;
-    rows that exist are left alone (and not locked)."""
-    if not keys:
-        return
-    rows = [
-        {
-            "tenant_id": tenant_id,
-            "product_id": product_id,
-            "location_id": location_id,
-            "on_hand": Decimal(0),
-            "reserved": Decimal(0),
-            "updated_at": at,
-        }
-        for product_id, location_id in keys
-    ]
-    await session.execute(insert(StockLevel).values(rows).on_conflict_do_nothing())
-
-
-async def lock_levels(
-    session: AsyncSession, tenant_id: uuid.UUID, keys: Sequence[LevelKey]
-) -> dict[LevelKey, StockLevel]:
-    """Lock the level rows of ``keys`` in (product_id, location_id) order — the one order
-    every writer uses, so writers touching overlapping rows queue and never deadlock.
-
-    FOR NO KEY UPDATE (what an UPDATE of non-key columns takes) rather than FOR UPDATE: it
-    does not block the KEY SHARE locks of foreign-key checks, e.g. a concurrent product
-    deletion checking whether levels still reference the product."""
-    if not keys:
-        return {}
-    query = (
-        select(StockLevel)
-        .where(
-            StockLevel.tenant_id == tenant_id,
-            tuple_(StockLevel.product_id, StockLevel.location_id).in_(list(keys)),
-        )
-        .order_by(StockLevel.product_id, StockLevel.location_id)
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    )
-    levels = (await session.execute(query)).scalars()
-    return {(level.product_id, level.location_id): level for level in levels}
-
-
-async def set_levels(
-    session: AsyncSession,
-    tenant_id: uuid.UUID,
-    values: Sequence[tuple[LevelKey, Decimal, Decimal]],
-    at: datetime,
-) -> None:
-    """New (on_hand, reserved) values for rows this transaction has locked, in one
-    statement (``UPDATE … FROM (VALUES …)``) however many rows."""
-    if not values:
-        return
-    new = sa_values(
-        column("product_id", Uuid),
-        column("location_id", Uuid),
-        column("on_hand", Numeric),
-        column("reserved", Numeric),
-        name="new",
-    ).data([(key[0], key[1], on_hand, reserved) for key, on_hand, reserved in values])
-    await session.execute(
-        update(StockLevel)
-        .where(
-            StockLevel.tenant_id == tenant_id,
-            StockLevel.product_id == new.c.product_id,
-            StockLevel.location_id == new.c.location_id,
-        )
-        .values(on_hand=new.c.on_hand, reserved=new.c.reserved, updated_at=at)
-        .execution_options(synchronize_session=False)
-    )
 
 
 def available_total(

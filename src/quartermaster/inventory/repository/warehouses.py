@@ -83,22 +83,6 @@ async def location_by_id(
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def locations_with_warehouses(
-    session: AsyncSession, tenant_id: uuid.UUID, ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, tuple[Location, Warehouse]]:
-    if not ids:
-        return {}
-    rows = await session.execute(
-        select(Location, Warehouse)
-        .join(
-            Warehouse,
-            (Warehouse.tenant_id == Location.tenant_id) & (Warehouse.id == Location.warehouse_id),
-        )
-        .where(Location.tenant_id == tenant_id, Location.id.in_(list(dict.fromkeys(ids))))
-    )
-    return {location.id: (location, warehouse) for location, warehouse in rows}
-
-
 async def locations_page(
     session: AsyncSession,
     tenant_id: uuid.UUID,

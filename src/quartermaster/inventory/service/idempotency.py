@@ -33,7 +33,8 @@ MINIMUM_RETENTION = timedelta(hours=24)
 @dataclass(frozen=True)
 class StoredResponse:
     status: int
-    body: Any
+    content: bytes  # the JSON body
+    id: str | None  # the body's "id", for a Location header
     replayed: bool
 
 
@@ -52,14 +53,16 @@ async def respond_once(
     session: AsyncSession,
     tenant_id: uuid.UUID,
     key: str | None,
-    fingerprint: str,
+    request: tuple[str, str, BaseModel],
     status: int,
     produce: Callable[[], Awaitable[BaseModel]],
 ) -> StoredResponse:
-    """Run ``produce`` unless ``key`` already answered the same request; then return that
-    answer. The same key with a different fingerprint is 409 ``idempotency-key-reused``."""
+    """Run ``produce`` unless ``key`` already answered the same ``request`` (method, path,
+    payload); then return that answer. The same key with a different request is 409
+    ``idempotency-key-reused``. Without a key, nothing is stored (or fingerprinted)."""
     if key is None:
-        return StoredResponse(status, (await produce()).model_dump(mode="json"), replayed=False)
+        return _fresh(status, await produce())
+    fingerprint = request_fingerprint(*request)
     if not await repository.claim_idempotency_key(session, tenant_id, key, fingerprint, utcnow()):
         stored = await repository.idempotency_key(session, tenant_id, key)
         if stored is None or stored.response_status is None:
@@ -70,10 +73,33 @@ async def respond_once(
             )
         if stored.request_hash != fingerprint:
             raise IdempotencyKeyReused
-        return StoredResponse(stored.response_status, stored.response_body, replayed=True)
-    body = (await produce()).model_dump(mode="json")
-    await repository.store_idempotent_response(session, tenant_id, key, status, body)
-    return StoredResponse(status, body, replayed=False)
+        body = stored.response_body
+        return StoredResponse(
+            stored.response_status,
+            json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
+            _id_of(body),
+            replayed=True,
+        )
+    answer = _fresh(status, await produce())
+    await repository.store_idempotent_response(
+        session, tenant_id, key, status, json.loads(answer.content)
+    )
+    return answer
+
+
+def _fresh(status: int, result: BaseModel) -> StoredResponse:
+    identifier = getattr(result, "id", None)
+    return StoredResponse(
+        status,
+        result.model_dump_json().encode(),
+        None if identifier is None else str(identifier),
+        replayed=False,
+    )
+
+
+def _id_of(body: Any) -> str | None:
+    identifier = body.get("id") if isinstance(body, dict) else None
+    return None if identifier is None else str(identifier)
 
 
 async def prune_idempotency_keys(session: AsyncSession, older_than: datetime) -> int:

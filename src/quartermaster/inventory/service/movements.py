@@ -25,8 +25,7 @@ from quartermaster.inventory.errors import (
     WarehouseInactive,
 )
 from quartermaster.inventory.events import InventoryEvents, MovedLine, NewLevel, StockMoved
-from quartermaster.inventory.models import Location, Warehouse
-from quartermaster.inventory.repository import LevelKey
+from quartermaster.inventory.repository import LevelKey, Place
 from quartermaster.inventory.schemas import (
     LevelRead,
     MovementBatchRead,
@@ -37,7 +36,7 @@ from quartermaster.inventory.schemas import (
 )
 from quartermaster.inventory.service import alerts, valuation
 
-Places = dict[uuid.UUID, tuple[Location, Warehouse]]
+Places = dict[uuid.UUID, Place]
 
 
 def decimals_of(value: Decimal) -> int:
@@ -129,9 +128,11 @@ def _check_inflows(
         product = products[entry.line.product_id]
         if not product.is_active and entry.line.kind is not MovementKind.TRANSFER:
             raise ProductArchived(request.field(entry.index, "product_id"), product.sku)
-        warehouse = places[entry.to_location_id][1]
-        if not warehouse.is_active:
-            raise WarehouseInactive(request.field(entry.index, "to_location_id"), warehouse.code)
+        place = places[entry.to_location_id]
+        if not place.warehouse_is_active:
+            raise WarehouseInactive(
+                request.field(entry.index, "to_location_id"), place.warehouse_code
+            )
 
 
 @dataclass(frozen=True)
@@ -196,7 +197,7 @@ async def _lock_check_and_set(
     levels = await repository.lock_levels(session, tenant_id, keys)
     for key in keys:
         change = changes[key].available
-        location = places[key[1]][0]
+        location = places[key[1]]
         if change >= 0 or location.allow_negative:
             continue
         level = levels[key]
@@ -228,7 +229,7 @@ async def _lock_check_and_set(
         LevelRead(
             product_id=key[0],
             location_id=key[1],
-            warehouse_id=places[key[1]][1].id,
+            warehouse_id=places[key[1]].warehouse_id,
             on_hand=new[key][0],
             reserved=new[key][1],
             available=new[key][0] - new[key][1],
@@ -305,7 +306,7 @@ async def post_ledger(
         _ledger_row(principal, batch_id, index, entry, reference, note, now)
         for index, entry in enumerate(entries)
     ]
-    await repository.append_movements(session, rows)
+    await repository.append_movements(session, tenant_id, principal.id, principal.label, now, rows)
     batch = MovementBatchRead(
         id=batch_id,
         reference=reference,

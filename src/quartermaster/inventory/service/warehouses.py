@@ -219,7 +219,7 @@ async def create_location(
 
 async def locations_with_warehouses(
     session: AsyncSession, principal: Principal, location_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, tuple[Location, Warehouse]]:
+) -> dict[uuid.UUID, repository.Place]:
     """The tenant's locations among ``location_ids`` with their warehouses, in the shape
     the ledger writer (``movements.post_ledger``) takes; unknown ids are absent."""
     return await repository.locations_with_warehouses(session, principal.tenant_id, location_ids)

@@ -1,35 +1,47 @@
 """Realtime benchmarks (issue 5, benchmarks 1 and 2): live fan-out and the outbox's cost.
 
-1. **Fan-out latency**: ``--clients`` WebSocket clients (``websockets``, one asyncio
-   process pinned to CPU 1, ``?token=``, no permessage-deflate) subscribed to
-   ``inventory:updates`` in one tenant; ``--rate`` stock movements per second for
-   ``--seconds`` through ``POST /api/v1/stock/movements`` (transfers of 1 unit, up to 8 in
-   flight, httpx in the same process). The server is the real app, one Uvicorn worker pinned
-   to CPU 0, with the outbox relay in-process (``QM_RUN_RELAY=true``).
-   *Commit time* of a movement = ``time.time()`` right after its 201 arrives (its body's
-   ``id`` is the batch id the event carries as ``data.batch_id``). That is an upper bound of
-   the real commit time, so latency = receive - commit is *understated* by up to the
-   response's flight time (well under 1 ms on loopback, more when the server's CPU is
-   busy). The event's ``occurred_at`` is the transaction's start (``now()``), which would
-   overstate it; it is not used. Completeness: every client must receive every movement
-   answered 201. Baseline in the same run: raw Redis pub/sub, the same number of
-   redis.asyncio subscribers (one connection each) in the same process, the same rate of
-   messages of the same size carrying their publish time.
+1. **Fan-out latency**: ``--clients`` WebSocket clients subscribed to
+   ``inventory:updates`` in one tenant (``?token=``, no permessage-deflate), in one
+   process of their own pinned to CPU 1: lean asyncio Protocols on uvloop
+   (``bench/wsclient.py``) that only timestamp and cut frames while the run lasts, so the
+   figures measure the server, not the harness. ``--rate`` stock movements per second for
+   ``--seconds`` through ``POST /api/v1/stock/movements`` (transfers of 1 unit, up to
+   ``--in-flight`` at once, httpx, from this process, also on CPU 1), after ``--warmup``
+   seconds of the same (delivered to the same sockets, not counted). The server is the
+   real app, one Uvicorn worker pinned to CPU 0 (permessage-deflate off, as ``qm serve``).
+   The outbox relay runs as its own process (``qm relay``, external mode, unpinned like
+   PostgreSQL and Redis; ``--relay process``, the default) or inside the API process
+   (``--relay embedded``, ``QM_RUN_RELAY=true``).
+   *Commit time* of a movement = PostgreSQL's own commit timestamp of its transaction
+   (``track_commit_timestamp = on`` in the embedded cluster; ``pg_xact_commit_timestamp``
+   of its append-only ledger rows, found by the batch id the 201 returns and the event
+   carries as ``data.batch_id``), on the same clock as the clients' ``time.time()``. (The
+   201's arrival at the driver, used before, is late by however long the response queues
+   in a busy server — on a saturated one, past the event's own delivery; it remains the
+   fallback if the timestamps are missing.) The event's ``occurred_at`` is the
+   transaction's start (``now()``), which would overstate it; it is not used.
+   Completeness: every client must receive every movement answered 201. Baseline in the
+   same run: raw Redis pub/sub, the same number of subscribers (the same lean Protocol
+   style, RESP, one connection each) in one process on CPU 1, the same rate of messages
+   of the same size carrying their publish time.
    Targets: p99 ≤ 3x raw p99 + 5 ms and ≤ 50 ms; 100 % delivered.
-   **Relay lag** (commit → publish): one extra raw subscriber of ``qm:live`` in the same
-   process gives the publish time of each event (lower bound, same understatement as
-   above); the relay's own histogram ``qm_relay_lag_seconds`` (transaction start →
-   publish, an upper bound; bucketed) is scraped from ``/metrics`` too. Target p99 ≤ 100 ms.
-2. **Outbox cost**: movement commits/s with wrk (``bench/lua/ledger_transfers.lua``, the
-   ledger benchmark's transfers, 16 connections) against the real server (relay in-process)
-   and against the same server with ``core.events.emit`` replaced by a no-op
-   (:func:`create_no_outbox_app`, a benchmark-only patch in this file), both up at once, runs
-   in the order with, without, without, with. Target: with / without ≥ 0.85. The relay's
-   lag histogram is scraped around the first "with" run too (relay lag at full write load).
+   **Relay lag** (commit → publish): one extra raw subscriber of ``qm:live`` in this
+   process gives the publish time of each event (an upper bound: plus its own
+   delivery); the relay's own histogram ``qm_relay_lag_seconds`` (transaction start →
+   publish, an upper bound; bucketed) is scraped from its ``/metrics`` too. Target p99 ≤
+   100 ms.
+2. **Outbox cost** (skipped with ``--no-outbox-cost``): movement commits/s with wrk
+   (``bench/lua/ledger_transfers.lua``, the ledger benchmark's transfers, 16 connections)
+   against the real server and against the same server with ``core.events.emit`` replaced
+   by a no-op (:func:`create_no_outbox_app`, a benchmark-only patch in this file), both up
+   at once, runs in the order with, without, without, with. Target: with / without ≥
+   0.85. The relay's lag histogram is scraped around the first "with" run too (relay lag
+   at full write load).
 
 PostgreSQL 18 (durable commits) and Redis are embedded in a temporary directory, unpinned.
 Usage: uv run python bench/realtime.py [--clients 1000] [--rate 100] [--seconds 10]
-       [--wrk-seconds 10] [--products 200] [--record]
+       [--warmup 2] [--in-flight 16] [--relay process|embedded]
+       [--wrk-seconds 10 | --no-outbox-cost] [--products 200] [--dump FILE] [--record]
 Needs wrk and taskset.
 """
 
@@ -46,11 +58,9 @@ import sys
 import tempfile
 import time
 import uuid
-from array import array
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -63,21 +73,26 @@ from common import (
     SERVER_CPU,
     append_record,
     free_port,
-    machine,
     stop_server,
     wrk,
 )
-from rich.console import Console
-from rich.table import Table
+from realtime_report import (
+    Fanout,
+    Raw,
+    Report,
+    Throughput,
+    bucket_quantile,
+    busy_share,
+    console,
+    dump_events,
+    relay_lag_buckets,
+)
+from wsclient import Clients, Job, RawResult, WsResult, redis_address
 
-console = Console()
-
-TARGET_RATIO = 0.85
-TARGET_P99_MS = 50.0
-TARGET_LAG_MS = 100.0
 RAW_CHANNEL = "bench:raw"
 APP_FACTORY = "quartermaster.api:create_app_from_environment"
 NO_OUTBOX_FACTORY = "bench.realtime:create_no_outbox_app"
+DRAIN_SECONDS = 15.0  # the longest wait for the last deliveries after the last commit
 
 
 # --- The benchmark-only server without the outbox write -----------------------------------
@@ -107,234 +122,89 @@ def create_no_outbox_app() -> Any:
     return app
 
 
-# --- Server --------------------------------------------------------------------------------
+# --- Servers -------------------------------------------------------------------------------
+
+
+def wait_until_up(url: str, proc: subprocess.Popen[bytes], what: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"{what} did not start")
 
 
 def start(env: dict[str, str], port: int, factory: str) -> subprocess.Popen[bytes]:
-    """One Uvicorn worker pinned to CPU 0 (as common.start_server, with a chosen factory)."""
+    """One Uvicorn worker pinned to CPU 0 (as common.start_server, with a chosen factory),
+    permessage-deflate off as in ``qm serve``."""
     proc = subprocess.Popen(
         [
             "taskset", "-c", SERVER_CPU, sys.executable, "-m", "uvicorn", factory, "--factory",
             "--port", str(port), "--loop", "uvloop", "--http", "httptools", "--no-access-log",
-            "--log-level", "warning",
+            "--log-level", "warning", "--ws-per-message-deflate", "false",
         ],
         env=env,
         cwd=ROOT,
     )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError(f"server {factory} did not start")
+    wait_until_up(f"http://127.0.0.1:{port}/readyz", proc, f"server {factory}")
+    return proc
 
 
-def relay_lag_buckets(base: str) -> dict[float, float]:
-    """Cumulative counts of ``qm_relay_lag_seconds`` by upper bound (from /metrics)."""
-    text = httpx.get(f"{base}/metrics", timeout=10).text
-    buckets: dict[float, float] = {}
-    for line in text.splitlines():
-        if line.startswith("qm_relay_lag_seconds_bucket{"):
-            le = line.split('le="', 1)[1].split('"', 1)[0]
-            buckets[float("inf") if le == "+Inf" else float(le)] = float(line.rsplit(" ", 1)[1])
-    return buckets
-
-
-def bucket_quantile(before: dict[float, float], after: dict[float, float], q: float) -> str:
-    """The upper bound of the bucket holding quantile q of the observations in between."""
-    diffs = sorted((le, after.get(le, 0) - before.get(le, 0)) for le in after)
-    total = diffs[-1][1] if diffs else 0
-    if total <= 0:
-        return "no events"
-    for le, count in diffs:
-        if count >= q * total:
-            return "> 10 s" if le == float("inf") else f"≤ {le * 1000:g} ms"
-    return "?"
+def start_relay(env: dict[str, str], metrics_port: int) -> subprocess.Popen[bytes]:
+    """``qm relay`` (external mode) with its metrics on ``metrics_port``; unpinned."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "quartermaster", "relay", "--metrics-port", str(metrics_port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
+    wait_until_up(f"http://127.0.0.1:{metrics_port}/metrics", proc, "qm relay")
+    return proc
 
 
 # --- Measures ------------------------------------------------------------------------------
 
 
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+def enable_commit_timestamps(data_dir: Path) -> None:
+    """``track_commit_timestamp = on`` in the embedded cluster (a restart applies it), so a
+    movement's commit time is PostgreSQL's own (``pg_xact_commit_timestamp``)."""
+    import asyncpg
+
+    from quartermaster.runtime import EmbeddedServices
+
+    async def alter(url: str) -> None:
+        connection = await asyncpg.connect(url)
+        try:
+            await connection.execute("ALTER SYSTEM SET track_commit_timestamp = on")
+        finally:
+            await connection.close()
+
+    with EmbeddedServices(data_dir, redis=False) as urls:
+        asyncio.run(alter(urls.admin_url))
 
 
-@dataclass
-class Fanout:
-    clients: int
-    sent: int
-    statuses: dict[int, int]
-    achieved_rate: float
-    latencies_ms: list[float]
-    complete_clients: int
-    min_received: int
-    duplicates: int
-    relay_lag_ms: list[float]
-    relay_hist_p99: str
-    message_bytes: int
-    client_cpu: float
-    server_cpu: float
+async def commit_times(admin_url: str, batches: list[str]) -> dict[str, float]:
+    """The commit time of each movement batch (its append-only ledger rows' ``xmin``)."""
+    import asyncpg
+
+    connection = await asyncpg.connect(admin_url)
+    try:
+        rows = await connection.fetch(
+            "SELECT DISTINCT batch_id::text AS batch,"
+            " extract(epoch FROM pg_xact_commit_timestamp(xmin))::float8 AS at"
+            " FROM stock_movements WHERE batch_id = ANY($1::uuid[])",
+            batches,
+        )
+    finally:
+        await connection.close()
+    return {row["batch"]: row["at"] for row in rows if row["at"] is not None}
 
 
-@dataclass
-class Raw:
-    subscribers: int
-    maxclients: int
-    sent: int
-    latencies_ms: list[float]
-    complete: int
-    client_cpu: float
-
-
-@dataclass
-class Throughput:
-    name: str
-    commits_per_s: float
-    p50: float
-    p99: float
-    non2xx: int
-    errors: int
-    generator_cpu: float
-    server_cpu: float
-
-
-@dataclass
-class Report:
-    fanout: Fanout
-    raw: Raw
-    with_outbox: Throughput
-    without_outbox: Throughput
-    load_relay_p99: str
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def p99(self) -> float:
-        return percentile(self.fanout.latencies_ms, 0.99)
-
-    @property
-    def raw_p99(self) -> float:
-        return percentile(self.raw.latencies_ms, 0.99)
-
-    @property
-    def ratio(self) -> float:
-        return self.with_outbox.commits_per_s / self.without_outbox.commits_per_s
-
-    def checks(self) -> list[str]:
-        f = self.fanout
-        bound = 3 * self.raw_p99 + 5
-        delivered = f.complete_clients == f.clients and f.sent > 0
-        lag99 = percentile(f.relay_lag_ms, 0.99)
-        return [
-            f"fan-out p99 {self.p99:.1f} ms ≤ 3x raw p99 + 5 ms = {bound:.1f} ms: "
-            + verdict(self.p99 <= bound),
-            f"fan-out p99 {self.p99:.1f} ms ≤ {TARGET_P99_MS:.0f} ms: "
-            + verdict(self.p99 <= TARGET_P99_MS),
-            f"delivered: {f.complete_clients}/{f.clients} clients got all {f.sent} events "
-            f"(fewest received by one client: {f.min_received}; duplicates {f.duplicates}): "
-            + verdict(delivered),
-            f"relay lag p99 (commit → publish, seen by a raw qm:live subscriber) {lag99:.1f} ms "
-            f"≤ {TARGET_LAG_MS:.0f} ms: "
-            + verdict(lag99 <= TARGET_LAG_MS)
-            + f"; relay's histogram (tx start → publish) p99 {f.relay_hist_p99} during the "
-            f"fan-out run, {self.load_relay_p99} during the wrk run with the outbox",
-            f"outbox cost: with / without = {self.ratio:.2f} ≥ {TARGET_RATIO}: "
-            + verdict(self.ratio >= TARGET_RATIO),
-        ]
-
-    def rows(self) -> list[list[str]]:
-        f, r = self.fanout, self.raw
-        lat, raw = f.latencies_ms, r.latencies_ms
-        rows = [
-            [
-                f"WebSocket fan-out ({f.clients} clients, {f.achieved_rate:.0f} movements/s)",
-                f"{percentile(lat, 0.5):.1f}",
-                f"{percentile(lat, 0.99):.1f}",
-                f"{max(lat) if lat else float('nan'):.1f}",
-                f"{f.complete_clients}/{f.clients} complete, {len(lat):,} deliveries",
-                f"client {f.client_cpu:.0%}, server {f.server_cpu:.0%}",
-            ],
-            [
-                f"raw Redis pub/sub ({r.subscribers} subscribers, same rate, {f.message_bytes} B)",
-                f"{percentile(raw, 0.5):.1f}",
-                f"{percentile(raw, 0.99):.1f}",
-                f"{max(raw) if raw else float('nan'):.1f}",
-                f"{r.complete}/{r.subscribers} complete, {len(raw):,} deliveries",
-                f"client {r.client_cpu:.0%}",
-            ],
-            [
-                "relay lag: commit → qm:live (1 raw subscriber)",
-                f"{percentile(f.relay_lag_ms, 0.5):.1f}",
-                f"{percentile(f.relay_lag_ms, 0.99):.1f}",
-                f"{max(f.relay_lag_ms) if f.relay_lag_ms else float('nan'):.1f}",
-                f"{len(f.relay_lag_ms)}/{f.sent} events seen",
-                "—",
-            ],
-        ]
-        for t in (self.with_outbox, self.without_outbox):
-            rows.append(
-                [
-                    f"{t.name}: {t.commits_per_s:.0f} commits/s",
-                    f"{t.p50:.1f}",
-                    f"{t.p99:.1f}",
-                    "—",
-                    f"non-2xx {t.non2xx}, errors {t.errors}",
-                    f"wrk {t.generator_cpu:.0%}, server {t.server_cpu:.0%}",
-                ]
-            )
-        return rows
-
-    def show(self) -> None:
-        table = Table(title="Realtime (issue 5, benchmarks 1 and 2)")
-        for column in COLUMNS:
-            table.add_column(column)
-        for row in self.rows():
-            table.add_row(*row)
-        console.print(table)
-        for line in self.checks() + self.notes:
-            console.print(f"- {line}")
-
-    def markdown(self, args: argparse.Namespace) -> list[str]:
-        lines = [
-            "",
-            f"### Realtime fan-out and outbox cost — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-            "",
-            f"Machine: {machine()}; server (1 Uvicorn worker, relay in-process) pinned to CPU "
-            f"{SERVER_CPU}; WebSocket clients, Redis subscribers, the movement driver and wrk "
-            f"pinned to CPU {GENERATOR_CPU} (one asyncio process); PostgreSQL 18 (embedded, "
-            "fsync on) and Redis unpinned. Command: `uv run python bench/realtime.py "
-            f"--clients {args.clients} --rate {args.rate} --seconds {args.seconds} "
-            f"--wrk-seconds {args.wrk_seconds} --products {args.products} --record`. "
-            "Load average (1 min) at start: "
-            f"{args.load_at_start:.1f}. Latency = client receive - commit, where commit = the "
-            "moment the movement's 201 reached the driver (an upper bound of the commit, so "
-            "latencies are understated by up to the response's flight time); milliseconds. "
-            "Outbox cost: wrk -t2 -c16 transfers (`bench/lua/ledger_transfers.lua`), "
-            f"{args.wrk_seconds} s runs in the order with, without, without, with (both servers "
-            "up, each after a 2 s warm-up; commits/s over both runs, p50/p99 their mean), "
-            "real app vs the same app with "
-            "`emit` patched to a no-op (`bench.realtime:create_no_outbox_app`).",
-            "",
-            "| " + " | ".join(COLUMNS) + " |",
-            "| " + " | ".join("---" for _ in COLUMNS) + " |",
-            *("| " + " | ".join(row) + " |" for row in self.rows()),
-            "",
-            *(f"- {line}" for line in self.checks() + self.notes),
-            "",
-        ]
-        return lines
-
-
-COLUMNS = ("case", "p50 ms", "p99 ms", "max ms", "delivery", "CPU")
-
-
-def verdict(ok: bool) -> str:
-    return "**met**" if ok else "**NOT met**"
+def cpu_seconds(process: psutil.Process | None) -> float:
+    return sum(process.cpu_times()[:2]) if process is not None else 0.0
 
 
 # --- 1. Fan-out ----------------------------------------------------------------------------
@@ -350,75 +220,19 @@ def batch_id(message: str) -> str | None:
     return message[quote + 1 : quote + 37]
 
 
-class Deliveries:
-    """Receive times by batch id (shared), and what each client saw (by batch index)."""
-
-    def __init__(self) -> None:
-        self.index: dict[str, int] = {}
-        self.times: list[array[float]] = []
-        self.message_bytes = 0
-
-    def record(self, raw: str, now: float, seen: set[int]) -> bool:
-        batch = batch_id(raw)
-        if batch is None:
-            return False
-        i = self.index.get(batch)
-        if i is None:
-            i = self.index[batch] = len(self.times)
-            self.times.append(array("d"))
-            self.message_bytes = len(raw.encode())
-        if i in seen:
-            return True  # a repeat (at-least-once): counted by the caller
-        seen.add(i)
-        self.times[i].append(now)
-        return False
-
-
-async def open_clients(url: str, count: int) -> list[Any]:
-    from websockets.asyncio.client import connect
-
-    sockets: list[Any] = []
-    gate = asyncio.Semaphore(50)
-
-    async def one() -> None:
-        async with gate:
-            ws = await connect(
-                url, compression=None, ping_interval=None, open_timeout=60, max_queue=None
-            )
-            await ws.send(json.dumps({"op": "subscribe", "channels": ["inventory:updates"]}))
-            while True:
-                reply = json.loads(await ws.recv())
-                if reply.get("op") == "subscribed":
-                    break
-                if reply.get("op") == "error":
-                    raise RuntimeError(f"subscribe refused: {reply}")
-            sockets.append(ws)
-
-    await asyncio.gather(*(one() for _ in range(count)))
-    return sockets
-
-
 async def fanout(args: argparse.Namespace, base: str, fixture: Any, redis_url: str) -> Fanout:
     from redis.asyncio import Redis
 
     from quartermaster.core.streams import LIVE_CHANNEL
 
-    url = base.replace("http://", "ws://") + f"/api/v1/ws?token={fixture.token}"
     console.print(f"fan-out: opening {args.clients} WebSocket clients …")
-    sockets = await open_clients(url, args.clients)
-    deliveries = Deliveries()
-    seen: list[set[int]] = [set() for _ in sockets]
-    repeats = [0]
-
-    async def listen(ws: Any, mine: set[int]) -> None:
-        try:
-            async for raw in ws:
-                if deliveries.record(raw, time.time(), mine):
-                    repeats[0] += 1
-        except Exception:  # noqa: S110 - a closed socket ends the count; completeness shows it
-            pass
-
-    listeners = [asyncio.create_task(listen(ws, s)) for ws, s in zip(sockets, seen, strict=True)]
+    port = int(base.rsplit(":", 1)[1])
+    subscribe = json.dumps({"op": "subscribe", "channels": ["inventory:updates"]})
+    path = f"/api/v1/ws?token={fixture.token}"
+    clients = Clients(
+        Job("ws", "127.0.0.1", port, args.clients, path, subscribe), int(GENERATOR_CPU)
+    )
+    await clients.ready()
 
     # The relay's publish time: one raw subscriber of the live channel.
     redis = Redis.from_url(redis_url)
@@ -441,19 +255,17 @@ async def fanout(args: argparse.Namespace, base: str, fixture: Any, redis_url: s
     total = args.rate * args.seconds
     headers = {"Authorization": f"Bearer {fixture.token}"}
     locations, products = fixture.locations, fixture.products
-    hist_before = relay_lag_buckets(base)
-    me = psutil.Process()
-    server = psutil.Process(args.server_pid)
-    cpu0, scpu0, wall0 = sum(me.cpu_times()[:2]), sum(server.cpu_times()[:2]), time.monotonic()
 
     async with httpx.AsyncClient(
-        base_url=base, headers=headers, timeout=60, limits=httpx.Limits(max_connections=8)
+        base_url=base,
+        headers=headers,
+        timeout=60,
+        limits=httpx.Limits(max_connections=args.in_flight),
     ) as client:
-        gate = asyncio.Semaphore(8)
-        t0 = time.monotonic() + 0.5
+        gate = asyncio.Semaphore(args.in_flight)
 
-        async def move(k: int) -> None:
-            await asyncio.sleep(max(0.0, t0 + k / args.rate - time.monotonic()))
+        async def move(k: int, at: float, measured: bool) -> None:
+            await asyncio.sleep(max(0.0, at - time.monotonic()))
             a = k % len(locations)
             body = {
                 "kind": "transfer",
@@ -465,110 +277,123 @@ async def fanout(args: argparse.Namespace, base: str, fixture: Any, redis_url: s
             async with gate:
                 response = await client.post("/api/v1/stock/movements", json=body)
             now = time.time()
+            if not measured:
+                return
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
             if response.status_code == 201:
                 commits[response.json()["id"]] = now
 
+        warmup = args.rate * args.warmup
+        if warmup:
+            # Same rate, same sockets, not counted: first-request costs of the server.
+            console.print(f"fan-out: {args.warmup} s warm-up at {args.rate}/s …")
+            t0 = time.monotonic()
+            await asyncio.gather(*(move(k, t0 + k / args.rate, False) for k in range(warmup)))
+            await asyncio.sleep(1)  # their deliveries drain
+        hist_before = relay_lag_buckets(args.relay_metrics)
+        server = psutil.Process(args.server_pid)
+        relay = psutil.Process(args.relay_pid) if args.relay_pid else None
+        scpu0, rcpu0, wall0 = cpu_seconds(server), cpu_seconds(relay), time.monotonic()
+        machine0 = psutil.cpu_times(percpu=True)
+        clients.pipe.send("start")
         console.print(f"fan-out: {total} movements at {args.rate}/s …")
-        await asyncio.gather(*(move(k) for k in range(total)))
+        t0 = time.monotonic() + 0.5
+        await asyncio.gather(*(move(k, t0 + k / args.rate, True) for k in range(total)))
         driven = time.monotonic() - t0
-    # Let the last events arrive (up to 15 s), then close.
-    deadline = time.monotonic() + 15
-    want = set(commits)
-    while time.monotonic() < deadline:
-        got = {b for b, i in deliveries.index.items() if len(deliveries.times[i]) >= len(sockets)}
-        if want <= got:
-            break
-        await asyncio.sleep(0.2)
+    await clients.wait_for(len(commits) * args.clients, time.monotonic() + DRAIN_SECONDS)
     wall = time.monotonic() - wall0
-    client_cpu = (sum(me.cpu_times()[:2]) - cpu0) / wall
-    server_cpu = (sum(server.cpu_times()[:2]) - scpu0) / wall
-    hist_p99 = bucket_quantile(hist_before, relay_lag_buckets(base), 0.99)
+    args.cpu_busy = busy_share(machine0, psutil.cpu_times(percpu=True))
+    server_cpu = (cpu_seconds(server) - scpu0) / wall
+    relay_cpu = (cpu_seconds(relay) - rcpu0) / wall if relay is not None else None
+    result: WsResult = await clients.stop()
+    exact = await commit_times(args.admin_url, list(commits))
+    if len(exact) == len(commits):
+        commits, args.commit_source = exact, "PostgreSQL's commit timestamp"
+    else:
+        args.commit_source = "the 201's arrival at the driver (commit timestamps missing)"
+    hist_p99 = bucket_quantile(hist_before, relay_lag_buckets(args.relay_metrics), 0.99)
     watcher.cancel()
     await live.aclose()
     await redis.aclose()
-    await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
-    for task in listeners:
-        task.cancel()
 
+    committed = {
+        i: commits[b.decode()] for i, b in enumerate(result.batches) if b.decode() in commits
+    }
+    wanted = set(committed)
     latencies: list[float] = []
-    for batch, committed in commits.items():
-        i = deliveries.index.get(batch)
-        if i is not None:
-            latencies.extend((t - committed) * 1000 for t in deliveries.times[i])
-    wanted = {deliveries.index[b] for b in commits if b in deliveries.index}
-    counts = [len(wanted & s) for s in seen]
+    from_publish: list[float] = []  # the share of the latency after the relay's publish
+    publish_at = {
+        i: published[b.decode()] for i, b in enumerate(result.batches) if b.decode() in published
+    }
+    counts: list[int] = []
+    repeats = 0
+    for times, events in zip(result.times, result.events, strict=True):
+        seen: set[int] = set()
+        for t, i in zip(times, events, strict=True):
+            if i in seen:
+                repeats += 1  # at-least-once: a repeat
+                continue
+            seen.add(i)
+            at = committed.get(i)
+            if at is not None:
+                latencies.append((t - at) * 1000)
+                if i in publish_at:
+                    from_publish.append((t - publish_at[i]) * 1000)
+        counts.append(len(wanted & seen))
     lags = [(published[b] - c) * 1000 for b, c in commits.items() if b in published]
+    if args.dump:
+        dump_events(Path(args.dump), result, committed, publish_at)
     return Fanout(
-        clients=len(sockets),
+        clients=len(result.times),
         sent=len(commits),
         statuses=statuses,
         achieved_rate=total / driven,
         latencies_ms=latencies,
         complete_clients=sum(1 for c in counts if c == len(commits)),
         min_received=min(counts) if counts else 0,
-        duplicates=repeats[0],
+        duplicates=repeats,
         relay_lag_ms=lags,
+        from_publish_ms=from_publish,
         relay_hist_p99=hist_p99,
-        message_bytes=deliveries.message_bytes,
-        client_cpu=client_cpu,
+        message_bytes=result.message_bytes,
+        client_cpu=result.cpu_seconds / result.wall_seconds,
         server_cpu=server_cpu,
+        relay_cpu=relay_cpu,
+        close_codes=result.close_codes,
     )
 
 
 async def raw_pubsub(args: argparse.Namespace, redis_url: str, size: int) -> Raw:
-    """N redis.asyncio subscribers (one connection each) of one channel; the same rate of
-    messages of ``size`` bytes, each carrying its publish time."""
+    """N lean RESP subscribers (one connection each) of one channel in the client process;
+    the same rate of messages of ``size`` bytes, each carrying its publish time."""
     from redis.asyncio import Redis
 
     publisher = Redis.from_url(redis_url)
     maxclients = int((await publisher.config_get("maxclients"))["maxclients"])
     count = min(args.clients, maxclients - 32)
     console.print(f"raw Redis pub/sub: {count} subscribers (maxclients {maxclients}) …")
-    shared = Redis.from_url(redis_url, max_connections=count + 8)
-    subscribers = []
-    for _ in range(count):
-        pubsub = shared.pubsub()
-        await pubsub.subscribe(RAW_CHANNEL)
-        subscribers.append(pubsub)
-    received: list[list[float]] = [[] for _ in subscribers]
-
-    async def listen(pubsub: Any, out: list[float]) -> None:
-        async for message in pubsub.listen():
-            if message["type"] == "message":
-                now = time.time()
-                out.append((now - float(message["data"].split(b"|", 1)[0])) * 1000)
-
-    tasks = [
-        asyncio.create_task(listen(p, out)) for p, out in zip(subscribers, received, strict=True)
-    ]
+    host, port, password = redis_address(redis_url)
+    job = Job("raw", host, port, count, channel=RAW_CHANNEL, password=password)
+    clients = Clients(job, int(GENERATOR_CPU))
+    await clients.ready()
     await asyncio.sleep(0.5)
-    me = psutil.Process()
-    cpu0, wall0 = sum(me.cpu_times()[:2]), time.monotonic()
+    clients.pipe.send("start")
     total = args.rate * args.seconds
     t0 = time.monotonic()
     for k in range(total):
         await asyncio.sleep(max(0.0, t0 + k / args.rate - time.monotonic()))
         stamp = f"{time.time():.6f}|"
         await publisher.publish(RAW_CHANNEL, stamp + "x" * max(0, size - len(stamp)))
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and any(len(r) < total for r in received):  # noqa: ASYNC110
-        await asyncio.sleep(0.2)
-    client_cpu = (sum(me.cpu_times()[:2]) - cpu0) / (time.monotonic() - wall0)
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    for pubsub in subscribers:
-        await pubsub.aclose()
-    await shared.aclose()
+    await clients.wait_for(total * count, time.monotonic() + DRAIN_SECONDS)
+    result: RawResult = await clients.stop()
     await publisher.aclose()
     return Raw(
         subscribers=count,
         maxclients=maxclients,
         sent=total,
-        latencies_ms=[x for r in received for x in r],
-        complete=sum(1 for r in received if len(r) >= total),
-        client_cpu=client_cpu,
+        latencies_ms=[x for r in result.latencies for x in r],
+        complete=sum(1 for r in result.latencies if len(r) >= total),
+        client_cpu=result.cpu_seconds / result.wall_seconds,
     )
 
 
@@ -622,6 +447,33 @@ class Wrk:
 # --- Orchestration -------------------------------------------------------------------------
 
 
+def outbox_cost(
+    env: dict[str, str], args: argparse.Namespace, base: str, tmp: Path, fixture: Any
+) -> tuple[Throughput, Throughput, str]:
+    """Both servers up (the idle one costs nothing), runs in the order with, without,
+    without, with, so drift of a busy machine cancels."""
+    port2 = free_port()
+    server2 = start(env, port2, NO_OUTBOX_FACTORY)
+    try:
+        with_outbox = Wrk("with outbox", base, args.server_pid, tmp, fixture)
+        without = Wrk(
+            "without outbox (emit no-op)", f"http://127.0.0.1:{port2}", server2.pid, tmp, fixture
+        )
+        console.print(f"outbox cost: wrk 2 s warm-up each, then 4 x {args.wrk_seconds} s")
+        with_outbox.run(2, keep=False)
+        without.run(2, keep=False)
+        before = relay_lag_buckets(args.relay_metrics)
+        with_outbox.run(args.wrk_seconds)
+        time.sleep(3)  # the relay catches up; its late publications count
+        load_p99 = bucket_quantile(before, relay_lag_buckets(args.relay_metrics), 0.99)
+        without.run(args.wrk_seconds)
+        without.run(args.wrk_seconds)
+        with_outbox.run(args.wrk_seconds)
+    finally:
+        stop_server(server2)
+    return with_outbox.result(), without.result(), load_p99
+
+
 def run(args: argparse.Namespace) -> Report:
     from ledger_writes import server_environment, setup
 
@@ -635,55 +487,63 @@ def run(args: argparse.Namespace) -> Report:
     args.load_at_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="qm-bench-") as tmp_name:
         tmp = Path(tmp_name)
+        enable_commit_timestamps(tmp / "data")
         with EmbeddedServices(tmp / "data") as urls:
             migrate.upgrade(
                 urls.database_owner_url,
                 app_role=migrate.application_role(urls.database_url, urls.database_owner_url),
             )
             env = server_environment(urls.database_url, urls.database_owner_url, urls.redis_url)
-            env["QM_RUN_RELAY"] = "true"
+            env["QM_RUN_RELAY"] = "true" if args.relay == "embedded" else "false"
+            # The superuser (no row-level security) in the application's database.
+            args.admin_url = (
+                urlsplit(urls.admin_url)._replace(path=urlsplit(urls.database_url).path).geturl()
+            )
             port = free_port()
             base = f"http://127.0.0.1:{port}"
+            relay: subprocess.Popen[bytes] | None = None
+            args.relay_pid = None
+            args.relay_metrics = f"{base}/metrics"
+            if args.relay == "process":
+                metrics_port = free_port()
+                relay = start_relay(env, metrics_port)
+                args.relay_pid = relay.pid
+                args.relay_metrics = f"http://127.0.0.1:{metrics_port}/metrics"
             server = start(env, port, APP_FACTORY)
-            # This process (clients, subscribers, driver) on the generator's CPU; PostgreSQL
-            # and Redis, started before, stay unpinned.
+            args.server_pid = server.pid
+            # This process (driver, qm:live watcher, wrk's parent) on the generator's CPU;
+            # PostgreSQL, Redis and the relay process, started before, stay unpinned.
             os.sched_setaffinity(0, {int(GENERATOR_CPU)})
             try:
                 fixture = setup(base, urls.database_url, args.products)
-                args.server_pid = server.pid
                 fan = asyncio.run(fanout(args, base, fixture, urls.redis_url))
                 raw = asyncio.run(raw_pubsub(args, urls.redis_url, fan.message_bytes or 700))
-                # Outbox cost: both servers up (the idle one costs nothing), runs in the
-                # order with, without, without, with, so drift of a busy machine cancels.
-                port2 = free_port()
-                base2 = f"http://127.0.0.1:{port2}"
-                server2 = start(env, port2, NO_OUTBOX_FACTORY)
-                try:
-                    with_outbox = Wrk("with outbox", base, server.pid, tmp, fixture)
-                    without = Wrk("without outbox (emit no-op)", base2, server2.pid, tmp, fixture)
-                    console.print(
-                        f"outbox cost: wrk 2 s warm-up each, then 4 x {args.wrk_seconds} s"
-                    )
-                    with_outbox.run(2, keep=False)
-                    without.run(2, keep=False)
-                    before = relay_lag_buckets(base)
-                    with_outbox.run(args.wrk_seconds)
-                    time.sleep(3)  # the relay catches up; its late publications count
-                    load_p99 = bucket_quantile(before, relay_lag_buckets(base), 0.99)
-                    without.run(args.wrk_seconds)
-                    without.run(args.wrk_seconds)
-                    with_outbox.run(args.wrk_seconds)
-                finally:
-                    stop_server(server2)
+                with_outbox = without = None
+                load_p99 = "not run"
+                if not args.no_outbox_cost:
+                    with_outbox, without, load_p99 = outbox_cost(env, args, base, tmp, fixture)
             finally:
                 stop_server(server)
+                if relay is not None:
+                    stop_server(relay)
     notes = [
         "fan-out statuses: "
         + ", ".join(f"{s}: {n}" for s, n in sorted(fan.statuses.items()))
-        + f"; target rate {args.rate}/s, achieved {fan.achieved_rate:.0f}/s",
-        "latencies include queueing in the one client process: its CPU use is in the table "
-        "(near 100 % means the clients, not the server, bound the figure)",
-    ]
+        + f"; target rate {args.rate}/s, achieved {fan.achieved_rate:.0f}/s"
+        + f" ({args.in_flight} requests in flight at most)",
+        f"commit time of a movement: {args.commit_source}",
+        "relay: "
+        + ("its own process (`qm relay`, external mode)" if args.relay == "process"
+           else "inside the API process (embedded mode)"),
+        "clients' CPU is their process's share of one core during the run (near 100 % would "
+        "mean the clients, not the server, bound the figure)",
+        "machine during the fan-out run (all processes, other users' included): "
+        + ", ".join(f"CPU {n} busy {share:.0%}" for n, share in enumerate(args.cpu_busy))
+        + f"; load average (1 min) at start {args.load_at_start:.1f}, at end "
+        f"{os.getloadavg()[0]:.1f}",
+    ]  # fmt: skip
+    if fan.close_codes:
+        notes.append(f"WebSocket clients closed by the server: {fan.close_codes}")
     if raw.subscribers < args.clients:
         notes.append(
             f"raw baseline limited to {raw.subscribers} subscribers by Redis maxclients "
@@ -692,8 +552,8 @@ def run(args: argparse.Namespace) -> Report:
     return Report(
         fanout=fan,
         raw=raw,
-        with_outbox=with_outbox.result(),
-        without_outbox=without.result(),
+        with_outbox=with_outbox,
+        without_outbox=without,
         load_relay_p99=load_p99,
         notes=notes,
     )
@@ -706,8 +566,20 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=1_000)
     parser.add_argument("--rate", type=int, default=100, help="stock movements per second")
     parser.add_argument("--seconds", type=int, default=10, help="of the fan-out run")
+    parser.add_argument("--in-flight", type=int, default=16, help="movement requests at once")
+    parser.add_argument(
+        "--warmup", type=int, default=2, help="seconds of movements before the measured run"
+    )
+    parser.add_argument(
+        "--relay",
+        choices=("process", "embedded"),
+        default="process",
+        help="the outbox relay as its own process (qm relay) or inside the API process",
+    )
     parser.add_argument("--wrk-seconds", type=int, default=10, help="of each outbox-cost run")
+    parser.add_argument("--no-outbox-cost", action="store_true", help="skip benchmark 2")
     parser.add_argument("--products", type=int, default=200)
+    parser.add_argument("--dump", help="write per-event delivery times to this file")
     parser.add_argument("--record", action="store_true")
     args = parser.parse_args()
     for tool in ("wrk", "taskset"):

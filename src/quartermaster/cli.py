@@ -247,6 +247,9 @@ def serve(
                 access_log=False,
                 proxy_headers=True,
                 timeout_graceful_shutdown=10,
+                # Live events are small JSON; compressing each one for each socket costs
+                # more CPU than the bytes are worth (Centrifugo's default is off too).
+                ws_per_message_deflate=False,
             )
         except KeyboardInterrupt:
             console.print("Stopping …")
@@ -523,7 +526,9 @@ def relay(
 
         console.print("Relaying outbox events to Redis; Ctrl-C or SIGTERM stops.")
         try:
-            asyncio.run(run())
+            import uvloop  # as the API's loop: the relay's lag is mostly event-loop time
+
+            uvloop.run(run())
         except RelayMisconfigured as exc:
             raise _fail(str(exc)) from exc
     console.print("Relay stopped.")

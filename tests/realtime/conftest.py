@@ -106,13 +106,24 @@ class LiveServer:
         return gateway
 
 
+# How live events reach a WebSocket: written by the hub straight to the transport
+# (realtime/wire.py), or by the socket's writer through ASGI (the path for any server
+# the direct one does not recognise).
+DIRECT_PATH = "direct"
+ASGI_PATH = "asgi"
+PATHS = (DIRECT_PATH, ASGI_PATH)
+
+
 @asynccontextmanager
-async def serve(settings: Settings, **overrides: Any) -> AsyncIterator[LiveServer]:
-    """A separate application instance served by Uvicorn in the test's event loop."""
+async def serve(
+    settings: Settings, *, ws: str = "auto", path: str = DIRECT_PATH, **overrides: Any
+) -> AsyncIterator[LiveServer]:
+    """A separate application instance served by Uvicorn in the test's event loop (``ws``
+    picks Uvicorn's WebSocket implementation, ``path`` the gateway's)."""
     app = create_app(settings.model_copy(update=overrides))
     port = _free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False, ws=ws)
     )
     task = asyncio.create_task(server.serve())
     deadline = time.monotonic() + 30
@@ -124,6 +135,7 @@ async def serve(settings: Settings, **overrides: Any) -> AsyncIterator[LiveServe
     live = LiveServer(app, f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/api/v1/ws")
     try:
         await asyncio.wait_for(live.gateway.hub.connected.wait(), WAIT)
+        live.gateway.direct_writes = path == DIRECT_PATH
         yield live
     finally:
         server.should_exit = True
@@ -134,6 +146,15 @@ async def serve(settings: Settings, **overrides: Any) -> AsyncIterator[LiveServe
 async def live(settings: Settings) -> AsyncIterator[LiveServer]:
     """A server whose relay is the test's to run (``relay.publish_pending()``)."""
     async with serve(settings) as server:
+        yield server
+
+
+@pytest.fixture(params=PATHS)
+async def live_on_both_paths(
+    request: pytest.FixtureRequest, settings: Settings
+) -> AsyncIterator[LiveServer]:
+    """As ``live``, once with live events written directly and once through ASGI."""
+    async with serve(settings, path=request.param) as server:
         yield server
 
 

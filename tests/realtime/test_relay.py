@@ -87,6 +87,17 @@ class TestPublishing:
         assert await unpublished(owner_conn) == 0
         await pubsub.aclose()
 
+    async def test_a_batch_is_one_pipeline_and_survives_redis_losing_its_scripts(
+        self, database: Database, redis: Redis, relay: OutboxRelay
+    ) -> None:
+        first = await emit_events(database, TENANT, 3)
+        await relay.publish_pending()
+        await redis.script_flush()  # as after a Redis restart
+        second = await emit_events(database, TENANT, 3)
+        assert await relay.publish_pending() == 3
+        # Each event exactly once, in id order within the batch.
+        assert [e.event_id for e in await entries(redis, TENANT)] == first + second
+
     async def test_each_tenant_has_its_own_stream_and_epoch(
         self, database: Database, redis: Redis, relay: OutboxRelay
     ) -> None:

@@ -3,15 +3,18 @@
 One pass (:meth:`OutboxRelay.publish_batch`), in one database transaction:
 
 1. claim the oldest unpublished rows ``FOR UPDATE SKIP LOCKED`` (several relays may run;
-   each takes rows the others do not hold);
+   each takes rows the others do not hold) and set their ``published_at`` — one
+   statement, whose effect nobody sees before the COMMIT of step 3;
 2. for each event, one Lua script — atomic in Redis — makes sure the tenant has an epoch,
    ``XADD``s the event to ``qm:events:{tenant}`` (``MAXLEN ~``) and ``PUBLISH``es the same
-   envelope, with the offset Redis just assigned, on ``qm:live``;
-3. ``UPDATE … SET published_at`` for the batch and COMMIT.
+   envelope, with the offset Redis just assigned, on ``qm:live`` (the batch's scripts go
+   out as one pipeline of ``EVALSHA``: one round trip);
+3. COMMIT.
 
-Delivery is at least once: a relay that dies after step 2 and before the COMMIT leaves
-the rows unpublished; they are published again (new offsets, same ``event_id``) and
-clients drop the repeats.
+So a pass costs BEGIN, one statement, one Redis round trip and COMMIT (it matters for
+the commit → publish lag). Delivery is at least once: a relay that dies after step 2 and
+before the COMMIT leaves the rows unpublished (the transaction rolls back); they are
+published again (new offsets, same ``event_id``) and clients drop the repeats.
 
 Ordering: a row is claimed only once its transaction has committed, so rows can be
 published out of id order (a long transaction commits after a short later one). That is
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -39,6 +43,7 @@ import asyncpg
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from redis.asyncio import Redis
+from redis.exceptions import NoScriptError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -79,16 +84,21 @@ redis.call('PUBLISH', ARGV[3], ARGV[9] .. offset .. '","epoch":"' .. epoch .. AR
 return {epoch, offset}
 """
 
-_CLAIM = """
-SELECT id, tenant_id, type, occurred_at, payload::text AS data
-FROM outbox_events
-WHERE published_at IS NULL
-ORDER BY id
-LIMIT $1
-FOR UPDATE SKIP LOCKED
-"""
+_PUBLISH_SHA = hashlib.sha1(_PUBLISH_SCRIPT.encode()).hexdigest()  # noqa: S324 - Redis's id
 
-_MARK = "UPDATE outbox_events SET published_at = clock_timestamp() WHERE id = ANY($1::uuid[])"
+# Claim and mark in one statement (published_at is the claim's time, visible at COMMIT).
+_CLAIM = """
+UPDATE outbox_events AS e SET published_at = clock_timestamp()
+FROM (
+  SELECT id FROM outbox_events
+  WHERE published_at IS NULL
+  ORDER BY id
+  LIMIT $1
+  FOR UPDATE SKIP LOCKED
+) AS claimed
+WHERE e.id = claimed.id
+RETURNING e.id, e.tenant_id, e.type, e.occurred_at, e.payload::text AS data
+"""
 
 # Whether the connected role sees every tenant's rows for reading and marking: a
 # superuser / BYPASSRLS role, or a permissive policy ``USING (true)`` for SELECT and one for
@@ -175,7 +185,6 @@ class OutboxRelay:
         self.poll_interval = poll_interval
         self.stream_maxlen = stream_maxlen
         self.metrics = metrics or RelayMetrics()
-        self._script = redis.register_script(_PUBLISH_SCRIPT)
         self._wake = asyncio.Event()
         self._stopping = False
 
@@ -205,8 +214,9 @@ class OutboxRelay:
         return connection
 
     async def claim(self, connection: asyncpg.Connection) -> list[ClaimedEvent]:
-        """Lock the oldest unpublished rows that no other relay holds (in a transaction)."""
-        rows = await connection.fetch(_CLAIM, self.batch_size)
+        """Lock the oldest unpublished rows that no other relay holds and mark them
+        published (in a transaction: a rollback undoes the mark), oldest first."""
+        rows = sorted(await connection.fetch(_CLAIM, self.batch_size), key=lambda r: r["id"])
         return [
             ClaimedEvent(
                 id=row["id"],
@@ -219,44 +229,20 @@ class OutboxRelay:
         ]
 
     async def publish(self, events: Sequence[ClaimedEvent]) -> list[PublishedEvent]:
-        """Stream and publish each event that has a channel (one atomic script each,
-        pipelined). Events no channel carries are skipped: nobody listens for them."""
+        """Stream and publish each event that has a channel (one atomic script each, in
+        one pipeline). Events no channel carries are skipped: nobody listens for them."""
         routed = [(event, self._channel_of(event.type)) for event in events]
         wanted = [(event, channel) for event, channel in routed if channel is not None]
         if not wanted:
             return []
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for event, channel in wanted:
-                occurred_at = event.occurred_at.isoformat()
-                prefix, suffix = envelope_parts(
-                    tenant_id=event.tenant_id,
-                    channel=channel,
-                    event_id=str(event.id),
-                    event_type=event.type,
-                    occurred_at=occurred_at,
-                    data=event.data,
-                )
-                await self._script(
-                    keys=[
-                        epoch_key(event.tenant_id),
-                        stream_key(event.tenant_id),
-                        trimmed_key(event.tenant_id),
-                    ],
-                    args=[
-                        new_epoch(),
-                        self.stream_maxlen,
-                        LIVE_CHANNEL,
-                        str(event.id),
-                        event.type,
-                        occurred_at,
-                        channel,
-                        event.data,
-                        prefix,
-                        suffix,
-                    ],
-                    client=pipe,
-                )
-            results = await pipe.execute()
+        calls = [self._script_arguments(event, channel) for event, channel in wanted]
+        try:
+            results = await self._evalsha(calls)
+        except NoScriptError:
+            # Redis lost its scripts (a restart, SCRIPT FLUSH): every call failed alike,
+            # nothing was published, so loading the script and going again is safe.
+            await self._redis.script_load(_PUBLISH_SCRIPT)
+            results = await self._evalsha(calls)
         published = []
         now = utcnow()
         for (event, channel), (epoch, offset) in zip(wanted, results, strict=True):
@@ -269,18 +255,47 @@ class OutboxRelay:
         self.metrics.published.inc(len(published))
         return published
 
-    async def mark_published(
-        self, connection: asyncpg.Connection, events: Sequence[ClaimedEvent]
-    ) -> None:
-        await connection.execute(_MARK, [event.id for event in events])
+    def _script_arguments(self, event: ClaimedEvent, channel: str) -> list[Any]:
+        occurred_at = event.occurred_at.isoformat()
+        prefix, suffix = envelope_parts(
+            tenant_id=event.tenant_id,
+            channel=channel,
+            event_id=str(event.id),
+            event_type=event.type,
+            occurred_at=occurred_at,
+            data=event.data,
+        )
+        keys = [epoch_key(event.tenant_id), stream_key(event.tenant_id)]
+        keys.append(trimmed_key(event.tenant_id))
+        return [
+            _PUBLISH_SHA,
+            len(keys),
+            *keys,
+            new_epoch(),
+            self.stream_maxlen,
+            LIVE_CHANNEL,
+            str(event.id),
+            event.type,
+            occurred_at,
+            channel,
+            event.data,
+            prefix,
+            suffix,
+        ]
+
+    async def _evalsha(self, calls: list[list[Any]]) -> list[Any]:
+        # EVALSHA by hand: redis-py's pipelined Script asks SCRIPT EXISTS first, every time.
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for arguments in calls:
+                pipe.execute_command("EVALSHA", *arguments)
+            return list(await pipe.execute())
 
     async def publish_batch(self, connection: asyncpg.Connection) -> int:
-        """Claim, publish and mark one batch; the number of rows it took."""
+        """Claim (and mark) and publish one batch, then commit; the number of rows it took."""
         async with connection.transaction():
             events = await self.claim(connection)
             if events:
                 await self.publish(events)
-                await self.mark_published(connection, events)
         return len(events)
 
     async def publish_pending(self) -> int:

@@ -24,7 +24,7 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from redis.asyncio import Redis
 
@@ -49,9 +49,9 @@ def new_epoch() -> str:
     return secrets.token_hex(8)
 
 
-@dataclass(frozen=True, order=True)
-class Offset:
-    """A stream entry id (``<milliseconds>-<sequence>``), ordered as Redis orders them."""
+class Offset(NamedTuple):
+    """A stream entry id (``<milliseconds>-<sequence>``), ordered as Redis orders them (a
+    tuple: compared in C, which the fan-out does per socket and event)."""
 
     ms: int
     seq: int

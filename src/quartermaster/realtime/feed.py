@@ -18,6 +18,14 @@ publish time, in live delivery order (see core/relay.py), so "newer" is well def
 Backpressure: the queue is bounded; when a client cannot keep up and it fills, the feed
 ends with 1013 and the client reconnects with its last offset — the stream, not this
 process's memory, holds what it missed.
+
+The direct path: a WebSocket feed may have a :class:`~quartermaster.realtime.wire.DirectWriter`.
+While the feed is *live* — its writer waits on an empty queue, the event's channel is
+subscribed in the current epoch, the transport is writable — :meth:`Feed.offer` does
+in place exactly what the writer would do with the event (the same offset check) and
+writes the hub's pre-encoded frame itself, without a queue or a task wake-up. Whenever
+any of that is not so (a subscription being replayed, a reply queued, a full socket
+buffer), the event is queued as before and order is kept by the queue.
 """
 
 from __future__ import annotations
@@ -29,11 +37,13 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 from quartermaster.core.streams import ZERO, Offset
 from quartermaster.realtime.repository import LiveStreams, StreamState
 from quartermaster.realtime.schemas import Since, message
+from quartermaster.realtime.wire import DirectWriter, text_frame
 
 GOING_AWAY = 1001  # the server is shutting down
 INTERNAL_ERROR = 1011
@@ -64,6 +74,11 @@ class LiveEvent:
             epoch=str(body["epoch"]),
             text=text,
         )
+
+    @cached_property
+    def frame(self) -> bytes:
+        """The WebSocket frame of the event, built once for every socket."""
+        return text_frame(self.text.encode())
 
 
 @dataclass(frozen=True)
@@ -132,12 +147,70 @@ class Feed:
         self.end_reason = ""
         # When the consumer last took something off the queue (for heartbeats).
         self.last_active = time.monotonic()
+        # Set for a WebSocket the server lets us write to directly (see wire.py).
+        self.direct: DirectWriter | None = None
+        # True while the consumer waits on an empty queue and a direct writer is set: the
+        # state in which offer() may write an event itself (cleared by anything queued).
+        self._open_for_direct = False
 
     # -- producers: the hub and the client's messages (synchronous, never block) --------
 
-    def offer(self, event: LiveEvent) -> None:
-        if event.channel in self.wanted:
+    def offer(self, event: LiveEvent, now: float | None = None) -> bool:
+        """Take a live event if the client follows its channel: write it at once when the
+        feed is live and its socket can take it (True), queue it otherwise. ``now`` is
+        the hub's clock reading for the whole fan-out."""
+        channel = event.channel
+        if channel not in self.wanted:
+            return False
+        direct = self.direct
+        if (
+            self._open_for_direct
+            and direct is not None
+            and channel in self._active
+            and event.epoch == self.epoch
+        ):
+            # What the consumer would do with it (see _live), done here: nothing is ahead.
+            last = self._last.get(channel)
+            if last is not None and event.offset <= last:
+                return False  # already sent from the backlog
+            if direct.send(event.frame):
+                self._last[channel] = event.offset
+                self.last_active = time.monotonic() if now is None else now
+                return True
+        self._put(event)
+        return False
+
+    def offer_all(self, events: Sequence[LiveEvent], joined: bytes, now: float) -> int:
+        """Several live events in publish order (the hub caught up with a backlog): those
+        written directly go out in one write (``joined``, all their frames, when that is
+        every one of them). The number written directly."""
+        direct = self.direct
+        if direct is None or not self._open_for_direct or not direct.ready():
+            return sum(self.offer(event, now) for event in events)
+        frames: list[bytes] = []
+        written = 0
+        for event in events:
+            channel = event.channel
+            if channel not in self.wanted:
+                continue
+            if self._open_for_direct and channel in self._active and event.epoch == self.epoch:
+                last = self._last.get(channel)
+                if last is None or event.offset > last:
+                    self._last[channel] = event.offset
+                    frames.append(event.frame)
+                continue
+            # This one needs the writer (it stops the direct path): what was taken so far
+            # goes out first, so the order holds.
+            if frames:
+                direct.write(b"".join(frames))
+                written, frames = written + len(frames), []
             self._put(event)
+        if frames:
+            direct.write(joined if len(frames) == len(events) else b"".join(frames))
+            written += len(frames)
+        if written:
+            self.last_active = now
+        return written
 
     def subscribe(self, channels: Sequence[str], since: Since | None) -> None:
         self.wanted.update(channels)
@@ -168,6 +241,7 @@ class Feed:
     def end(self, code: int, reason: str) -> None:
         if self.ended.is_set():
             return
+        self._open_for_direct = False
         self.end_code, self.end_reason = code, reason
         self.ended.set()
         # if the queue is full, the consumer sees `ended` before its next item anyway
@@ -177,6 +251,7 @@ class Feed:
     def _put(self, item: QueueItem) -> None:
         if self.ended.is_set():
             return
+        self._open_for_direct = False  # the consumer has something to do first
         try:
             self._queue.put_nowait(item)
         except asyncio.QueueFull:
@@ -188,7 +263,11 @@ class Feed:
         """The next item; STOP once the feed has ended."""
         if self.ended.is_set():
             return STOP
-        item = await self._queue.get()
+        self._open_for_direct = self.direct is not None and self._queue.empty()
+        try:
+            item = await self._queue.get()
+        finally:
+            self._open_for_direct = False
         self.last_active = time.monotonic()
         return STOP if self.ended.is_set() else item
 

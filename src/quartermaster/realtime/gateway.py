@@ -73,10 +73,13 @@ class Gateway:
         registry: CollectorRegistry | None = None,
     ) -> None:
         self.streams = LiveStreams(redis)
-        self.hub = LiveHub(redis_url)
+        self.metrics = GatewayMetrics(registry or CollectorRegistry(auto_describe=True))
+        # Events the hub writes straight to sockets count as sent WebSocket messages.
+        self.hub = LiveHub(redis_url, on_written=self.metrics.delivered.labels("websocket").inc)
         self.queue_size = queue_size
         self.heartbeat_seconds = heartbeat_seconds
-        self.metrics = GatewayMetrics(registry or CollectorRegistry(auto_describe=True))
+        # Whether WebSockets may take the direct path (wire.py); tests turn it off.
+        self.direct_writes = True
         self.closing = False
         self._hub_task: asyncio.Task[None] | None = None
         self._heartbeat_task: asyncio.Task[None] | None = None

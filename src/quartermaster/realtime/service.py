@@ -1,7 +1,8 @@
 """Live connections: a WebSocket session and a Server-Sent Events stream over one feed.
 
 A WebSocket runs two tasks: the reader applies the client's messages to the feed at once
-(subscribe, unsubscribe, ping), the writer sends the feed's frames in order. The session
+(subscribe, unsubscribe, ping), the writer sends the feed's frames in order (while the
+feed is live, the hub writes events to the socket itself: see feed.py and wire.py). The session
 ends when the client leaves, the feed ends (slow consumer 1013, shutdown 1001, token
 expiry 4401) or the writer fails (1011).
 """
@@ -40,6 +41,7 @@ from quartermaster.realtime.schemas import (
     message,
     parse_client_message,
 )
+from quartermaster.realtime.wire import direct_writer
 
 log = structlog.stdlib.get_logger(__name__)
 
@@ -87,6 +89,8 @@ async def serve_socket(websocket: WebSocket, gateway: Gateway, credential: Crede
     """Run one accepted WebSocket until it ends, then close it with the reason's code."""
     transport: Transport = "websocket"
     feed = gateway.open_feed(credential.principal.tenant_id, transport)
+    if gateway.direct_writes:
+        feed.direct = direct_writer(websocket)
     expiry = _expire_at(feed, credential.expires_at)
     reader = asyncio.create_task(_read(websocket, feed, credential.principal))
     writer = asyncio.create_task(_write(websocket, feed, gateway))

@@ -449,29 +449,42 @@ class Wrk:
 
 def outbox_cost(
     env: dict[str, str], args: argparse.Namespace, base: str, tmp: Path, fixture: Any
-) -> tuple[Throughput, Throughput, str]:
-    """Both servers up (the idle one costs nothing), runs in the order with, without,
-    without, with, so drift of a busy machine cancels."""
+) -> tuple[Throughput, Throughput, Throughput | None, str]:
+    """Both servers up (the idle one costs nothing). First one run with the relay
+    publishing (the live pipeline on these 2 cores; relay lag under write load). Then,
+    with the relay process paused (SIGSTOP: the outbox write is what is measured, not
+    the relay sharing the cores), runs in the order with, without, without, with, so drift
+    of a busy machine cancels; the relay then catches up. An embedded relay cannot be
+    paused: its runs include it."""
     port2 = free_port()
     server2 = start(env, port2, NO_OUTBOX_FACTORY)
+    relay = psutil.Process(args.relay_pid) if args.relay_pid else None
     try:
         with_outbox = Wrk("with outbox", base, args.server_pid, tmp, fixture)
         without = Wrk(
             "without outbox (emit no-op)", f"http://127.0.0.1:{port2}", server2.pid, tmp, fixture
         )
-        console.print(f"outbox cost: wrk 2 s warm-up each, then 4 x {args.wrk_seconds} s")
+        live = Wrk("with outbox, relay publishing", base, args.server_pid, tmp, fixture)
+        console.print(f"outbox cost: wrk 2 s warm-up each, then 5 x {args.wrk_seconds} s")
         with_outbox.run(2, keep=False)
         without.run(2, keep=False)
         before = relay_lag_buckets(args.relay_metrics)
-        with_outbox.run(args.wrk_seconds)
+        live.run(args.wrk_seconds)
         time.sleep(3)  # the relay catches up; its late publications count
         load_p99 = bucket_quantile(before, relay_lag_buckets(args.relay_metrics), 0.99)
-        without.run(args.wrk_seconds)
-        without.run(args.wrk_seconds)
-        with_outbox.run(args.wrk_seconds)
+        if relay is not None:
+            relay.suspend()
+        try:
+            with_outbox.run(args.wrk_seconds)
+            without.run(args.wrk_seconds)
+            without.run(args.wrk_seconds)
+            with_outbox.run(args.wrk_seconds)
+        finally:
+            if relay is not None:
+                relay.resume()
     finally:
         stop_server(server2)
-    return with_outbox.result(), without.result(), load_p99
+    return with_outbox.result(), without.result(), live.result() if relay else None, load_p99
 
 
 def run(args: argparse.Namespace) -> Report:
@@ -518,10 +531,12 @@ def run(args: argparse.Namespace) -> Report:
                 fixture = setup(base, urls.database_url, args.products)
                 fan = asyncio.run(fanout(args, base, fixture, urls.redis_url))
                 raw = asyncio.run(raw_pubsub(args, urls.redis_url, fan.message_bytes or 700))
-                with_outbox = without = None
+                with_outbox = without = live = None
                 load_p99 = "not run"
                 if not args.no_outbox_cost:
-                    with_outbox, without, load_p99 = outbox_cost(env, args, base, tmp, fixture)
+                    with_outbox, without, live, load_p99 = outbox_cost(
+                        env, args, base, tmp, fixture
+                    )
             finally:
                 stop_server(server)
                 if relay is not None:
@@ -554,6 +569,7 @@ def run(args: argparse.Namespace) -> Report:
         raw=raw,
         with_outbox=with_outbox,
         without_outbox=without,
+        live_outbox=live,
         load_relay_p99=load_p99,
         notes=notes,
     )

@@ -230,7 +230,10 @@ def main() -> None:
                 return result
 
             rng = random.Random(7)
-            orm = run("GET /products/{id} (auth+RLS+session, plain SQL)", [f"/api/v1/products/{i}" for i in ids])
+            orm = run(
+                "GET /products/{id} (auth+RLS+session, plain SQL)",
+                [f"/api/v1/products/{i}" for i in ids],
+            )
             raw = run("raw asyncpg PK select", [f"/bench/raw-products/{i}" for i in ids])
             terms = [rng.choice(WORDS) for _ in range(50)]
             terms += [f"SKU-{rng.randint(1, args.products):07d}"[:9] for _ in range(50)]

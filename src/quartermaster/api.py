@@ -110,6 +110,7 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
         redoc_url=None,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        openapi_tags=[{"name": tag} for tag in DOCUMENTED_TAGS],
     )
     app.state.settings = settings
     app.state.password_hasher = PasswordHasher(
@@ -120,12 +121,43 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
     app.state.modules = mounted
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     install_error_handlers(app)
-    app.include_router(health_router)
-    for name in mounted:
+    # FastAPI finds a request's route by trying the included routers in order, each by
+    # scanning all of its routes (no prefix index), so the busiest calls' routers (products,
+    # stock) go first; `openapi_tags` keeps the documentation in reading order.
+    for name in sorted(mounted, key=_include_rank):
         for router in load_routers(name):
             app.include_router(router, prefix=API_PREFIX)
+    app.include_router(health_router)
     _wire_modules(app, mounted)
     return app
+
+
+# The order of the API documentation's sections (tags not listed come after them).
+DOCUMENTED_TAGS = (
+    "auth",
+    "users",
+    "api-keys",
+    "audit",
+    "products",
+    "units",
+    "categories",
+    "price-lists",
+    "stock",
+    "warehouses",
+    "locations",
+    "reports",
+    "exports",
+    "imports",
+    "jobs",
+    "realtime",
+    "health",
+)
+# The order routers are tried in: the modules of the busiest calls first.
+_INCLUDE_ORDER = ("catalog", "inventory", "jobs", "realtime", "identity")
+
+
+def _include_rank(name: str) -> int:
+    return _INCLUDE_ORDER.index(name) if name in _INCLUDE_ORDER else len(_INCLUDE_ORDER)
 
 
 def _wire_modules(app: FastAPI, mounted: list[str]) -> None:

@@ -24,7 +24,6 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.core.db import SessionDep, set_tenant
-from quartermaster.core.deps import SettingsDep
 from quartermaster.core.security import InvalidToken
 from quartermaster.identity.errors import Forbidden, Unauthenticated
 from quartermaster.identity.permissions import Permission
@@ -78,13 +77,14 @@ async def authenticate_token(session: AsyncSession, secret_key: str, token: str)
 async def authenticate(
     request: Request,
     session: SessionDep,
-    settings: SettingsDep,
     token: Annotated[str | None, Depends(bearer)],
 ) -> Principal:
     if not token:
         raise Unauthenticated(
             "Authentication required: send 'Authorization: Bearer <access token or API key>'."
         )
+    # The settings from the app rather than as a dependency: this runs on every request.
+    settings = request.app.state.settings
     credential = await authenticate_token(session, settings.secret_key.get_secret_value(), token)
     principal = credential.principal
     request.state.tenant_id = principal.tenant_id

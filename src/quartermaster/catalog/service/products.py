@@ -150,7 +150,8 @@ async def get_product(
     if row is None:
         raise ProductNotFound
     row["unit"] = row.pop("unit_code")
-    return ProductRead(**row)
+    # The row is the database's, typed by it: nothing to validate.
+    return ProductRead.model_construct(**row)
 
 
 _PRODUCT_FIELDS = {"unit": "unit_code"}

@@ -72,3 +72,41 @@ async def test_a_rolled_back_event_never_exists_and_wakes_nobody(
     finally:
         await listener.close()
         await database.dispose()
+
+
+async def test_the_wake_up_has_its_own_connection_and_closes_it_with_the_engine(
+    settings: Settings, services: TestServices
+) -> None:
+    """A one-connection pool (the CLI's) busy with the next transaction does not hold the
+    wake-up back; disposing of the engine closes the wake-up's connection."""
+    tenant_id = uuid.uuid4()
+    listener = await asyncpg.connect(plain(services.app_url))
+    woken: asyncio.Queue[str] = asyncio.Queue()
+    await listener.add_listener(
+        NOTIFY_CHANNEL, lambda _conn, _pid, channel, _payload: woken.put_nowait(channel)
+    )
+    database = Database(str(settings.database_url), pool_size=1, max_overflow=0)
+
+    async def wake_connections() -> int:
+        count: int = await listener.fetchval(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE application_name = 'quartermaster-outbox-wake'"
+        )
+        return count
+
+    try:
+        async with database.transaction(tenant_id) as session:
+            await emit(session, tenant_id, "test.thing.happened", {"n": 3})
+        async with database.transaction(tenant_id):
+            # the pool's only connection is this transaction's
+            assert await asyncio.wait_for(woken.get(), timeout=5) == NOTIFY_CHANNEL
+        assert await wake_connections() == 1
+        await database.dispose()
+        for _ in range(50):
+            if await wake_connections() == 0:
+                break
+            await asyncio.sleep(0.05)
+        assert await wake_connections() == 0
+    finally:
+        await listener.close()
+        await database.dispose()

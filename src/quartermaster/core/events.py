@@ -10,12 +10,14 @@ Event types are ``"<context>.<entity>.<past_verb>"`` (``catalog.price.changed``)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 import weakref
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 import structlog
 from pydantic import BaseModel
 from sqlalchemy import Index, String, event, text
@@ -89,12 +91,25 @@ _NOTIFY = f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')"
 
 
 class _Waker:
-    """At most one NOTIFY in flight per engine; commits meanwhile ask for one more."""
+    """At most one NOTIFY in flight per engine; commits meanwhile ask for one more.
+
+    It has a connection of its own rather than one of the pool's: a small pool (the CLI's
+    single connection) would make the wake-up wait for the very work it follows, and a
+    busy one would make it queue behind requests. The connection is closed when the
+    engine is disposed."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = weakref.ref(engine)
+        args, params = engine.dialect.create_connect_args(engine.url)
+        for only_for_sqlalchemy in (
+            "prepared_statement_cache_size",
+            "prepared_statement_name_func",
+        ):
+            params.pop(only_for_sqlalchemy, None)
+        self._args, self._params = list(args), dict(params)
+        self._connection: Any = None
         self._running = False
         self._again = False
+        event.listen(engine.sync_engine, "engine_disposed", self._disposed)
 
     def poke(self) -> None:
         if self._running:
@@ -109,21 +124,37 @@ class _Waker:
         try:
             while True:
                 self._again = False
-                engine = self._engine()
-                if engine is None:
-                    return
-                try:
-                    async with engine.connect() as connection:
-                        raw = await connection.get_raw_connection()
-                        driver: Any = raw.driver_connection
-                        # Outside SQLAlchemy's (lazy) BEGIN: a transaction of its own.
-                        await driver.execute(_NOTIFY)
-                except Exception as exc:  # the relay's poll finds the rows anyway
-                    log.warning("outbox_wake_failed", error=repr(exc))
+                await self._notify()
                 if not self._again:
                     return
         finally:
             self._running = False
+
+    async def _notify(self) -> None:
+        for attempt in (1, 2):  # a dropped connection is replaced once
+            try:
+                if self._connection is None or self._connection.is_closed():
+                    self._connection = await asyncpg.connect(
+                        *self._args,
+                        **self._params,
+                        statement_cache_size=0,
+                        server_settings={"application_name": "quartermaster-outbox-wake"},
+                    )
+                await self._connection.execute(_NOTIFY)
+                return
+            except Exception as exc:  # the relay's poll finds the rows anyway
+                self.close()
+                if attempt == 2:
+                    log.warning("outbox_wake_failed", error=repr(exc))
+
+    def _disposed(self, _engine: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                connection.terminate()
 
 
 _wakers: weakref.WeakKeyDictionary[AsyncEngine, _Waker] = weakref.WeakKeyDictionary()

@@ -25,6 +25,11 @@ from quartermaster.inventory.repository.common import LevelKey
 Pair = tuple[uuid.UUID, uuid.UUID]  # (product_id, warehouse_id)
 
 
+def _columns(pairs: Sequence[tuple[uuid.UUID, uuid.UUID]]) -> tuple[list[uuid.UUID], ...]:
+    """(firsts, seconds) of id pairs: the two arrays a statement unnests side by side."""
+    return [pair[0] for pair in pairs], [pair[1] for pair in pairs]
+
+
 class Place(NamedTuple):
     """A location and what the writer needs of its warehouse."""
 
@@ -78,9 +83,7 @@ async def create_missing_levels(
     if not keys:
         return
     connection = await driver_connection(session)
-    await connection.execute(
-        _CREATE_MISSING, tenant_id, [key[0] for key in keys], [key[1] for key in keys], at
-    )
+    await connection.execute(_CREATE_MISSING, tenant_id, *_columns(keys), at)
 
 
 _LOCK = (
@@ -106,9 +109,7 @@ async def lock_levels(
     if not keys:
         return {}
     connection = await driver_connection(session)
-    rows = await connection.fetch(
-        _LOCK, tenant_id, [key[0] for key in keys], [key[1] for key in keys]
-    )
+    rows = await connection.fetch(_LOCK, tenant_id, *_columns(keys))
     return {(row[0], row[1]): LockedLevel(row[2], row[3], row[4]) for row in rows}
 
 
@@ -219,9 +220,7 @@ async def warehouse_availability(
     """Σ (on_hand - reserved) per (product, warehouse) pair, in one statement (0 for pairs
     without level rows)."""
     connection = await driver_connection(session)
-    rows = await connection.fetch(
-        _AVAILABILITY, tenant_id, [pair[0] for pair in pairs], [pair[1] for pair in pairs]
-    )
+    rows = await connection.fetch(_AVAILABILITY, tenant_id, *_columns(pairs))
     found = {(row[0], row[1]): Decimal(row[2]) for row in rows}
     return {pair: found.get(pair, Decimal(0)) for pair in pairs}
 
@@ -250,8 +249,7 @@ async def raise_alerts(
         _RAISE,
         tenant_id,
         list(alerts.values()),
-        [pair[0] for pair in alerts],
-        [pair[1] for pair in alerts],
+        *_columns(list(alerts)),
         at,
     )
     return {(row[0], row[1]): row[2] for row in rows}
@@ -274,7 +272,5 @@ async def resolve_alerts(
     if not pairs:
         return {}
     connection = await driver_connection(session)
-    rows = await connection.fetch(
-        _RESOLVE, tenant_id, [pair[0] for pair in pairs], [pair[1] for pair in pairs], at
-    )
+    rows = await connection.fetch(_RESOLVE, tenant_id, *_columns(pairs), at)
     return {(row[0], row[1]): row[2] for row in rows}

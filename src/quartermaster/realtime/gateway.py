@@ -16,7 +16,7 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from types import FrameType
 from typing import Any, Literal
 
@@ -58,6 +58,10 @@ class GatewayMetrics:
         )
 
 
+# How long a SIGTERM waits for the sockets' 1001 close frames before Uvicorn shuts down.
+SIGNAL_GRACE_SECONDS = 2.0
+
+
 class GatewayClosing(RuntimeError):
     pass
 
@@ -83,6 +87,8 @@ class Gateway:
         self.closing = False
         self._hub_task: asyncio.Task[None] | None = None
         self._heartbeat_task: asyncio.Task[None] | None = None
+        # Connections not yet ended (close_all waits for none).
+        self._connections = 0
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -104,16 +110,22 @@ class Gateway:
             raise GatewayClosing("the server is shutting down")
         feed = Feed(tenant_id, self.streams, queue_size=self.queue_size)
         self.hub.attach(feed)
+        self._connections += 1
         self._idle.clear()
         self.metrics.connections.labels(transport).inc()
         return feed
 
     def close_feed(self, feed: Feed, transport: Transport) -> None:
+        """The feed takes no more events; call :meth:`connection_ended` once the client
+        has been told (a WebSocket's close frame sent, an event stream's last chunk)."""
         self.hub.detach(feed)
         self.metrics.connections.labels(transport).dec()
         if feed.end_code == TRY_AGAIN_LATER:
             self.metrics.slow_consumers.labels(transport).inc()
-        if not self.hub.feeds():
+
+    def connection_ended(self) -> None:
+        self._connections -= 1
+        if self._connections == 0:
             self._idle.set()
 
     def begin_shutdown(self) -> None:
@@ -124,10 +136,15 @@ class Gateway:
         for feed in self.hub.feeds():
             feed.end(GOING_AWAY, "the server is shutting down")
 
-    async def stop(self, grace_seconds: float = 5.0) -> None:
+    async def close_all(self, grace_seconds: float) -> None:
+        """End every feed (1001) and wait, at most ``grace_seconds``, until every socket
+        has sent its close frame and every event stream has ended."""
         self.begin_shutdown()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._idle.wait(), grace_seconds)
+
+    async def stop(self, grace_seconds: float = 5.0) -> None:
+        await self.close_all(grace_seconds)
         for task in (self._hub_task, self._heartbeat_task):
             if task is not None:
                 task.cancel()
@@ -141,13 +158,34 @@ def get_gateway(connection: HTTPConnection) -> Gateway:
     return gateway
 
 
-def _chain_shutdown_signals(callback: Callable[[], None]) -> Callable[[], None]:
-    """Call ``callback`` (in the event loop) when SIGTERM/SIGINT arrive, then whatever
-    handled them before (Uvicorn's graceful exit). Returns a function that undoes it."""
+def _chain_shutdown_signals(close: Callable[[], Awaitable[None]]) -> Callable[[], None]:
+    """On SIGTERM/SIGINT, run ``close`` (in the event loop) and only then hand the signal to
+    whatever handled it before (Uvicorn's graceful exit): Uvicorn closes the WebSockets
+    still open itself (1012) as soon as it sees the signal, so it must see it after ours
+    went out with 1001. A second signal meanwhile goes through at once (Uvicorn's forced
+    exit). Returns a function that undoes it."""
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
     loop = asyncio.get_running_loop()
     installed: dict[int, tuple[Any, Any]] = {}
+    closing: set[asyncio.Task[None]] = set()
+
+    async def close_then(
+        previous: Callable[..., Any], signum: int, frame: FrameType | None
+    ) -> None:
+        try:
+            await close()
+        finally:
+            previous(signum, frame)
+
+    def start(previous: Callable[..., Any], signum: int, frame: FrameType | None) -> None:
+        if closing:
+            previous(signum, frame)
+            return
+        task = loop.create_task(close_then(previous, signum, frame))
+        closing.add(task)
+        task.add_done_callback(closing.discard)
+
     for sig in (signal.SIGTERM, signal.SIGINT):
         previous = signal.getsignal(sig)
         if not callable(previous):
@@ -156,8 +194,7 @@ def _chain_shutdown_signals(callback: Callable[[], None]) -> Callable[[], None]:
         def handler(
             signum: int, frame: FrameType | None, _previous: Callable[..., Any] = previous
         ) -> None:
-            loop.call_soon_threadsafe(callback)
-            _previous(signum, frame)
+            loop.call_soon_threadsafe(start, _previous, signum, frame)
 
         signal.signal(sig, handler)
         installed[sig] = (previous, handler)
@@ -211,7 +248,7 @@ async def gateway_lifespan(app: FastAPI, settings: Settings) -> AsyncIterator[Ga
     _redact_tokens_in_server_logs()
     await gateway.start()
     app.state.gateway = gateway
-    restore_signals = _chain_shutdown_signals(gateway.begin_shutdown)
+    restore_signals = _chain_shutdown_signals(lambda: gateway.close_all(SIGNAL_GRACE_SECONDS))
     try:
         yield gateway
     finally:

@@ -96,23 +96,27 @@ async def serve_socket(websocket: WebSocket, gateway: Gateway, credential: Crede
     writer = asyncio.create_task(_write(websocket, feed, gateway))
     ended = asyncio.create_task(feed.ended.wait())
     try:
-        await asyncio.wait({reader, writer, ended}, return_when=asyncio.FIRST_COMPLETED)
+        try:
+            await asyncio.wait({reader, writer, ended}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (reader, writer, ended):
+                task.cancel()
+            await asyncio.gather(reader, writer, ended, return_exceptions=True)
+            if expiry is not None:
+                expiry.cancel()
+            gateway.close_feed(feed, transport)
+        code: int | None = None
+        reason = ""
+        if feed.end_code is not None:
+            code, reason = feed.end_code, feed.end_reason
+        elif writer.done() and not writer.cancelled() and writer.exception() is not None:
+            log.error("live_socket_failed", error=repr(writer.exception()))
+            code, reason = INTERNAL_ERROR, "internal error; reconnect and resume"
+        if code is not None:
+            await close_socket(websocket, code, reason)
     finally:
-        for task in (reader, writer, ended):
-            task.cancel()
-        await asyncio.gather(reader, writer, ended, return_exceptions=True)
-        if expiry is not None:
-            expiry.cancel()
-        gateway.close_feed(feed, transport)
-    code: int | None = None
-    reason = ""
-    if feed.end_code is not None:
-        code, reason = feed.end_code, feed.end_reason
-    elif writer.done() and not writer.cancelled() and writer.exception() is not None:
-        log.error("live_socket_failed", error=repr(writer.exception()))
-        code, reason = INTERNAL_ERROR, "internal error; reconnect and resume"
-    if code is not None:
-        await close_socket(websocket, code, reason)
+        # Only now: a shutdown waits for the close frames (1001), not just the feeds.
+        gateway.connection_ended()
 
 
 async def close_socket(websocket: WebSocket, code: int, reason: str) -> None:
@@ -190,3 +194,4 @@ async def event_stream(
         if expiry is not None:
             expiry.cancel()
         gateway.close_feed(feed, transport)
+        gateway.connection_ended()

@@ -4,7 +4,10 @@
    transfer of 1 unit of a random product between two random locations, 16 connections)
    against pgbench running the same transaction as SQL (same statements, same application
    role under row-level security, same database, 16 clients) in the same run.
-   Target: HTTP ≥ 0.35x pgbench; p99 recorded.
+   Target: HTTP ≥ 0.35x pgbench; p99 recorded. For scale, the same transfers are also
+   sent to a hand-written endpoint of the benchmark server (``bench_app``) that runs the
+   same statements from one asyncpg transaction with nothing else: the floor of a Python
+   service sending them.
 2. Hot SKU: 32 connections issuing (60 %) or receiving 1 unit of one product at one
    location that starts with little stock. Reported: throughput, p99, 409s; checked: no
    2xx lost (every answered movement is in the ledger), the level never negative (running
@@ -385,7 +388,9 @@ def shape(sql: str) -> str:
         return f"INSERT {table}{notify}"
     if upper.startswith("INSERT INTO"):
         table = flat.split()[2].split("(")[0]
-        suffix = " ON CONFLICT DO NOTHING" if "ON CONFLICT" in upper else ""
+        suffix = ""
+        if "ON CONFLICT" in upper:
+            suffix = " ON CONFLICT DO UPDATE" if "DO UPDATE" in upper else " ON CONFLICT DO NOTHING"
         return f"INSERT {table}{suffix}"
     if upper.startswith("UPDATE"):
         return f"UPDATE {flat.split()[1]}"
@@ -406,9 +411,9 @@ def shape(sql: str) -> str:
 PGBENCH_SCRIPT = """\
 -- One stock movement as the HTTP path runs it (POST /api/v1/stock/movements, a transfer of
 -- 1 unit of product :p from location :a to location :b), statement for statement. Made by
--- bench/ledger_writes.py. Differences: literals where the app binds parameters; levels
--- change relative to the locked row (on_hand + delta) where the app writes the value it
--- computed from it; ids from uuidv7() (PostgreSQL 18) where the app makes UUIDv7s in Python.
+-- bench/ledger_writes.py. Differences: literals where the app binds parameters (the
+-- reserved-delta lookup's flag is false, as for every movement); ids from uuidv7()
+-- (PostgreSQL 18) where the app makes UUIDv7s in Python.
 \\set p random(1, {products})
 \\set a random(0, {last_location})
 \\set b (:a + random(1, {last_location})) % {locations}
@@ -421,26 +426,24 @@ SELECT p.id, p.sku, p.name, p.unit_code, u.decimals, p.reorder_point, p.is_activ
 SELECT l.id, l.code, l.allow_negative, w.id, w.code, w.is_active
   FROM locations l JOIN warehouses w ON w.tenant_id = l.tenant_id AND w.id = l.warehouse_id
   WHERE l.tenant_id = '{tenant}' AND l.id = ANY(ARRAY[{from_location}, {to_location}]::uuid[]);
-INSERT INTO stock_levels (tenant_id, product_id, location_id, on_hand, reserved, updated_at)
-  SELECT '{tenant}', k.product_id, k.location_id, 0, 0, now()
-  FROM unnest(ARRAY[{product}, {product}]::uuid[], ARRAY[{from_location}, {to_location}]::uuid[])
-    WITH ORDINALITY AS k(product_id, location_id, n)
+INSERT INTO stock_levels AS s (tenant_id, product_id, location_id, on_hand, reserved,
+    updated_at)
+  SELECT '{tenant}', k.product_id, k.location_id, k.on_hand, greatest(k.reserved, 0), now()
+  FROM unnest(ARRAY[{product}, {product}]::uuid[],
+    ARRAY[least({from_location}, {to_location}), greatest({from_location}, {to_location})]::uuid[],
+    ARRAY[{first_delta}, -({first_delta})]::numeric[], ARRAY[0, 0]::numeric[])
+    WITH ORDINALITY AS k(product_id, location_id, on_hand, reserved, n)
   ORDER BY k.n
-  ON CONFLICT DO NOTHING;
-SELECT s.product_id, s.location_id, s.on_hand, s.reserved, s.updated_at
-  FROM stock_levels s
-  JOIN unnest(ARRAY[{product}, {product}]::uuid[], ARRAY[{from_location}, {to_location}]::uuid[])
-    AS k(product_id, location_id)
-  ON s.product_id = k.product_id AND s.location_id = k.location_id
-  WHERE s.tenant_id = '{tenant}'
-  ORDER BY s.product_id, s.location_id
-  FOR NO KEY UPDATE OF s;
-UPDATE stock_levels s SET on_hand = s.on_hand + n.delta, reserved = s.reserved,
-    updated_at = now()
-  FROM unnest(ARRAY[{product}, {product}]::uuid[], ARRAY[{from_location}, {to_location}]::uuid[],
-    ARRAY[-1, 1]::numeric[]) AS n(product_id, location_id, delta)
-  WHERE s.tenant_id = '{tenant}' AND s.product_id = n.product_id
-    AND s.location_id = n.location_id;
+  ON CONFLICT (tenant_id, product_id, location_id) DO UPDATE
+  SET on_hand = s.on_hand + EXCLUDED.on_hand,
+    reserved = s.reserved + CASE WHEN false THEN (
+      SELECT r.reserved FROM unnest(ARRAY[{product}, {product}]::uuid[],
+        ARRAY[{from_location}, {to_location}]::uuid[], ARRAY[0, 0]::numeric[])
+        AS r(product_id, location_id, reserved)
+      WHERE r.product_id = s.product_id AND r.location_id = s.location_id
+    ) ELSE EXCLUDED.reserved END,
+    updated_at = EXCLUDED.updated_at
+  RETURNING s.product_id, s.location_id, s.on_hand, s.reserved;
 INSERT INTO stock_movements (tenant_id, recorded_by, recorded_by_label, recorded_at, id,
   batch_id, line_no, kind, product_id, from_location_id, to_location_id, quantity, unit_cost,
   reason, reference, note)
@@ -465,6 +468,8 @@ def pgbench_literal(payload: object) -> str:
 
 def pgbench_script(fixture: Fixture, payload: object) -> str:
     locations = ", ".join(f"'{location}'" for location in fixture.locations)
+    from_location = f"(ARRAY[{locations}]::uuid[])[:a::int + 1]"
+    to_location = f"(ARRAY[{locations}]::uuid[])[:b::int + 1]"
     return PGBENCH_SCRIPT.format(
         products=len(fixture.products),
         locations=len(fixture.locations),
@@ -474,9 +479,11 @@ def pgbench_script(fixture: Fixture, payload: object) -> str:
         label=fixture.user_label.replace("'", "''"),
         warehouse=fixture.warehouse_id,
         product=f"('{PRODUCT_ID_PREFIX}' || lpad(to_hex(:p::int), 12, '0'))::uuid",
-        from_location=f"(ARRAY[{locations}]::uuid[])[:a::int + 1]",
-        to_location=f"(ARRAY[{locations}]::uuid[])[:b::int + 1]",
+        from_location=from_location,
+        to_location=to_location,
         payload=pgbench_literal(payload),
+        # The app passes the keys sorted: the lower location id first, with its delta.
+        first_delta=f"CASE WHEN {from_location} < {to_location} THEN -1 ELSE 1 END",
     )
 
 
@@ -778,6 +785,7 @@ def wrk_result(
 @dataclass
 class Report:
     http: RunResult
+    raw: RunResult
     pgbench: RunResult
     pgbench_statements: list[tuple[float, str]]
     hot: RunResult
@@ -791,6 +799,10 @@ class Report:
     @property
     def ratio(self) -> float:
         return self.http.commits_per_s / self.pgbench.commits_per_s
+
+    @property
+    def raw_ratio(self) -> float:
+        return self.raw.commits_per_s / self.pgbench.commits_per_s
 
     def show(self) -> None:
         console.print(self.shapes)
@@ -808,11 +820,11 @@ class Report:
                 table.add_row(f"{ms:.3f}", Text(statement[:100]))
             console.print(table)
         # One column per case, so the table fits a narrow terminal.
-        rows = (self.http, self.pgbench, self.hot)
+        rows = (self.http, self.raw, self.pgbench, self.hot)
         cells = [result_cells(row) for row in rows]
         table = Table(title="Ledger writes and hot SKU")
         table.add_column("")
-        for name in ("HTTP movements", "pgbench, same SQL", "hot SKU (HTTP)"):
+        for name in ("HTTP movements", "raw asyncpg", "pgbench, same SQL", "hot SKU (HTTP)"):
             table.add_column(name, justify="right")
         for index, label in enumerate(RESULT_COLUMNS[1:], start=1):
             table.add_row(label, *(c[index] for c in cells))
@@ -821,6 +833,10 @@ class Report:
         console.print(
             f"HTTP / pgbench: [bold]{self.ratio:.2f}x[/] (target ≥ {TARGET_RATIO}x: {verdict}); "
             f"p99 HTTP {self.http.p99:.1f} ms, pgbench {self.pgbench.p99:.1f} ms"
+        )
+        console.print(
+            f"raw asyncpg endpoint (same statements, no auth / validation / Pydantic) / "
+            f"pgbench: {self.raw_ratio:.2f}x"
         )
         for line in self.hot_lines():
             console.print(line)
@@ -861,11 +877,13 @@ class Report:
             "| " + " | ".join(RESULT_COLUMNS) + " |",
             "| " + " | ".join("---" for _ in RESULT_COLUMNS) + " |",
         ]
-        for row in (self.http, self.pgbench, self.hot):
+        for row in (self.http, self.raw, self.pgbench, self.hot):
             lines.append("| " + " | ".join(result_cells(row)) + " |")
         lines += [
             "",
             f"- HTTP / pgbench (target ≥ {TARGET_RATIO}): **{self.ratio:.2f}**",
+            f"- raw asyncpg endpoint (the same statements from one asyncpg transaction; no "
+            f"auth, validation, idempotency or Pydantic) / pgbench: {self.raw_ratio:.2f}",
             f"- statements per movement: HTTP {self.http_statements} in the transaction "
             f"+ {self.http_ping} round trips of pool pre-ping (BEGIN, `;`, ROLLBACK); pgbench "
             f"script {self.script_statements}; shapes "
@@ -914,9 +932,9 @@ def benchmark(
     urls: EmbeddedUrls,
     base: str,
     server_pid: int,
+    fixture: Fixture,
 ) -> Report:
     app_url, admin_url, owner_url = urls.database_url, urls.admin_url, urls.database_owner_url
-    fixture = setup(base, app_url, args.products)
     asyncio.run(_analyze(owner_url))
     meter = CpuMeter(server_pid, postmaster_pid(services.data_dir))
     headers = {"Authorization": f"Bearer {fixture.token}"}
@@ -929,10 +947,12 @@ def benchmark(
     }
     url = f"{base}/api/v1/stock/movements"
 
-    def transfers(seconds: int) -> tuple[dict[str, float], float, dict[str, float]]:
+    def transfers(
+        seconds: int, target: str = url
+    ) -> tuple[dict[str, float], float, dict[str, float]]:
         with measuring(meter) as shares:
             values, measured = wrk(
-                url, seconds=seconds, script=LUA / "ledger_transfers.lua", env=wrk_env,
+                target, seconds=seconds, script=LUA / "ledger_transfers.lua", env=wrk_env,
                 connections=args.connections, threads=2, headers=headers,
             )  # fmt: skip
         for line in measured.output.splitlines():
@@ -947,6 +967,11 @@ def benchmark(
     with profiling(args.profile, server_pid, args.seconds):
         values, cpu, shares = transfers(args.seconds)
     http = wrk_result("HTTP POST /stock/movements", values, cpu, shares, args.connections)
+    console.print(f"raw asyncpg endpoint: warm-up {args.warmup} s, then {args.seconds} s …")
+    raw_url = f"{base}/bench/raw-movements"
+    transfers(args.warmup, raw_url)
+    values, cpu, shares = transfers(args.seconds, raw_url)
+    raw = wrk_result("raw asyncpg, same SQL", values, cpu, shares, args.connections)
 
     script = pgbench_script(fixture, asyncio.run(_last_event_payload(app_url, fixture.tenant_id)))
     script_path = tmp / "movement.sql"
@@ -1006,6 +1031,7 @@ def benchmark(
     transaction, _ = split_after_commit(transaction)
     return Report(
         http=http,
+        raw=raw,
         pgbench=pgbench,
         pgbench_statements=bench.statement_ms,
         hot=hot,
@@ -1077,13 +1103,16 @@ def run(args: argparse.Namespace) -> None:
             )
             port = free_port()
             base = f"http://127.0.0.1:{port}"
-            server = start_server(
-                server_environment(urls.database_url, urls.database_owner_url, urls.redis_url),
-                port,
-                tenant_id="unused",
-            )
+            env = server_environment(urls.database_url, urls.database_owner_url, urls.redis_url)
+            server = start_server(env, port, tenant_id="pending")
             try:
-                report = benchmark(args, tmp, services, urls, base, server.pid)
+                fixture = setup(base, urls.database_url, args.products)
+            finally:
+                stop_server(server)
+            # Again, now that the raw endpoint's tenant exists.
+            server = start_server(env, port, tenant_id=fixture.tenant_id)
+            try:
+                report = benchmark(args, tmp, services, urls, base, server.pid, fixture)
             finally:
                 stop_server(server)
     report.show()

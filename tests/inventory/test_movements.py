@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -245,6 +246,44 @@ class TestRejections:
             "available": "2",
         }
         assert await inventory_rows(services, inventory.account.tenant_id) == before
+
+    async def test_taking_from_a_location_that_never_held_the_product_creates_no_level(
+        self, inventory: Inventory, stock: dict[str, Any], services: TestServices
+    ) -> None:
+        """The level write creates a missing row in the same statement that changes it;
+        a refusal there must not leave that row behind."""
+        bolt = stock["pcs"]["id"]
+        await inventory.receive(bolt, stock["a"], "4")
+        before = await inventory_rows(services, inventory.account.tenant_id)
+        response = await inventory.move(
+            {
+                "lines": [
+                    {
+                        "kind": "transfer",
+                        "product_id": bolt,
+                        "from_location_id": stock["a"],
+                        "to_location_id": stock["b"],
+                        "quantity": "1",
+                    },
+                    {
+                        "kind": "issue",
+                        "product_id": bolt,
+                        "from_location_id": stock["bin"],
+                        "quantity": "1",
+                    },
+                ]
+            }
+        )
+        assert response.status_code == 409, response.text
+        problem = response.json()
+        assert (problem["location_id"], problem["requested"], problem["available"]) == (
+            stock["bin"],
+            "1",
+            "0",
+        )
+        after = await inventory_rows(services, inventory.account.tenant_id)
+        assert after == before
+        assert [row["location_id"] for row in after["stock_levels"]] == [uuid.UUID(stock["a"])]
 
     async def test_a_location_that_allows_negative_stock_goes_below_zero(
         self, inventory: Inventory, stock: dict[str, Any], database: Database

@@ -62,16 +62,15 @@ from quartermaster.inventory.repository.warehouses import (
     warehouses_page,
 )
 from quartermaster.inventory.repository.writer import (
-    LockedLevel,
     Place,
     append_movements,
+    apply_level_changes,
     create_missing_levels,
     locations_with_warehouses,
     lock_alert_pairs,
     lock_levels,
     raise_alerts,
     resolve_alerts,
-    set_levels,
     warehouse_availability,
 )
 
@@ -82,7 +81,6 @@ __all__ = [
     "LedgerMismatch",
     "LevelFilter",
     "LevelKey",
-    "LockedLevel",
     "MovementFilter",
     "Place",
     "StockValueRow",
@@ -91,6 +89,7 @@ __all__ = [
     "alert_by_id",
     "alerts_page",
     "append_movements",
+    "apply_level_changes",
     "available_total",
     "claim_idempotency_key",
     "create_missing_levels",
@@ -117,7 +116,6 @@ __all__ = [
     "reservation_by_id",
     "reservations_page",
     "resolve_alerts",
-    "set_levels",
     "set_product_costs",
     "stock_value_by_category",
     "stock_value_by_warehouse",

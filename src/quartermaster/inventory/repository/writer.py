@@ -41,12 +41,6 @@ class Place(NamedTuple):
     warehouse_is_active: bool
 
 
-class LockedLevel(NamedTuple):
-    on_hand: Decimal
-    reserved: Decimal
-    updated_at: datetime
-
-
 _PLACES = (
     "SELECT l.id, l.code, l.allow_negative, w.id, w.code, w.is_active"
     " FROM locations l JOIN warehouses w ON w.tenant_id = l.tenant_id AND w.id = l.warehouse_id"
@@ -87,7 +81,7 @@ async def create_missing_levels(
 
 
 _LOCK = (
-    "SELECT s.product_id, s.location_id, s.on_hand, s.reserved, s.updated_at"
+    "SELECT 1"
     " FROM stock_levels s"
     " JOIN unnest($2::uuid[], $3::uuid[]) AS k(product_id, location_id)"
     " ON s.product_id = k.product_id AND s.location_id = k.location_id"
@@ -99,48 +93,71 @@ _LOCK = (
 
 async def lock_levels(
     session: AsyncSession, tenant_id: uuid.UUID, keys: Sequence[LevelKey]
-) -> dict[LevelKey, LockedLevel]:
+) -> None:
     """Lock the level rows of ``keys`` in (product_id, location_id) order — the one order
-    every writer uses, so writers touching overlapping rows queue and never deadlock.
+    every writer uses, so writers touching overlapping rows queue and never deadlock (a
+    stock count holds them while it sums the ledger).
 
     FOR NO KEY UPDATE (what an UPDATE of non-key columns takes) rather than FOR UPDATE: it
     does not block the KEY SHARE locks of foreign-key checks, e.g. a concurrent product
     deletion checking whether levels still reference the product."""
     if not keys:
-        return {}
+        return
     connection = await driver_connection(session)
-    rows = await connection.fetch(_LOCK, tenant_id, *_columns(keys))
-    return {(row[0], row[1]): LockedLevel(row[2], row[3], row[4]) for row in rows}
+    await connection.execute(_LOCK, tenant_id, *_columns(keys))
 
 
-_SET = (
-    "UPDATE stock_levels s SET on_hand = n.on_hand, reserved = n.reserved, updated_at = $6"
+# Rows go in the order given (sorted by the caller: ORDER BY n), each created when missing or
+# locked and changed when present before the next, so the row locks follow that order.
+# PostgreSQL checks the proposed row's constraints before it finds the conflict, so a
+# negative reserved delta (a release or fulfilment, always of an existing row) is proposed
+# as 0 and, only when the batch has one ($7), looked up by key in the update.
+_APPLY = (
+    "INSERT INTO stock_levels AS s (tenant_id, product_id, location_id, on_hand, reserved,"
+    " updated_at)"
+    " SELECT $1, k.product_id, k.location_id, k.on_hand, greatest(k.reserved, 0), $6"
     " FROM unnest($2::uuid[], $3::uuid[], $4::numeric[], $5::numeric[])"
-    " AS n(product_id, location_id, on_hand, reserved)"
-    " WHERE s.tenant_id = $1 AND s.product_id = n.product_id AND s.location_id = n.location_id"
+    " WITH ORDINALITY AS k(product_id, location_id, on_hand, reserved, n)"
+    " ORDER BY k.n"
+    " ON CONFLICT (tenant_id, product_id, location_id) DO UPDATE"
+    " SET on_hand = s.on_hand + EXCLUDED.on_hand,"
+    " reserved = s.reserved + CASE WHEN $7 THEN ("
+    "SELECT r.reserved FROM unnest($2::uuid[], $3::uuid[], $5::numeric[])"
+    " AS r(product_id, location_id, reserved)"
+    " WHERE r.product_id = s.product_id AND r.location_id = s.location_id"
+    ") ELSE EXCLUDED.reserved END,"
+    " updated_at = EXCLUDED.updated_at"
+    " RETURNING s.product_id, s.location_id, s.on_hand, s.reserved"
 )
 
 
-async def set_levels(
+async def apply_level_changes(
     session: AsyncSession,
     tenant_id: uuid.UUID,
-    values: Sequence[tuple[LevelKey, Decimal, Decimal]],
+    changes: Sequence[tuple[LevelKey, Decimal, Decimal]],
     at: datetime,
-) -> None:
-    """New (on_hand, reserved) values for rows this transaction has locked, in one
-    statement however many rows."""
-    if not values:
-        return
+) -> dict[LevelKey, tuple[Decimal, Decimal]]:
+    """Add (on_hand, reserved) deltas to the level rows of their keys, in one statement:
+    a missing row is created with the deltas as its values, a present one is locked (FOR NO
+    KEY UPDATE, what an UPDATE of non-key columns takes) and changed relative to what it
+    holds. Keys are taken in the order given: callers pass them sorted by (product_id,
+    location_id), the one order every writer locks in, so writers touching overlapping
+    rows queue and never deadlock. Returns the new (on_hand, reserved) of every key."""
+    if not changes:
+        return {}
+    reserved = [change for _, _, change in changes]
     connection = await driver_connection(session)
-    await connection.execute(
-        _SET,
+    rows = await connection.fetch(
+        _APPLY,
         tenant_id,
-        [key[0] for key, _, _ in values],
-        [key[1] for key, _, _ in values],
-        [on_hand for _, on_hand, _ in values],
-        [reserved for _, _, reserved in values],
+        [key[0] for key, _, _ in changes],
+        [key[1] for key, _, _ in changes],
+        [on_hand for _, on_hand, _ in changes],
+        reserved,
         at,
+        any(change < 0 for change in reserved),
     )
+    return {(row[0], row[1]): (row[2], row[3]) for row in rows}
 
 
 MOVEMENT_COLUMNS = (

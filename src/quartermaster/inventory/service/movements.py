@@ -162,10 +162,6 @@ class LevelChange:
     def available(self) -> Decimal:
         return self.on_hand - self.reserved
 
-    @property
-    def is_zero(self) -> bool:
-        return self.on_hand == 0 and self.reserved == 0
-
 
 def net_changes(entries: list[LedgerEntry]) -> dict[LevelKey, LevelChange]:
     """The net on_hand change per (product, location) of ledger entries."""
@@ -179,7 +175,7 @@ def net_changes(entries: list[LedgerEntry]) -> dict[LevelKey, LevelChange]:
     return dict(changes)
 
 
-async def _lock_check_and_set(
+async def _write_levels(
     session: AsyncSession,
     tenant_id: uuid.UUID,
     changes: dict[LevelKey, LevelChange],
@@ -187,22 +183,26 @@ async def _lock_check_and_set(
     places: Places,
     now: datetime,
 ) -> list[LevelRead]:
-    """The one locked write of the levels. Missing rows are created, every touched row is
-    locked FOR NO KEY UPDATE in (product_id, location_id) order, a net decrease of
-    ``available`` (on_hand - reserved) beyond what is available at a location that does
-    not allow negative stock is 409 ``insufficient-stock`` (nothing written), then the new
-    values are written. Returns the new level of every key, in key order."""
+    """The one locked write of the levels, in one statement: every touched row is created
+    when missing, or locked FOR NO KEY UPDATE and changed relative to what it holds, in
+    (product_id, location_id) order. Then a net decrease of ``available`` (on_hand -
+    reserved) that took a location which does not allow negative stock below 0 is 409
+    ``insufficient-stock``: the exception rolls the caller's transaction back, so nothing
+    is written. Returns the new level of every key, in key order."""
     keys = sorted(changes)
-    await repository.create_missing_levels(session, tenant_id, keys, now)
-    levels = await repository.lock_levels(session, tenant_id, keys)
+    levels = await repository.apply_level_changes(
+        session,
+        tenant_id,
+        [(key, changes[key].on_hand, changes[key].reserved) for key in keys],
+        now,
+    )
     for key in keys:
         change = changes[key].available
         location = places[key[1]]
         if change >= 0 or location.allow_negative:
             continue
-        level = levels[key]
-        available = level.on_hand - level.reserved
-        if available + change < 0:
+        on_hand, reserved = levels[key]
+        if on_hand - reserved < 0:
             product = products[key[0]]
             raise InsufficientStock(
                 product_id=product.id,
@@ -210,30 +210,17 @@ async def _lock_check_and_set(
                 location_id=location.id,
                 location_code=location.code,
                 requested=-change,
-                available=available,
+                available=on_hand - reserved - change,
             )
-    new = {
-        key: (
-            levels[key].on_hand + changes[key].on_hand,
-            levels[key].reserved + changes[key].reserved,
-        )
-        for key in keys
-    }
-    await repository.set_levels(
-        session,
-        tenant_id,
-        [(key, *new[key]) for key in keys if not changes[key].is_zero],
-        now,
-    )
     return [
         LevelRead(
             product_id=key[0],
             location_id=key[1],
             warehouse_id=places[key[1]].warehouse_id,
-            on_hand=new[key][0],
-            reserved=new[key][1],
-            available=new[key][0] - new[key][1],
-            updated_at=levels[key].updated_at if changes[key].is_zero else now,
+            on_hand=levels[key][0],
+            reserved=levels[key][1],
+            available=levels[key][0] - levels[key][1],
+            updated_at=now,
         )
         for key in keys
     ]
@@ -271,7 +258,7 @@ async def change_levels(
 ) -> list[LevelRead]:
     """Change levels without a ledger row (reserving and releasing stock) through the same
     locked write as the ledger, then raise or resolve the alerts of the touched pairs."""
-    level_reads = await _lock_check_and_set(session, tenant_id, changes, products, places, now)
+    level_reads = await _write_levels(session, tenant_id, changes, products, places, now)
     await _evaluate_alerts(session, tenant_id, changes, level_reads, products, now)
     return level_reads
 
@@ -298,7 +285,7 @@ async def post_ledger(
     changes = net_changes(entries)
     for key, change in (extra or {}).items():
         changes[key] = changes.get(key, LevelChange()) + change
-    level_reads = await _lock_check_and_set(session, tenant_id, changes, products, places, now)
+    level_reads = await _write_levels(session, tenant_id, changes, products, places, now)
     await valuation.fold_receipt_costs(session, tenant_id, entries, changes, now)
 
     batch_id = new_id()

@@ -7,19 +7,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import AwareDatetime
 
 from quartermaster.core.db import SessionDep
 from quartermaster.core.errors import AppError
-from quartermaster.identity.public import Permission, Principal, require
+from quartermaster.identity.public import Principal
+from quartermaster.inventory.params import InventoryRead, LevelFilterDep
 from quartermaster.inventory.schemas import MovementKind
 from quartermaster.inventory.service.exports import MOVEMENTS_EXPORT, STOCK_LEVELS_EXPORT
 from quartermaster.jobs.public import JobQueueDep, JobRead, submit_job
 
 API = "/api/v1"
-
-InventoryRead = Annotated[Principal, Depends(require(Permission.INVENTORY_READ))]
 
 export_jobs_router = APIRouter(prefix="/exports", tags=["exports"])
 
@@ -64,18 +63,13 @@ async def export_stock_levels_job(
     session: SessionDep,
     queue: JobQueueDep,
     response: Response,
-    product_id: Annotated[uuid.UUID | None, Query()] = None,
-    warehouse_id: Annotated[uuid.UUID | None, Query()] = None,
-    location_id: Annotated[uuid.UUID | None, Query()] = None,
-    below_reorder: Annotated[
-        bool | None, Query(description="As on GET /stock/levels (per warehouse)")
-    ] = None,
+    where: LevelFilterDep,
 ) -> JobRead:
     params = {
-        "product_id": str(product_id) if product_id else None,
-        "warehouse_id": str(warehouse_id) if warehouse_id else None,
-        "location_id": str(location_id) if location_id else None,
-        "below_reorder": below_reorder,
+        "product_id": str(where.product_id) if where.product_id else None,
+        "warehouse_id": str(where.warehouse_id) if where.warehouse_id else None,
+        "location_id": str(where.location_id) if where.location_id else None,
+        "below_reorder": where.below_reorder,
     }
     return await _submit(session, queue, principal, response, STOCK_LEVELS_EXPORT, params)
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
 from quartermaster.core.db import SessionDep
-from quartermaster.identity.public import Permission, Principal, require
+from quartermaster.inventory.params import InventoryRead
 from quartermaster.inventory.schemas_reports import (
     MovementReport,
     ReportInterval,
@@ -19,8 +19,6 @@ from quartermaster.inventory.schemas_reports import (
     StockValueGrouping,
 )
 from quartermaster.inventory.service import reports, valuation
-
-InventoryRead = Annotated[Principal, Depends(require(Permission.INVENTORY_READ))]
 
 reports_router = APIRouter(prefix="/reports", tags=["reports"])
 

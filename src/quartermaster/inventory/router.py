@@ -16,6 +16,7 @@ from quartermaster.core.pagination import Page, PageParamsDep
 from quartermaster.core.responses import CONFLICT, NOT_FOUND, STALE
 from quartermaster.identity.public import Permission, Principal, require
 from quartermaster.inventory.export_jobs import export_jobs_router
+from quartermaster.inventory.params import InventoryRead, LevelFilterDep
 from quartermaster.inventory.reports import reports_router
 from quartermaster.inventory.repository import LevelFilter, MovementFilter
 from quartermaster.inventory.schemas import (
@@ -56,7 +57,6 @@ from quartermaster.inventory.service import (
 JSON = "application/json"
 API = "/api/v1"
 
-InventoryRead = Annotated[Principal, Depends(require(Permission.INVENTORY_READ))]
 StockWrite = Annotated[Principal, Depends(require(Permission.STOCK_WRITE))]
 ReservationsWrite = Annotated[Principal, Depends(require(Permission.RESERVATIONS_WRITE))]
 WarehousesWrite = Annotated[Principal, Depends(require(Permission.WAREHOUSES_WRITE))]
@@ -311,19 +311,8 @@ async def list_levels(
 async def export_stock_levels(
     principal: InventoryRead,
     request: Request,
-    product_id: Annotated[uuid.UUID | None, Query()] = None,
-    warehouse_id: Annotated[uuid.UUID | None, Query()] = None,
-    location_id: Annotated[uuid.UUID | None, Query()] = None,
-    below_reorder: Annotated[
-        bool | None, Query(description="As on GET /stock/levels (per warehouse)")
-    ] = None,
+    where: LevelFilterDep,
 ) -> StreamingResponse:
-    where = LevelFilter(
-        product_id=product_id,
-        warehouse_id=warehouse_id,
-        location_id=location_id,
-        below_reorder=below_reorder,
-    )
     return StreamingResponse(
         exports.level_csv(get_database(request), principal.tenant_id, where),
         media_type="text/csv; charset=utf-8",

@@ -10,12 +10,12 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     Field,
     StringConstraints,
 )
 
+from quartermaster.core.inputs import Timestamp
 from quartermaster.core.schemas import Strict, StrictPatch
 
 # ISO 4217 active currency codes usable for prices (funds, precious metals, bond-market
@@ -204,7 +204,7 @@ class PriceListRead(BaseModel):
 class PriceCreate(Strict):
     price_list_id: uuid.UUID
     amount: Amount
-    effective_from: AwareDatetime | None = Field(
+    effective_from: Timestamp | None = Field(
         default=None, description="When the price applies (timezone required); default now"
     )
 

@@ -9,13 +9,13 @@ from enum import StrEnum
 from typing import Annotated, ClassVar
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     Field,
     StringConstraints,
     model_validator,
 )
 
+from quartermaster.core.inputs import Timestamp
 from quartermaster.core.schemas import Strict, StrictPatch
 
 MAX_QUANTITY_DECIMALS = 6
@@ -279,7 +279,7 @@ class ReservationCreate(Strict):
     location_id: uuid.UUID
     quantity: Quantity
     reference: Reference
-    expires_at: AwareDatetime | None = None
+    expires_at: Timestamp | None = None
 
 
 class ReservationRead(BaseModel):
@@ -316,7 +316,7 @@ class CountRequest(Strict):
     a scanner synced late). Each line is compared with the ledger as of ``counted_at``."""
 
     location_id: uuid.UUID
-    counted_at: AwareDatetime
+    counted_at: Timestamp
     lines: list[CountLine] = Field(min_length=1, max_length=MAX_LINES)
     reference: Reference | None = None
     note: Text | None = None

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from quartermaster import __version__
-from quartermaster.core.db import Database
+from quartermaster.core.db import Database, request_limits
 from quartermaster.core.errors import install_error_handlers
 from quartermaster.core.health import router as health_router
 from quartermaster.core.http import RequestContextMiddleware
@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
             pgbouncer=settings.database_pgbouncer,
             pool_pre_ping=settings.database_pool_pre_ping,
             pool_recycle=settings.database_pool_recycle_seconds,
+            limits=request_limits(settings),
         )
         redis = create_redis(redis_url)
         app.state.database = database
@@ -119,7 +120,11 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
     )
     app.state.metrics = HttpMetrics()
     app.state.modules = mounted
-    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    app.add_middleware(
+        RequestContextMiddleware,
+        metrics=app.state.metrics,
+        max_body_bytes=settings.http_max_body_bytes,
+    )
     install_error_handlers(app)
     # FastAPI finds a request's route by trying the included routers in order, each by
     # scanning all of its routes (no prefix index), so the busiest calls' routers (products,

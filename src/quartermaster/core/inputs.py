@@ -8,11 +8,18 @@ query that never ends) deeper in.
 
 from __future__ import annotations
 
+import json
+import re
+import sys
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import unquote_to_bytes
 
 from pydantic import AfterValidator, AwareDatetime
 from pydantic_core import PydanticCustomError
+
+from quartermaster.core.errors import AppError
 
 # Timestamps
 
@@ -47,3 +54,171 @@ def _within_years(value: datetime) -> datetime:
 Timestamp = Annotated[AwareDatetime, AfterValidator(_within_years)]
 """A date and time with an offset (``Z`` or ``+02:00``), between years 1900 and 9999 in
 UTC. Every datetime a client sends (bodies and query parameters) has this type."""
+
+
+# Text: NUL characters and lone surrogates
+#
+# PostgreSQL cannot store U+0000 in text or jsonb, and a lone surrogate (U+D800-U+DFFF
+# alone) is not a character at all: UTF-8 cannot encode it. Either reached the database
+# as a 500. They are refused once, at the edge (core.http), for every string of a JSON
+# body, a form body, the query string and the path, whatever the route's schema.
+
+MAX_JSON_DEPTH = 64
+# A JSON body can only hold either as an escape: \u0000, or \uD800-\uDFFF (a surrogate
+# escape; pairs are fine). Bodies without one of these are not parsed twice.
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+
+
+@dataclass(frozen=True)
+class TextProblem:
+    """Where a refused string is (``location``: body, query, path or form; ``field``: a
+    dotted path or parameter name) and what is wrong with it."""
+
+    location: str
+    field: str
+    message: str
+
+
+NUL_MESSAGE = "contains a NUL character (U+0000), which text cannot hold"
+SURROGATE_MESSAGE = "contains a lone surrogate (U+D800 to U+DFFF), which is not a character"
+NOT_UTF8_MESSAGE = "is not UTF-8 once percent-decoded"
+
+
+def text_problem(value: str) -> str | None:
+    """Why ``value`` cannot be stored as text, or None."""
+    if "\x00" in value:
+        return NUL_MESSAGE
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return SURROGATE_MESSAGE
+    return None
+
+
+def json_value_problem(value: Any, *, max_depth: int = MAX_JSON_DEPTH) -> tuple[str, str] | None:
+    """The first (dotted path, reason) of a string or key in a parsed JSON value that
+    cannot be stored, or of nesting deeper than ``max_depth``; None when all is well.
+    Iterative, so no depth makes it recurse."""
+    stack: list[tuple[Any, tuple[str, ...]]] = [(value, ())]
+    while stack:
+        item, path = stack.pop()
+        if len(path) > max_depth:
+            return ".".join(path[:max_depth]), f"is nested more than {max_depth} levels deep"
+        if isinstance(item, str):
+            if (reason := text_problem(item)) is not None:
+                return ".".join(path), reason
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if (reason := text_problem(key)) is not None:
+                    return ".".join((*path, _printable(key))), f"has a key that {reason}"
+                stack.append((child, (*path, key)))
+        elif isinstance(item, list):
+            stack.extend((child, (*path, str(index))) for index, child in enumerate(item))
+    return None
+
+
+def _printable(key: str) -> str:
+    """A refused key as it can be shown and logged: its NUL or surrogate escaped."""
+    return key.encode("unicode_escape").decode("ascii")
+
+
+def json_body_problem(body: bytes) -> TextProblem | None:
+    """A JSON request body's first string that cannot be stored (see above). Cheap for
+    the usual body: one regular-expression scan and no parse."""
+    if _SUSPECT_ESCAPE.search(body) is None:
+        return None
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError):
+        return None  # not JSON: the route's own parsing answers with its 400
+    found = json_value_problem(value, max_depth=sys.maxsize)
+    if found is None:
+        return None
+    field, reason = found
+    return TextProblem("body", field, reason)
+
+
+def _decoded(raw: bytes, *, plus_is_space: bool) -> str | None:
+    """Percent-decoded UTF-8, or None when the bytes are not UTF-8 (or hold a NUL)."""
+    if plus_is_space:
+        raw = raw.replace(b"+", b" ")
+    data = unquote_to_bytes(raw)
+    if b"\x00" in data:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _pair_problem(location: str, name: bytes, value: bytes) -> TextProblem | None:
+    decoded_name = _decoded(name, plus_is_space=True)
+    if decoded_name is None:
+        field = name.decode("ascii", "backslashreplace")
+        return TextProblem(location, field, _reason(name, "name"))
+    if _decoded(value, plus_is_space=True) is None:
+        return TextProblem(location, decoded_name, _reason(value, "value"))
+    return None
+
+
+def _reason(raw: bytes, what: str) -> str:
+    return f"its {what} {_bytes_reason(unquote_to_bytes(raw.replace(b'+', b' ')))}"
+
+
+def _bytes_reason(data: bytes) -> str:
+    return NUL_MESSAGE if b"\x00" in data else NOT_UTF8_MESSAGE
+
+
+def urlencoded_problem(data: bytes, location: str) -> TextProblem | None:
+    """The first name or value of a query string or form body that is not clean UTF-8
+    text once percent-decoded. Plain ASCII without escapes passes without decoding."""
+    if data.isascii() and b"%" not in data:
+        return None
+    for pair in data.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        if (problem := _pair_problem(location, name, value)) is not None:
+            return problem
+    return None
+
+
+def path_problem(raw_path: bytes) -> TextProblem | None:
+    """A path segment that is not clean UTF-8 text once percent-decoded."""
+    if raw_path.isascii() and b"%" not in raw_path:
+        return None
+    for segment in raw_path.split(b"/"):
+        if _decoded(segment, plus_is_space=False) is None:
+            field = segment.decode("ascii", "backslashreplace")
+            return TextProblem("path", field, _reason_path(segment))
+    return None
+
+
+def _reason_path(segment: bytes) -> str:
+    return f"the segment {_bytes_reason(unquote_to_bytes(segment))}"
+
+
+class InvalidText(AppError):
+    """422: a string of the request that cannot be stored, named as validation errors
+    name fields (``location`` + ``field``)."""
+
+    def __init__(self, problem: TextProblem) -> None:
+        where = f"{problem.location} {problem.field}".strip() if problem.field else problem.location
+        loc: list[str] = (
+            [problem.location, *problem.field.split(".")] if problem.field else [problem.location]
+        )
+        super().__init__(
+            422,
+            "invalid-text",
+            f"The request is invalid: {where} {problem.message}.",
+            extensions={
+                "errors": [
+                    {
+                        "location": problem.location,
+                        "field": problem.field,
+                        "loc": loc,
+                        "message": problem.message,
+                        "type": "invalid_text",
+                    }
+                ]
+            },
+        )

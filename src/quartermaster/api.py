@@ -19,6 +19,7 @@ from quartermaster.core.health import router as health_router
 from quartermaster.core.http import RequestContextMiddleware
 from quartermaster.core.logging import configure_logging
 from quartermaster.core.metrics import HttpMetrics
+from quartermaster.core.pagination import cursor_key
 from quartermaster.core.redis import create_redis
 from quartermaster.core.security import PasswordHasher
 from quartermaster.core.settings import Settings, get_settings
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
         memory_kib=settings.password_argon2_memory_kib,
     )
     app.state.metrics = HttpMetrics()
+    app.state.cursor_key = cursor_key(settings.secret_key.get_secret_value())
     app.state.modules = mounted
     app.add_middleware(
         RequestContextMiddleware,

@@ -18,8 +18,6 @@ from quartermaster.core.pagination import (
     InvalidCursor,
     Page,
     PageParams,
-    decode_cursor,
-    encode_cursor,
 )
 from quartermaster.identity.public import Principal, Role
 from quartermaster.jobs import repository
@@ -182,7 +180,7 @@ async def list_jobs(
 ) -> Page[JobRead]:
     before = None
     if page.cursor:
-        (last_id,) = decode_cursor(page.cursor, size=1)
+        (last_id,) = page.decode(str)
         try:
             before = uuid.UUID(str(last_id))
         except ValueError as exc:
@@ -195,7 +193,7 @@ async def list_jobs(
         limit=page.limit + 1,
         before=before,
     )
-    next_cursor = encode_cursor([str(jobs[page.limit - 1].id)]) if len(jobs) > page.limit else None
+    next_cursor = page.encode([str(jobs[page.limit - 1].id)]) if len(jobs) > page.limit else None
     return Page[JobRead](items=[job_read(j) for j in jobs[: page.limit]], next_cursor=next_cursor)
 
 

@@ -164,3 +164,15 @@ async def test_clean_bodies_and_queries_pass_untouched(inventory: Inventory) -> 
     assert product["attributes"] == {"ä": ["ö"]}
     found = ok(await inventory.get("/products", q="verzinkt"))
     assert [p["id"] for p in found["items"]] == [product["id"]]
+
+
+@pytest.mark.parametrize("depth", [40, 1500])
+async def test_attributes_nested_too_deep_are_refused(inventory: Inventory, depth: int) -> None:
+    raw = '{"sku":"DEEP","name":"x","attributes":{"a":' + "[" * depth + "]" * depth + "}}"
+    response = await inventory.client.post(
+        f"{API}/products",
+        content=raw.encode(),
+        headers={**inventory.headers, "content-type": "application/json"},
+    )
+    assert response.status_code in (400, 422), response.text
+    assert (await inventory.all_products()) == []

@@ -15,7 +15,7 @@ from pydantic import (
     StringConstraints,
 )
 
-from quartermaster.core.inputs import Timestamp
+from quartermaster.core.inputs import JsonObject, Timestamp
 from quartermaster.core.schemas import Strict, StrictPatch
 
 # ISO 4217 active currency codes usable for prices (funds, precious metals, bond-market
@@ -137,7 +137,7 @@ class ProductCreate(Strict):
     category_id: uuid.UUID | None = None
     unit: UnitCode = "pcs"
     barcode: Barcode | None = None
-    attributes: dict[str, Any] = Field(default_factory=dict)
+    attributes: JsonObject = Field(default_factory=dict)
     reorder_point: Quantity = Decimal(0)
     reorder_quantity: Quantity = Decimal(0)
     is_active: bool = True
@@ -152,7 +152,7 @@ class ProductUpdate(StrictPatch):
     category_id: uuid.UUID | None = None
     unit: UnitCode | None = None
     barcode: Barcode | None = None
-    attributes: dict[str, Any] | None = None
+    attributes: JsonObject | None = None
     reorder_point: Quantity | None = None
     reorder_quantity: Quantity | None = None
     is_active: bool | None = None

@@ -56,6 +56,28 @@ Timestamp = Annotated[AwareDatetime, AfterValidator(_within_years)]
 UTC. Every datetime a client sends (bodies and query parameters) has this type."""
 
 
+# Free-form JSON (product attributes)
+
+MAX_ATTRIBUTE_DEPTH = 32
+
+
+def _storable_json(value: dict[str, Any]) -> dict[str, Any]:
+    found = json_value_problem(value, max_depth=MAX_ATTRIBUTE_DEPTH)
+    if found is not None:
+        where, reason = found
+        raise PydanticCustomError(
+            "invalid_json_value",
+            "{where}{reason}",
+            {"where": f"{where} " if where else "", "reason": reason},
+        )
+    return value
+
+
+JsonObject = Annotated[dict[str, Any], AfterValidator(_storable_json)]
+"""A JSON object clients fill freely: at most MAX_ATTRIBUTE_DEPTH levels deep, every key
+and string storable as text."""
+
+
 # Text: NUL characters and lone surrogates
 #
 # PostgreSQL cannot store U+0000 in text or jsonb, and a lone surrogate (U+D800-U+DFFF

@@ -25,6 +25,7 @@ from quartermaster.catalog.schemas import (
     UnitCode,
 )
 from quartermaster.catalog.service.exports import PRODUCT_COLUMNS
+from quartermaster.core.inputs import MAX_ATTRIBUTE_DEPTH, JsonObject
 
 if TYPE_CHECKING:
     from _csv import Reader
@@ -210,7 +211,7 @@ class ImportedRow(BaseModel):
     reorder_point: Quantity = Decimal(0)
     reorder_quantity: Quantity = Decimal(0)
     is_active: bool = True
-    attributes: dict[str, Any] = Field(default_factory=dict)
+    attributes: JsonObject = Field(default_factory=dict)
 
 
 @dataclass
@@ -295,6 +296,10 @@ def parse_row(
                 values[name] = json.loads(value)
             except json.JSONDecodeError as exc:
                 errors.append(RowError(row, name, f"Not valid JSON: {exc.msg}."))
+                continue
+            except RecursionError:
+                message = f"Nested more than {MAX_ATTRIBUTE_DEPTH} levels deep."
+                errors.append(RowError(row, name, message))
                 continue
             if not isinstance(values[name], dict):
                 errors.append(RowError(row, name, 'Must be a JSON object, e.g. {"color": "red"}.'))

@@ -9,14 +9,16 @@ query that never ends) deeper in.
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import unquote_to_bytes
 
-from pydantic import AfterValidator, AwareDatetime
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Strict, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from quartermaster.core.errors import AppError
@@ -54,6 +56,89 @@ def _within_years(value: datetime) -> datetime:
 Timestamp = Annotated[AwareDatetime, AfterValidator(_within_years)]
 """A date and time with an offset (``Z`` or ``+02:00``), between years 1900 and 9999 in
 UTC. Every datetime a client sends (bodies and query parameters) has this type."""
+
+
+# Booleans
+#
+# JSON bodies: true and false only (Pydantic's lax mode would take "yes", "on", 1, ...).
+# Query parameters: the strings "true" and "false" only. CSV import cells: true or false
+# in any letter case (spreadsheets write TRUE), or empty for the default.
+
+Flag = Annotated[bool, Strict()]
+
+
+def _query_flag(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    raise PydanticCustomError("bool_parsing", "must be true or false")
+
+
+def _cell_flag(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return _query_flag(value)
+
+
+QueryFlag = Annotated[bool, BeforeValidator(_query_flag)]
+CellFlag = Annotated[bool, BeforeValidator(_cell_flag)]
+
+
+# Decimals: quantities and money
+#
+# A JSON number, or a string of ASCII digits with an optional minus sign and decimal
+# point: "12", "-0.5". Exponents ("1e3"), digit group separators ("1_000", "1,000"),
+# other scripts' digits ("١٢"), signs like "+1" and NaN/Infinity are refused (422), never
+# guessed at. Values are normalised: -0 is 0, and none is ever written with an exponent.
+
+_PLAIN_DECIMAL = re.compile(r"^-?[0-9]+(?:\.[0-9]+)?$")
+DECIMAL_FORMAT = "a decimal number in ASCII digits, e.g. 12 or -0.5, without exponent or separators"
+
+
+def _plain_decimal(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise PydanticCustomError("decimal_type", "must be {format}", {"format": DECIMAL_FORMAT})
+    if isinstance(value, str):
+        if not _PLAIN_DECIMAL.match(value):
+            raise PydanticCustomError(
+                "decimal_format", "must be {format}", {"format": DECIMAL_FORMAT}
+            )
+        return Decimal(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise PydanticCustomError(
+                "decimal_format", "must be {format}", {"format": DECIMAL_FORMAT}
+            )
+        # 1e3 and 1000.0 are the number 1000; otherwise the shortest repr's digits
+        return Decimal(int(value)) if value.is_integer() else Decimal(repr(value))
+    return value
+
+
+def _normalised(value: Decimal) -> Decimal:
+    if value.is_zero():
+        return abs(value)  # -0 and -0.00 are 0 and 0.00
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > 0:
+        return value.quantize(Decimal(1))  # 1E+3 from a JSON number is 1000
+    return value
+
+
+PlainDecimal = Annotated[
+    Decimal,
+    BeforeValidator(_plain_decimal),
+    AfterValidator(_normalised),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number"},
+                {"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$"},
+            ]
+        }
+    ),
+]
+"""Every quantity and amount a client sends (see above); constrain it further with
+``Field`` (``ge``, ``max_digits``, ``decimal_places``) where used."""
 
 
 # Free-form JSON (product attributes)

@@ -25,7 +25,7 @@ from quartermaster.catalog.schemas import (
     UnitCode,
 )
 from quartermaster.catalog.service.exports import PRODUCT_COLUMNS
-from quartermaster.core.inputs import MAX_ATTRIBUTE_DEPTH, JsonObject
+from quartermaster.core.inputs import MAX_ATTRIBUTE_DEPTH, CellFlag, JsonObject
 
 if TYPE_CHECKING:
     from _csv import Reader
@@ -210,7 +210,7 @@ class ImportedRow(BaseModel):
     barcode: Barcode | None = None
     reorder_point: Quantity = Decimal(0)
     reorder_quantity: Quantity = Decimal(0)
-    is_active: bool = True
+    is_active: CellFlag = True
     attributes: JsonObject = Field(default_factory=dict)
 
 

@@ -320,3 +320,18 @@ class TestHostileCells:
         assert "32 levels" in errors[2][1]
         assert "32 levels" in errors[6][1]
         assert set(await products(services, owner.tenant_id)) == {"FINE"}
+
+
+async def test_an_upload_whose_file_name_holds_a_nul_is_a_422(jobs: Jobs) -> None:
+    body = (
+        b"--b\r\n"
+        b'Content-Disposition: form-data; name="file"; filename="prod\x00ucts.csv"\r\n'
+        b"Content-Type: text/csv\r\n\r\n" + csv_bytes([HEADER]) + b"\r\n--b--\r\n"
+    )
+    response = await jobs.client.post(
+        f"{API}/imports/products",
+        headers={**jobs.headers, "content-type": "multipart/form-data; boundary=b"},
+        content=body,
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "file"

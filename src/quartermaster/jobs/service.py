@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from quartermaster.core.clock import utcnow
 from quartermaster.core.events import emit
 from quartermaster.core.ids import new_id
+from quartermaster.core.inputs import InvalidText, TextProblem, text_problem
 from quartermaster.core.pagination import (
     InvalidCursor,
     Page,
@@ -139,6 +140,9 @@ async def submit_upload_job(
     """Keep the upload under the jobs files directory (413 past ``max_bytes``) and submit
     a job that reads it. The file's contents are the job's business: a malformed file
     fails the job, not the request."""
+    # The multipart body streams past the edge's text checks; its file name is kept.
+    if upload.filename is not None and (reason := text_problem(upload.filename)):
+        raise InvalidText(TextProblem("form", "file", f"has a file name that {reason}"))
     job_id = new_id()
     relative = files.upload_name(principal.tenant_id, job_id, suffix)
     try:

@@ -25,6 +25,7 @@ from quartermaster.catalog.schemas import (
     UnitCode,
 )
 from quartermaster.catalog.service.exports import PRODUCT_COLUMNS
+from quartermaster.core.csvtext import csv_cell_value
 from quartermaster.core.inputs import MAX_ATTRIBUTE_DEPTH, CellFlag, JsonObject
 
 if TYPE_CHECKING:
@@ -183,9 +184,11 @@ def inspect_file(path: Path) -> FileShape:
                 rows += 1
                 if len(record) != len(columns):
                     continue  # a row error, reported when the row is applied
-                if sku := record[sku_at].strip().lower():
+                if sku := csv_cell_value(record[sku_at]).strip().lower():
                     skus.append(_digest(sku))
-                if barcode_at is not None and (barcode := record[barcode_at].strip()):
+                if barcode_at is not None and (
+                    barcode := csv_cell_value(record[barcode_at]).strip()
+                ):
                     barcodes.append(_digest(barcode))
         except csv.Error as exc:
             raise MalformedFile(
@@ -277,7 +280,8 @@ def parse_row(
         return None, [
             RowError(row, None, f"The row has {len(record)} fields; the header has {len(columns)}.")
         ]
-    cells = dict(zip(columns, record, strict=True))
+    # Cells our exports neutralised ("'=…") read back as what was exported.
+    cells = {name: csv_cell_value(cell) for name, cell in zip(columns, record, strict=True)}
     errors: list[RowError] = []
     values: dict[str, Any] = {}
     fields = set()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
 
 import structlog
 from fastapi import FastAPI
@@ -21,6 +22,7 @@ from quartermaster.core.logging import configure_logging
 from quartermaster.core.metrics import HttpMetrics
 from quartermaster.core.pagination import cursor_key
 from quartermaster.core.redis import create_redis
+from quartermaster.core.responses import document_problems
 from quartermaster.core.security import PasswordHasher
 from quartermaster.core.settings import Settings, get_settings
 from quartermaster.modules import load_routers, resolve_modules
@@ -136,7 +138,20 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
             app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_router)
     _wire_modules(app, mounted)
+    _document_problems(app)
     return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """The generated OpenAPI document, with every operation's problem+json answers."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(generate(), app.routes)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 # The order of the API documentation's sections (tags not listed come after them).

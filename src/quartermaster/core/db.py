@@ -33,6 +33,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.orm import relationship as sa_relationship
 
 from quartermaster.core.ids import new_id
+from quartermaster.core.responses import can_refuse
 
 if TYPE_CHECKING:
     from quartermaster.core.settings import Settings
@@ -305,6 +306,7 @@ def get_database(request: Request) -> Database:
     return database
 
 
+@can_refuse(503)  # the statement timeout (core.errors.known_failure)
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's transaction. If an earlier step identified the tenant
     (``request.state.tenant_id``), it is set before anything else runs."""

@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from quartermaster.core.errors import AppError
 from quartermaster.core.inputs import text_problem
+from quartermaster.core.responses import can_refuse
 
 T = TypeVar("T")
 
@@ -149,6 +150,7 @@ def _scope(request: Request) -> str:
     return path if isinstance(path, str) else request.url.path
 
 
+@can_refuse(400)  # invalid-cursor
 async def _page_params(
     request: Request,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page")] = DEFAULT_LIMIT,

@@ -24,6 +24,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.core.db import SessionDep, set_tenant
+from quartermaster.core.responses import can_refuse
 from quartermaster.core.security import InvalidToken
 from quartermaster.identity.errors import Forbidden, Unauthenticated
 from quartermaster.identity.permissions import Permission
@@ -74,6 +75,7 @@ async def authenticate_token(session: AsyncSession, secret_key: str, token: str)
     return Credential(principal=principal, expires_at=claims.expires_at)
 
 
+@can_refuse(401)
 async def authenticate(
     request: Request,
     session: SessionDep,
@@ -95,6 +97,7 @@ async def authenticate(
 def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
     """A dependency that authenticates and insists on one permission (403 otherwise)."""
 
+    @can_refuse(401, 403)
     async def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if not principal.can(permission):
             raise Forbidden(

@@ -17,6 +17,7 @@ from quartermaster.core.deps import (
 )
 from quartermaster.core.errors import render_app_error
 from quartermaster.core.pagination import Page, PageParamsDep
+from quartermaster.core.responses import CONFLICT, NOT_FOUND
 from quartermaster.identity.dependencies import Authenticated, require
 from quartermaster.identity.permissions import Permission
 from quartermaster.identity.principal import Principal
@@ -129,6 +130,7 @@ async def logout(data: RefreshIn, session: SessionDep, ctx: AuthContextDep) -> R
     "/switch-tenant",
     response_model=TokenPair,
     summary="A token pair for another organization you belong to",
+    responses=NOT_FOUND,
 )
 async def switch_tenant(
     data: SwitchTenantIn, principal: Authenticated, session: SessionDep, ctx: AuthContextDep
@@ -155,6 +157,7 @@ async def list_users(
     status_code=status.HTTP_201_CREATED,
     response_model=MemberRead,
     summary="Add a member (creates the user if new)",
+    responses=CONFLICT,
 )
 async def add_user(
     data: MemberCreate,
@@ -169,7 +172,12 @@ async def add_user(
     return member
 
 
-@users_router.patch("/{user_id}", response_model=MemberRead, summary="Change a member's role")
+@users_router.patch(
+    "/{user_id}",
+    response_model=MemberRead,
+    summary="Change a member's role",
+    responses=CONFLICT,
+)
 async def update_user(
     user_id: uuid.UUID,
     data: MemberUpdate,
@@ -181,7 +189,10 @@ async def update_user(
 
 
 @users_router.delete(
-    "/{user_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a member"
+    "/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove a member",
+    responses=CONFLICT,
 )
 async def remove_user(
     user_id: uuid.UUID, principal: MembersWrite, session: SessionDep, client: ClientInfoDep

@@ -10,6 +10,7 @@ derandomised so a run is repeatable; a few minutes on a busy 2-core machine.
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -34,7 +35,8 @@ from quartermaster.core.settings import Settings
 pytestmark = pytest.mark.slow
 
 API = "/api/v1"
-CASES_PER_OPERATION = 30
+# QM_FUZZ_CASES=200 for a deeper run by hand; the suite's run is 30 per operation.
+CASES_PER_OPERATION = int(os.environ.get("QM_FUZZ_CASES", "30"))
 REQUEST_TIMEOUT = 15.0  # seconds; the event stream is read this long at most
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance]
 

@@ -42,11 +42,13 @@ def _run_with_database(
     demo seed), where it halves the event loop's share of each round trip."""
     import asyncio
 
-    from quartermaster.core.db import Database
+    from quartermaster.core.db import Database, job_limits
 
     async def run() -> T:
         assert settings.database_url is not None
-        database = Database(settings.database_url, pool_size=1, max_overflow=0)
+        database = Database(
+            settings.database_url, pool_size=1, max_overflow=0, limits=job_limits(settings)
+        )
         try:
             return await work(database)
         finally:

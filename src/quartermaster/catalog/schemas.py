@@ -10,12 +10,12 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     Field,
     StringConstraints,
 )
 
+from quartermaster.core.inputs import Flag, JsonObject, PlainDecimal, Timestamp
 from quartermaster.core.schemas import Strict, StrictPatch
 
 # ISO 4217 active currency codes usable for prices (funds, precious metals, bond-market
@@ -68,10 +68,12 @@ UnitCode = Annotated[
 ]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(_currency)]
 Quantity = Annotated[
-    Decimal, Field(ge=0, max_digits=18, decimal_places=MAX_QUANTITY_DECIMALS, allow_inf_nan=False)
+    PlainDecimal,
+    Field(ge=0, max_digits=18, decimal_places=MAX_QUANTITY_DECIMALS, allow_inf_nan=False),
 ]
 Amount = Annotated[
-    Decimal, Field(ge=0, max_digits=19, decimal_places=MAX_AMOUNT_DECIMALS, allow_inf_nan=False)
+    PlainDecimal,
+    Field(ge=0, max_digits=19, decimal_places=MAX_AMOUNT_DECIMALS, allow_inf_nan=False),
 ]
 
 
@@ -137,10 +139,10 @@ class ProductCreate(Strict):
     category_id: uuid.UUID | None = None
     unit: UnitCode = "pcs"
     barcode: Barcode | None = None
-    attributes: dict[str, Any] = Field(default_factory=dict)
+    attributes: JsonObject = Field(default_factory=dict)
     reorder_point: Quantity = Decimal(0)
     reorder_quantity: Quantity = Decimal(0)
-    is_active: bool = True
+    is_active: Flag = True
 
 
 class ProductUpdate(StrictPatch):
@@ -152,10 +154,10 @@ class ProductUpdate(StrictPatch):
     category_id: uuid.UUID | None = None
     unit: UnitCode | None = None
     barcode: Barcode | None = None
-    attributes: dict[str, Any] | None = None
+    attributes: JsonObject | None = None
     reorder_point: Quantity | None = None
     reorder_quantity: Quantity | None = None
-    is_active: bool | None = None
+    is_active: Flag | None = None
 
 
 class ProductRead(BaseModel):
@@ -181,7 +183,7 @@ class ProductRead(BaseModel):
 class PriceListCreate(Strict):
     name: Name
     currency: Currency
-    is_default: bool = Field(
+    is_default: Flag = Field(
         default=False, description="The first list of an organization is always the default"
     )
 
@@ -189,7 +191,7 @@ class PriceListCreate(Strict):
 class PriceListUpdate(StrictPatch):
     # The currency is fixed: changing it would silently re-denominate the price history.
     name: Name | None = None
-    is_default: bool | None = None
+    is_default: Flag | None = None
 
 
 class PriceListRead(BaseModel):
@@ -204,7 +206,7 @@ class PriceListRead(BaseModel):
 class PriceCreate(Strict):
     price_list_id: uuid.UUID
     amount: Amount
-    effective_from: AwareDatetime | None = Field(
+    effective_from: Timestamp | None = Field(
         default=None, description="When the price applies (timezone required); default now"
     )
 

@@ -8,10 +8,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
-from pydantic import AwareDatetime
 
 from quartermaster.core.concurrency import IfMatch, etag
 from quartermaster.core.db import SessionDep, get_database
+from quartermaster.core.inputs import QueryFlag, Timestamp
 from quartermaster.core.pagination import Page, PageParamsDep
 from quartermaster.core.responses import CONFLICT, NOT_FOUND, STALE
 from quartermaster.identity.public import Permission, Principal, require
@@ -86,7 +86,7 @@ async def list_warehouses(
     principal: InventoryRead,
     session: SessionDep,
     page: PageParamsDep,
-    is_active: Annotated[bool | None, Query()] = None,
+    is_active: Annotated[QueryFlag | None, Query()] = None,
 ) -> Page[WarehouseRead]:
     return await warehouses.list_warehouses(session, principal, page, is_active=is_active)
 
@@ -246,10 +246,10 @@ async def list_movements(
     reference: Annotated[str | None, Query(max_length=200)] = None,
     batch_id: Annotated[uuid.UUID | None, Query()] = None,
     recorded_from: Annotated[
-        AwareDatetime | None, Query(alias="from", description="recorded_at ≥ this")
+        Timestamp | None, Query(alias="from", description="recorded_at ≥ this")
     ] = None,
     recorded_to: Annotated[
-        AwareDatetime | None, Query(alias="to", description="recorded_at < this")
+        Timestamp | None, Query(alias="to", description="recorded_at < this")
     ] = None,
 ) -> Page[MovementRead]:
     where = MovementFilter(
@@ -278,7 +278,7 @@ async def list_levels(
     warehouse_id: Annotated[uuid.UUID | None, Query()] = None,
     location_id: Annotated[uuid.UUID | None, Query()] = None,
     below_reorder: Annotated[
-        bool | None,
+        QueryFlag | None,
         Query(
             description="true: only products with a reorder point whose available stock is "
             "at or below it (per warehouse, as alerts are; across warehouses with "

@@ -9,13 +9,13 @@ from enum import StrEnum
 from typing import Annotated, ClassVar
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     Field,
     StringConstraints,
     model_validator,
 )
 
+from quartermaster.core.inputs import Flag, PlainDecimal, Timestamp
 from quartermaster.core.schemas import Strict, StrictPatch
 
 MAX_QUANTITY_DECIMALS = 6
@@ -30,9 +30,11 @@ Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 # Signed here (adjustments are); the service checks sign and the unit's decimals per kind.
 Quantity = Annotated[
-    Decimal, Field(max_digits=24, decimal_places=MAX_QUANTITY_DECIMALS, allow_inf_nan=False)
+    PlainDecimal, Field(max_digits=24, decimal_places=MAX_QUANTITY_DECIMALS, allow_inf_nan=False)
 ]
-UnitCost = Annotated[Decimal, Field(ge=0, max_digits=19, decimal_places=4, allow_inf_nan=False)]
+UnitCost = Annotated[
+    PlainDecimal, Field(ge=0, max_digits=19, decimal_places=4, allow_inf_nan=False)
+]
 
 
 # Warehouses and locations
@@ -42,7 +44,7 @@ class WarehouseCreate(Strict):
     code: Code
     name: Name
     address: Text | None = None
-    is_active: bool = True
+    is_active: Flag = True
 
 
 class WarehouseUpdate(StrictPatch):
@@ -51,7 +53,7 @@ class WarehouseUpdate(StrictPatch):
     code: Code | None = None
     name: Name | None = None
     address: Text | None = None
-    is_active: bool | None = None
+    is_active: Flag | None = None
 
 
 class WarehouseRead(BaseModel):
@@ -70,13 +72,13 @@ class LocationCreate(Strict):
     warehouse_id: uuid.UUID
     code: Code
     name: Name
-    allow_negative: bool = False
+    allow_negative: Flag = False
 
 
 class LocationUpdate(StrictPatch):
     code: Code | None = None
     name: Name | None = None
-    allow_negative: bool | None = None
+    allow_negative: Flag | None = None
 
 
 class LocationRead(BaseModel):
@@ -279,7 +281,7 @@ class ReservationCreate(Strict):
     location_id: uuid.UUID
     quantity: Quantity
     reference: Reference
-    expires_at: AwareDatetime | None = None
+    expires_at: Timestamp | None = None
 
 
 class ReservationRead(BaseModel):
@@ -316,7 +318,7 @@ class CountRequest(Strict):
     a scanner synced late). Each line is compared with the ledger as of ``counted_at``."""
 
     location_id: uuid.UUID
-    counted_at: AwareDatetime
+    counted_at: Timestamp
     lines: list[CountLine] = Field(min_length=1, max_length=MAX_LINES)
     reference: Reference | None = None
     note: Text | None = None

@@ -32,8 +32,6 @@ from quartermaster.core.ids import new_id
 from quartermaster.core.pagination import (
     Page,
     PageParams,
-    decode_cursor,
-    encode_cursor,
 )
 from quartermaster.identity.public import Principal
 
@@ -63,7 +61,7 @@ async def list_price_lists(
 ) -> Page[PriceListRead]:
     after = None
     if page.cursor:
-        name, last_id = decode_cursor(page.cursor, size=2)
+        name, last_id = page.decode(str, str)
         after = (str(name), cursor_uuid(last_id))
     rows = await repository.price_lists_page(
         session, principal.tenant_id, limit=page.limit + 1, after=after
@@ -71,7 +69,7 @@ async def list_price_lists(
     next_cursor = None
     if len(rows) > page.limit:
         last = rows[page.limit - 1]
-        next_cursor = encode_cursor([last.name.lower(), str(last.id)])
+        next_cursor = page.encode([last.name.lower(), str(last.id)])
     return Page[PriceListRead](
         items=[_price_list_read(p) for p in rows[: page.limit]], next_cursor=next_cursor
     )

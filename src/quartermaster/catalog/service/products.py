@@ -40,8 +40,6 @@ from quartermaster.core.pagination import (
     InvalidCursor,
     Page,
     PageParams,
-    decode_cursor,
-    encode_cursor,
 )
 from quartermaster.identity.public import Principal
 
@@ -249,7 +247,7 @@ async def list_products(
         category_ids = await repository.descendant_ids(session, tenant_id, category_id)
     after: tuple[Any, uuid.UUID] | None = None
     if page.cursor:
-        cursor_sort, cursor_order, key, last_id = decode_cursor(page.cursor, size=4)
+        cursor_sort, cursor_order, key, last_id = page.decode(str, str, str, str)
         if cursor_sort != sort.value or cursor_order != order.value:
             raise InvalidCursor
         if sort is ProductSort.UPDATED_AT:
@@ -275,7 +273,7 @@ async def list_products(
     if len(products) > page.limit:
         last = products[page.limit - 1]
         key = repository.sort_value(last, sort.value)
-        next_cursor = encode_cursor(
+        next_cursor = page.encode(
             [
                 sort.value,
                 order.value,

@@ -14,7 +14,7 @@ from quartermaster.catalog.public import ProductRef
 from quartermaster.core.clock import utcnow
 from quartermaster.core.events import emit
 from quartermaster.core.ids import new_id
-from quartermaster.core.pagination import Page, PageParams, decode_cursor, encode_cursor
+from quartermaster.core.pagination import Page, PageParams
 from quartermaster.identity.public import Principal
 from quartermaster.inventory import repository
 from quartermaster.inventory.errors import AlertNotFound, AlertNotOpen
@@ -111,7 +111,7 @@ async def list_alerts(
 ) -> Page[AlertRead]:
     before = None
     if page.cursor:
-        (last_id,) = decode_cursor(page.cursor, size=1)
+        (last_id,) = page.decode(str)
         before = cursor_uuid(last_id)
     rows = await repository.alerts_page(
         session,
@@ -124,7 +124,7 @@ async def list_alerts(
     )
     next_cursor = None
     if len(rows) > page.limit:
-        next_cursor = encode_cursor([str(rows[page.limit - 1].id)])
+        next_cursor = page.encode([str(rows[page.limit - 1].id)])
     return Page[AlertRead](
         items=[alert_read(row) for row in rows[: page.limit]], next_cursor=next_cursor
     )

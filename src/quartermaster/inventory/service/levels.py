@@ -13,8 +13,6 @@ from quartermaster.core.pagination import (
     InvalidCursor,
     Page,
     PageParams,
-    decode_cursor,
-    encode_cursor,
 )
 from quartermaster.identity.public import Principal
 from quartermaster.inventory import repository
@@ -57,7 +55,7 @@ async def list_levels(
 ) -> Page[LevelRead]:
     after = None
     if page.cursor:
-        product_id, location_id = decode_cursor(page.cursor, size=2)
+        product_id, location_id = page.decode(str, str)
         after = (cursor_uuid(product_id), cursor_uuid(location_id))
     rows = await repository.levels_page(
         session, principal.tenant_id, where, limit=page.limit + 1, after=after
@@ -65,7 +63,7 @@ async def list_levels(
     next_cursor = None
     if len(rows) > page.limit:
         last = rows[page.limit - 1][0]
-        next_cursor = encode_cursor([str(last.product_id), str(last.location_id)])
+        next_cursor = page.encode([str(last.product_id), str(last.location_id)])
     return Page[LevelRead](
         items=[level_read(level, warehouse_id) for level, warehouse_id in rows[: page.limit]],
         next_cursor=next_cursor,
@@ -82,7 +80,7 @@ async def level_totals(
     by_warehouse = group_by is LevelGrouping.WAREHOUSE
     after: tuple[uuid.UUID, uuid.UUID | None] | None = None
     if page.cursor:
-        grouping, product_id, warehouse_id = decode_cursor(page.cursor, size=3)
+        grouping, product_id, warehouse_id = page.decode(str, str, (str, None))
         if grouping != group_by.value:
             raise InvalidCursor
         after = (
@@ -100,7 +98,7 @@ async def level_totals(
     next_cursor = None
     if len(rows) > page.limit:
         last = rows[page.limit - 1]
-        next_cursor = encode_cursor(
+        next_cursor = page.encode(
             [group_by.value, str(last.product_id), str(last.warehouse_id) if by_warehouse else None]
         )
     return Page[LevelTotal](
@@ -178,7 +176,7 @@ async def list_movements(
     """The ledger, newest first."""
     before: tuple[datetime, uuid.UUID] | None = None
     if page.cursor:
-        recorded_at, last_id = decode_cursor(page.cursor, size=2)
+        recorded_at, last_id = page.decode(str, str)
         before = (cursor_datetime(recorded_at), cursor_uuid(last_id))
     movements = await repository.movements_page(
         session, principal.tenant_id, where, limit=page.limit + 1, before=before
@@ -186,7 +184,7 @@ async def list_movements(
     next_cursor = None
     if len(movements) > page.limit:
         last = movements[page.limit - 1]
-        next_cursor = encode_cursor([last.recorded_at.isoformat(), str(last.id)])
+        next_cursor = page.encode([last.recorded_at.isoformat(), str(last.id)])
     return Page[MovementRead](
         items=[movement_read(m) for m in movements[: page.limit]], next_cursor=next_cursor
     )

@@ -282,11 +282,24 @@ class ReservationCreate(Strict):
     expires_at: AwareDatetime | None = None
 
 
+class ReservationFulfil(Strict):
+    """Issue all of a reservation's open quantity (no body, or no ``quantity``) or a part
+    of it; the rest stays reserved."""
+
+    quantity: Quantity | None = Field(
+        default=None, description="How much to issue now; default: all that is still open"
+    )
+
+
 class ReservationRead(BaseModel):
     id: uuid.UUID
     product_id: uuid.UUID
     location_id: uuid.UUID
-    quantity: Decimal
+    quantity: Decimal = Field(description="The quantity reserved in the first place")
+    fulfilled_quantity: Decimal = Field(description="Issued so far (partial fulfilments add up)")
+    open_quantity: Decimal = Field(
+        description="Still reserved: quantity - fulfilled_quantity while active, else 0"
+    )
     reference: str
     status: ReservationStatus
     expires_at: datetime | None

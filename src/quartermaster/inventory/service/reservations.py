@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +33,7 @@ from quartermaster.inventory.repository import LevelKey
 from quartermaster.inventory.schemas import (
     LevelRead,
     ReservationCreate,
+    ReservationFulfil,
     ReservationRead,
     ReservationResult,
     ReservationStatus,
@@ -46,8 +48,28 @@ from quartermaster.inventory.service.movements import (
 from quartermaster.inventory.service.paging import cursor_uuid
 
 
+def open_quantity(reservation: Reservation) -> Decimal:
+    """What the reservation still holds in the level's ``reserved``."""
+    if reservation.status != ReservationStatus.ACTIVE.value:
+        return Decimal(0)
+    return reservation.quantity - reservation.fulfilled_quantity
+
+
 def reservation_read(reservation: Reservation) -> ReservationRead:
-    return ReservationRead.model_validate(reservation, from_attributes=True)
+    return ReservationRead(
+        id=reservation.id,
+        product_id=reservation.product_id,
+        location_id=reservation.location_id,
+        quantity=reservation.quantity,
+        fulfilled_quantity=reservation.fulfilled_quantity,
+        open_quantity=open_quantity(reservation),
+        reference=reservation.reference,
+        status=ReservationStatus(reservation.status),
+        expires_at=reservation.expires_at,
+        created_by=reservation.created_by,
+        created_at=reservation.created_at,
+        updated_at=reservation.updated_at,
+    )
 
 
 def _result(
@@ -74,6 +96,8 @@ async def _emit(
             product_id=reservation.product_id,
             location_id=reservation.location_id,
             quantity=reservation.quantity,
+            fulfilled_quantity=reservation.fulfilled_quantity,
+            open_quantity=open_quantity(reservation),
             reference=reservation.reference,
             status=reservation.status,
             expires_at=reservation.expires_at,
@@ -150,6 +174,7 @@ async def create_reservation(
         product_id=data.product_id,
         location_id=data.location_id,
         quantity=data.quantity,
+        fulfilled_quantity=Decimal(0),
         reference=data.reference,
         status=ReservationStatus.ACTIVE.value,
         expires_at=data.expires_at,
@@ -176,15 +201,52 @@ async def _active_for_update(
     return reservation
 
 
+def _fulfil_problems(
+    reservation: Reservation, product: ProductRef, quantity: Decimal
+) -> list[FieldProblem]:
+    still_open = open_quantity(reservation)
+    if quantity <= 0:
+        return [FieldProblem("quantity", "Must be greater than 0.", "quantity_not_positive")]
+    if decimals_of(quantity) > product.unit_decimals:
+        return [
+            FieldProblem(
+                "quantity",
+                f"At most {product.unit_decimals} decimal places in unit '{product.unit}'.",
+                "too_many_decimals",
+            )
+        ]
+    if quantity > still_open:
+        return [
+            FieldProblem(
+                "quantity",
+                f"Only {still_open} of this reservation is still open "
+                f"({reservation.fulfilled_quantity} of {reservation.quantity} fulfilled).",
+                "exceeds_open_quantity",
+            )
+        ]
+    return []
+
+
 async def fulfil_reservation(
-    session: AsyncSession, principal: Principal, reservation_id: uuid.UUID
+    session: AsyncSession,
+    principal: Principal,
+    reservation_id: uuid.UUID,
+    data: ReservationFulfil | None = None,
 ) -> ReservationResult:
-    """Turn an active reservation into an issue, atomically: one ledger row of kind
-    ``fulfilment`` from its location, on_hand and reserved both down by its quantity.
-    Emits ``inventory.stock.moved`` and ``inventory.reservation.fulfilled``."""
+    """Turn all of an active reservation's open quantity, or ``data.quantity`` of it, into
+    an issue, atomically: one ledger row of kind ``fulfilment`` from its location, on_hand
+    and reserved both down by that quantity. What is left stays reserved (the reservation
+    stays ``active``); once nothing is left it is ``fulfilled``. A quantity above what is
+    open is 422. Emits ``inventory.stock.moved`` and ``inventory.reservation.fulfilled``."""
     tenant_id = principal.tenant_id
     reservation = await _active_for_update(session, tenant_id, reservation_id)
     products = await products_by_ids(session, tenant_id, [reservation.product_id])
+    quantity = open_quantity(reservation)
+    if data is not None and data.quantity is not None:
+        quantity = data.quantity
+        problems = _fulfil_problems(reservation, products[reservation.product_id], quantity)
+        if problems:
+            raise InvalidMovement(problems)
     places = await repository.locations_with_warehouses(
         session, tenant_id, [reservation.location_id]
     )
@@ -199,7 +261,7 @@ async def fulfil_reservation(
                 product_id=reservation.product_id,
                 from_location_id=reservation.location_id,
                 to_location_id=None,
-                quantity=reservation.quantity,
+                quantity=quantity,
             )
         ],
         products,
@@ -207,9 +269,11 @@ async def fulfil_reservation(
         now,
         reference=reservation.reference,
         note=None,
-        extra={key: LevelChange(reserved=-reservation.quantity)},
+        extra={key: LevelChange(reserved=-quantity)},
     )
-    reservation.status = ReservationStatus.FULFILLED.value
+    reservation.fulfilled_quantity += quantity
+    if reservation.fulfilled_quantity == reservation.quantity:
+        reservation.status = ReservationStatus.FULFILLED.value
     reservation.updated_at = now
     await session.flush()
     (level,) = batch.levels
@@ -220,8 +284,8 @@ async def fulfil_reservation(
 async def release_reservation(
     session: AsyncSession, principal: Principal, reservation_id: uuid.UUID
 ) -> ReservationResult:
-    """Give an active reservation's stock back (reserved down). Emits
-    ``inventory.reservation.released``."""
+    """Give an active reservation's open quantity back (reserved down; what a partial
+    fulfilment issued stays issued). Emits ``inventory.reservation.released``."""
     tenant_id = principal.tenant_id
     reservation = await _active_for_update(session, tenant_id, reservation_id)
     products = await products_by_ids(session, tenant_id, [reservation.product_id])
@@ -233,7 +297,7 @@ async def release_reservation(
     (level,) = await change_levels(
         session,
         tenant_id,
-        {key: LevelChange(reserved=-reservation.quantity)},
+        {key: LevelChange(reserved=-open_quantity(reservation))},
         products,
         places,
         now,
@@ -258,7 +322,7 @@ async def release_expired_reservations(
     changes: dict[LevelKey, LevelChange] = defaultdict(LevelChange)
     for reservation in expired:
         changes[(reservation.product_id, reservation.location_id)] += LevelChange(
-            reserved=-reservation.quantity
+            reserved=-open_quantity(reservation)
         )
     products = await products_by_ids(session, tenant_id, [r.product_id for r in expired])
     places = await repository.locations_with_warehouses(

@@ -150,6 +150,7 @@ class PriceList(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "id"),
         CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_format"),
+        CheckConstraint("price_decimals BETWEEN 0 AND 4", name="price_decimals_range"),
         Index(
             "uq_price_lists_tenant_id_lower_name",
             "tenant_id",
@@ -168,6 +169,8 @@ class PriceList(IdMixin, TimestampMixin, Base):
     tenant_id: Mapped[uuid.UUID] = _tenant_fk()
     name: Mapped[str] = mapped_column(String(200))
     currency: Mapped[str] = mapped_column(String(3))
+    # Decimal places a price may have: the currency's ISO 4217 minor units unless chosen.
+    price_decimals: Mapped[int] = mapped_column(SmallInteger)
     is_default: Mapped[bool] = mapped_column(server_default=text("false"))
 
 

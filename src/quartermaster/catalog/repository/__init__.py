@@ -280,8 +280,8 @@ async def product_by_id(
 
 
 _PRODUCT_READ = (
-    "SELECT id, sku, name, description, category_id, unit_code, barcode, attributes,"
-    " reorder_point, reorder_quantity, is_active, version, created_at, updated_at"
+    "SELECT id, sku, name, description, category_id, unit_code, barcode, barcode_type,"
+    " attributes, reorder_point, reorder_quantity, is_active, version, created_at, updated_at"
     " FROM products WHERE tenant_id = $1 AND id = $2"
 )
 

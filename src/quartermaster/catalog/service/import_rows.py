@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from quartermaster.catalog import repository
 from quartermaster.catalog.schemas import (
     Barcode,
+    BarcodeType,
     Name,
     Quantity,
     Sku,
@@ -46,6 +47,7 @@ SETTABLE = {
     "category": "category_id",
     "unit": "unit_code",
     "barcode": "barcode",
+    "barcode_type": "barcode_type",
     "reorder_point": "reorder_point",
     "reorder_quantity": "reorder_quantity",
     "is_active": "is_active",
@@ -207,6 +209,7 @@ class ImportedRow(BaseModel):
     category: Annotated[str | None, Field(max_length=5_000)] = None
     unit: UnitCode | None = None
     barcode: Barcode | None = None
+    barcode_type: BarcodeType = BarcodeType.OTHER
     reorder_point: Quantity = Decimal(0)
     reorder_quantity: Quantity = Decimal(0)
     is_active: bool = True
@@ -326,8 +329,3 @@ def parse_row(
     if errors:
         return None, errors
     return Candidate(row, key, data, frozenset(fields), path), []
-
-
-def _decimals(value: Decimal) -> int:
-    exponent = value.normalize().as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0

@@ -44,6 +44,11 @@ def decimals_of(value: Decimal) -> int:
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
+def _a(kind: MovementKind) -> str:
+    """The kind with its article: "a receipt", "an issue", "an adjustment"."""
+    return ("an " if kind.value[0] in "aeiou" else "a ") + kind.value
+
+
 @dataclass(frozen=True)
 class _Entry:
     """One validated line as the ledger stores it (positive quantity, direction by the
@@ -93,9 +98,9 @@ def _check_line(
         ("to_location_id", line.to_location_id, wants_to),
     ):
         if wanted and value is None:
-            problem(name, f"Required for a {kind.value}.", "missing")
+            problem(name, f"Required for {_a(kind)}.", "missing")
         elif not wanted and value is not None:
-            problem(name, f"Not allowed for a {kind.value}.", "not_allowed")
+            problem(name, f"Not allowed for {_a(kind)}.", "not_allowed")
         elif value is not None and value not in places:
             problem(name, "No location with this id in this organization.", "unknown_location")
     if (

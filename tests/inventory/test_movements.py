@@ -42,8 +42,12 @@ class TestEachKind:
         assert received["levels"] == [
             {
                 "product_id": bolt,
+                "sku": "BOLT",
+                "product_name": stock["pcs"]["name"],
                 "location_id": stock["a"],
+                "location_code": "DEFAULT",
                 "warehouse_id": stock["warehouse_a"],
+                "warehouse_code": "A",
                 "on_hand": "10",
                 "reserved": "0",
                 "available": "10",
@@ -374,10 +378,10 @@ class TestRejections:
     @pytest.mark.parametrize(
         ("line", "message"),
         [
-            ({"kind": "issue"}, "from_location_id: Required for an issue."),
-            ({"kind": "adjustment", "reason": "x"}, "to_location_id: Required for an adjustment."),
-            ({"kind": "receipt"}, "to_location_id: Required for a receipt."),
-            ({"kind": "transfer", "to": True}, "from_location_id: Required for a transfer."),
+            ({"kind": "issue"}, "from_location_id: Required for an issue ("),
+            ({"kind": "adjustment", "reason": "x"}, "to_location_id: Required for an adjustment ("),
+            ({"kind": "receipt"}, "to_location_id: Required for a receipt ("),
+            ({"kind": "transfer", "to": True}, "from_location_id: Required for a transfer ("),
         ],
     )
     async def test_messages_name_the_kind_in_plain_english(

@@ -29,7 +29,7 @@ from quartermaster.inventory.errors import (
 )
 from quartermaster.inventory.events import InventoryEvents, NewLevel, ReservationChanged
 from quartermaster.inventory.models import Reservation
-from quartermaster.inventory.repository import LevelKey
+from quartermaster.inventory.repository import LevelKey, Place
 from quartermaster.inventory.schemas import (
     LevelRead,
     ReservationCreate,
@@ -38,6 +38,7 @@ from quartermaster.inventory.schemas import (
     ReservationResult,
     ReservationStatus,
 )
+from quartermaster.inventory.service.labels import labels_for
 from quartermaster.inventory.service.movements import (
     LedgerEntry,
     LevelChange,
@@ -46,6 +47,7 @@ from quartermaster.inventory.service.movements import (
     post_ledger,
 )
 from quartermaster.inventory.service.paging import cursor_uuid
+from quartermaster.inventory.service.references import PlaceAsked, ProductAsked, resolve
 
 
 def open_quantity(reservation: Reservation) -> Decimal:
@@ -55,11 +57,17 @@ def open_quantity(reservation: Reservation) -> Decimal:
     return reservation.quantity - reservation.fulfilled_quantity
 
 
-def reservation_read(reservation: Reservation) -> ReservationRead:
+def reservation_read(
+    reservation: Reservation, product: ProductRef, place: Place
+) -> ReservationRead:
     return ReservationRead(
         id=reservation.id,
         product_id=reservation.product_id,
+        sku=product.sku,
+        product_name=product.name,
         location_id=reservation.location_id,
+        location_code=place.code,
+        warehouse_code=place.warehouse_code,
         quantity=reservation.quantity,
         fulfilled_quantity=reservation.fulfilled_quantity,
         open_quantity=open_quantity(reservation),
@@ -73,11 +81,32 @@ def reservation_read(reservation: Reservation) -> ReservationRead:
 
 
 def _result(
-    reservation: Reservation, level: LevelRead, batch_id: uuid.UUID | None = None
+    reservation: Reservation,
+    product: ProductRef,
+    place: Place,
+    level: LevelRead,
+    batch_id: uuid.UUID | None = None,
 ) -> ReservationResult:
     return ReservationResult(
-        **reservation_read(reservation).model_dump(), level=level, batch_id=batch_id
+        **reservation_read(reservation, product, place).model_dump(),
+        level=level,
+        batch_id=batch_id,
     )
+
+
+async def _reads(
+    session: AsyncSession, tenant_id: uuid.UUID, reservations: list[Reservation]
+) -> list[ReservationRead]:
+    labels = await labels_for(
+        session,
+        tenant_id,
+        product_ids=[r.product_id for r in reservations],
+        location_ids=[r.location_id for r in reservations],
+    )
+    return [
+        reservation_read(r, labels.products[r.product_id], labels.places[r.location_id])
+        for r in reservations
+    ]
 
 
 async def _emit(
@@ -115,25 +144,9 @@ async def _emit(
 
 
 def _check(
-    data: ReservationCreate,
-    products: dict[uuid.UUID, ProductRef],
-    location_known: bool,
-    now: datetime,
+    data: ReservationCreate, product: ProductRef | None, now: datetime
 ) -> list[FieldProblem]:
     problems: list[FieldProblem] = []
-    product = products.get(data.product_id)
-    if product is None:
-        problems.append(
-            FieldProblem(
-                "product_id", "No product with this id in this organization.", "unknown_product"
-            )
-        )
-    if not location_known:
-        problems.append(
-            FieldProblem(
-                "location_id", "No location with this id in this organization.", "unknown_location"
-            )
-        )
     if data.quantity <= 0:
         problems.append(
             FieldProblem("quantity", "Must be greater than 0.", "quantity_not_positive")
@@ -154,25 +167,45 @@ def _check(
 async def create_reservation(
     session: AsyncSession, principal: Principal, data: ReservationCreate
 ) -> ReservationResult:
-    """Reserve stock: 422 for what cannot be reserved as written, 409
-    ``insufficient-stock`` when less is available at a location that does not allow
-    negative stock (nothing written). Emits ``inventory.reservation.created``."""
+    """Reserve stock: 422 for what cannot be reserved as written (an unknown product or
+    location, by id or by code, names the field), 409 ``insufficient-stock`` when less is
+    available at a location that does not allow negative stock (nothing written). Emits
+    ``inventory.reservation.created``."""
     tenant_id = principal.tenant_id
-    products = await products_by_ids(session, tenant_id, [data.product_id])
-    places = await repository.locations_with_warehouses(session, tenant_id, [data.location_id])
+    place_asked = PlaceAsked("", "", data.location_id, data.warehouse_code, data.location_code)
+    resolved = await resolve(
+        session,
+        tenant_id,
+        [ProductAsked("", data.product_id, data.sku, data.barcode)],
+        [place_asked],
+    )
+    products, places = resolved.products, resolved.places
+    (product_id,), (location_id,) = resolved.product_ids, resolved.location_ids
     now = utcnow()
-    problems = _check(data, products, data.location_id in places, now)
+    problems = resolved.problems
+    if not place_asked.is_given:
+        problems.append(
+            FieldProblem(
+                "location_id",
+                "Name the location by location_id, or by warehouse_code and location_code.",
+                "missing",
+            )
+        )
+    problems += _check(data, products.get(product_id) if product_id else None, now)
     if problems:
         raise InvalidMovement(problems)
-    key: LevelKey = (data.product_id, data.location_id)
+    # Both resolved, or a problem was listed.
+    assert product_id is not None
+    assert location_id is not None
+    key: LevelKey = (product_id, location_id)
     (level,) = await change_levels(
         session, tenant_id, {key: LevelChange(reserved=data.quantity)}, products, places, now
     )
     reservation = Reservation(
         id=new_id(),
         tenant_id=tenant_id,
-        product_id=data.product_id,
-        location_id=data.location_id,
+        product_id=product_id,
+        location_id=location_id,
         quantity=data.quantity,
         fulfilled_quantity=Decimal(0),
         reference=data.reference,
@@ -185,7 +218,7 @@ async def create_reservation(
     repository.add(session, reservation)
     await session.flush()
     await _emit(session, InventoryEvents.RESERVATION_CREATED, reservation, level)
-    return _result(reservation, level)
+    return _result(reservation, products[product_id], places[location_id], level)
 
 
 async def _active_for_update(
@@ -278,7 +311,13 @@ async def fulfil_reservation(
     await session.flush()
     (level,) = batch.levels
     await _emit(session, InventoryEvents.RESERVATION_FULFILLED, reservation, level, batch.id)
-    return _result(reservation, level, batch.id)
+    return _result(
+        reservation,
+        products[reservation.product_id],
+        places[reservation.location_id],
+        level,
+        batch.id,
+    )
 
 
 async def release_reservation(
@@ -306,7 +345,9 @@ async def release_reservation(
     reservation.updated_at = now
     await session.flush()
     await _emit(session, InventoryEvents.RESERVATION_RELEASED, reservation, level)
-    return _result(reservation, level)
+    return _result(
+        reservation, products[reservation.product_id], places[reservation.location_id], level
+    )
 
 
 async def release_expired_reservations(
@@ -347,7 +388,8 @@ async def get_reservation(
     reservation = await repository.reservation_by_id(session, principal.tenant_id, reservation_id)
     if reservation is None:
         raise ReservationNotFound
-    return reservation_read(reservation)
+    (read,) = await _reads(session, principal.tenant_id, [reservation])
+    return read
 
 
 async def list_reservations(
@@ -376,5 +418,6 @@ async def list_reservations(
     if len(rows) > page.limit:
         next_cursor = encode_cursor([str(rows[page.limit - 1].id)])
     return Page[ReservationRead](
-        items=[reservation_read(row) for row in rows[: page.limit]], next_cursor=next_cursor
+        items=await _reads(session, principal.tenant_id, rows[: page.limit]),
+        next_cursor=next_cursor,
     )

@@ -385,6 +385,23 @@ class TestReservationsAndCountsByCode:
         assert await inventory.on_hand(stock["nut"]["id"], stock["bin"]) == 2
         assert await mismatches(database, inventory.account.tenant_id) == []
 
+    async def test_a_count_without_a_location_is_422_naming_both_ways(
+        self, inventory: Inventory, stock: dict[str, Any]
+    ) -> None:
+        response = await inventory.post(
+            "/stock/counts",
+            {
+                "counted_at": "2026-01-01T00:00:00Z",
+                "lines": [{"sku": "BOLT-M8", "counted_quantity": "1"}],
+            },
+        )
+        assert response.status_code == 422
+        (error,) = response.json()["errors"]
+        assert (error["field"], error["type"]) == ("location_id", "missing")
+        assert error["message"] == (
+            "Name the location by location_id, or by warehouse_code and location_code."
+        )
+
     async def test_a_count_naming_one_product_twice_by_different_codes_is_422(
         self, inventory: Inventory, stock: dict[str, Any]
     ) -> None:

@@ -40,8 +40,8 @@ async def record_count(
     ledger move nothing."""
     tenant_id = principal.tenant_id
     now = utcnow()
-    place_asked = PlaceAsked(
-        "", "", request.location_id, request.warehouse_code, request.location_code
+    place = PlaceAsked(
+        "", "", request.location_id, request.warehouse_code, request.location_code, True
     )
     resolved = await resolve(
         session,
@@ -50,18 +50,10 @@ async def record_count(
             ProductAsked(f"lines.{index}.", line.product_id, line.sku, line.barcode)
             for index, line in enumerate(request.lines)
         ],
-        [place_asked],
+        [place],
     )
     products, places = resolved.products, resolved.places
     problems: list[FieldProblem] = []
-    if not place_asked.is_given:
-        problems.append(
-            FieldProblem(
-                "location_id",
-                "Name the location by location_id, or by warehouse_code and location_code.",
-                "missing",
-            )
-        )
     if request.counted_at > now:
         problems.append(FieldProblem("counted_at", "Must not be in the future.", "in_the_future"))
     seen: set[uuid.UUID] = set()

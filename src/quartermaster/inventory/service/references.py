@@ -50,13 +50,15 @@ class ProductAsked:
 @dataclass(frozen=True)
 class PlaceAsked:
     """A location as a request names it: ``{side}location_id``, or ``{side}warehouse_code``
-    + ``{side}location_code`` (``side`` is ``""``, ``"from_"`` or ``"to_"``)."""
+    + ``{side}location_code`` (``side`` is ``""``, ``"from_"`` or ``"to_"``). ``required``:
+    not naming it is a problem (a movement's kind decides that itself)."""
 
     prefix: str
     side: str
     location_id: uuid.UUID | None
     warehouse_code: str | None
     location_code: str | None
+    required: bool = False
 
     @property
     def is_given(self) -> bool:
@@ -127,6 +129,16 @@ def _product_shape(asked: ProductAsked, problems: list[FieldProblem]) -> bool:
 
 
 def _place_shape(asked: PlaceAsked, problems: list[FieldProblem]) -> bool:
+    if asked.required and not asked.is_given:
+        problems.append(
+            FieldProblem(
+                asked.name("location_id"),
+                f"Name the location by {asked.name('location_id')}, or by "
+                f"{asked.name('warehouse_code')} and {asked.name('location_code')}.",
+                "missing",
+            )
+        )
+        return False
     by_code = asked.warehouse_code is not None or asked.location_code is not None
     if asked.location_id is not None and by_code:
         problems.append(

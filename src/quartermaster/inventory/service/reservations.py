@@ -172,26 +172,18 @@ async def create_reservation(
     available at a location that does not allow negative stock (nothing written). Emits
     ``inventory.reservation.created``."""
     tenant_id = principal.tenant_id
-    place_asked = PlaceAsked("", "", data.location_id, data.warehouse_code, data.location_code)
     resolved = await resolve(
         session,
         tenant_id,
         [ProductAsked("", data.product_id, data.sku, data.barcode)],
-        [place_asked],
+        [PlaceAsked("", "", data.location_id, data.warehouse_code, data.location_code, True)],
     )
     products, places = resolved.products, resolved.places
     (product_id,), (location_id,) = resolved.product_ids, resolved.location_ids
     now = utcnow()
-    problems = resolved.problems
-    if not place_asked.is_given:
-        problems.append(
-            FieldProblem(
-                "location_id",
-                "Name the location by location_id, or by warehouse_code and location_code.",
-                "missing",
-            )
-        )
-    problems += _check(data, products.get(product_id) if product_id else None, now)
+    problems = resolved.problems + _check(
+        data, products.get(product_id) if product_id else None, now
+    )
     if problems:
         raise InvalidMovement(problems)
     # Both resolved, or a problem was listed.

@@ -82,7 +82,7 @@ def _print_banner(
         lines.append("  Mode     embedded PostgreSQL + Redis")
         lines.append(f"  Data     {settings.data_dir.resolve()}")
         qm = _qm_as_typed()
-        lines.append(f"  psql     {qm} psql    (or: url=$({qm} db-url) && psql \"$url\")")
+        lines.append(f'  psql     {qm} psql    (or: url=$({qm} db-url) && psql "$url")')
     else:
         lines.append("  Mode     external PostgreSQL and Redis (QM_DATABASE_URL, QM_REDIS_URL)")
     if demo:

@@ -40,7 +40,7 @@ pytest: sync ## The test suite on real PostgreSQL and Redis
 
 bench: sync ## Run the benchmarks and record their figures in docs/benchmarks.md (needs wrk)
 	@command -v wrk >/dev/null || { echo "bench needs wrk: sudo apt-get install wrk"; exit 1; }
-	@$(UV) run python bench/startup.py --runs 3 --record
+	@$(UV) run python bench/startup.py --runs 3 --later 3 --record
 	@$(UV) run python bench/catalog_reads.py --products 100000 --seconds 10 --record
 	@$(UV) run python bench/ledger_writes.py --products 1000 --seconds 30 --record
 	@$(UV) run python bench/realtime.py --record

@@ -126,6 +126,27 @@ class TestUniqueness:
 FULLWIDTH_EAN13 = "".join(chr(0xFF10 + int(digit)) for digit in "4006381333931")
 
 
+class TestHostileStrings:
+    @pytest.mark.parametrize(
+        "body",
+        [
+            {"sku": "A\u0000B", "name": "x"},
+            {"sku": "AB", "name": "x\u0000"},
+            {"sku": "AB", "name": "x", "attributes": {"colour": "red\u0000"}},
+            {"sku": "AB", "name": "x", "attributes": {"k\u0000": 1}},
+            {"sku": "AB", "name": "x", "attributes": {"list": ["a", ["b\u0000"]]}},
+        ],
+    )
+    async def test_a_nul_character_anywhere_in_a_body_is_422_and_writes_nothing(
+        self, catalog: Catalog, owner: Account, services: TestServices, body: dict[str, object]
+    ) -> None:
+        before = await catalog_rows(services, owner.tenant_id)
+        response = await catalog.post("/products", body)
+        assert response.status_code == 422, response.text
+        assert "NUL" in response.json()["detail"]
+        assert await catalog_rows(services, owner.tenant_id) == before
+
+
 class TestBarcodeTypes:
     """EAN-13, EAN-8 and UPC-A have a fixed length and a check digit; ``other`` (the
     default) takes any code, as every product before barcode types did."""

@@ -208,6 +208,26 @@ class TestMovementsByCode:
         assert message in problem["errors"][0]["message"]
         assert await inventory_rows(services, inventory.account.tenant_id, ALL_TABLES) == before
 
+    @pytest.mark.parametrize(
+        "field", ["sku", "barcode", "to_warehouse_code", "to_location_code", "reason"]
+    )
+    async def test_a_nul_character_in_a_code_is_422_not_a_failed_statement(
+        self, inventory: Inventory, stock: dict[str, Any], services: TestServices, field: str
+    ) -> None:
+        before = await inventory_rows(services, inventory.account.tenant_id, ALL_TABLES)
+        line = {
+            "kind": "adjustment",
+            "sku": "BOLT-M8",
+            "to_warehouse_code": "MAIN",
+            "to_location_code": "A-01",
+            "quantity": "1",
+            "reason": "found",
+        }
+        response = await inventory.move({**line, field: "A\u0000B"})
+        assert response.status_code == 422, response.text
+        assert [e["field"] for e in response.json()["errors"]] == [field]
+        assert await inventory_rows(services, inventory.account.tenant_id, ALL_TABLES) == before
+
     async def test_every_unknown_code_of_a_batch_is_listed_line_by_line(
         self, inventory: Inventory, stock: dict[str, Any]
     ) -> None:

@@ -4,14 +4,33 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(item) for item in value)
+    return False
 
 
 class Strict(BaseModel):
     """Request bodies reject unknown fields (no mass assignment of tenant_id, id, role,
-    version…): 422 naming the field."""
+    version…): 422 naming the field. No string in them may hold a NUL character (JSON's
+    ``\u0000``), which PostgreSQL cannot store in text or jsonb: 422, not a failed
+    statement."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul_characters(cls, value: Any) -> Any:
+        if _has_nul(value):
+            raise ValueError("must not contain NUL characters (\\u0000)")
+        return value
 
 
 class StrictPatch(Strict):

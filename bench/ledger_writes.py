@@ -170,33 +170,23 @@ def setup(base: str, app_url: str, products: int) -> Fixture:
         # The first product through the API also creates the tenant's units.
         _ok(client.post("/api/v1/products", json={"sku": "FIRST", "name": "First"}))
         progress.advance(account)
-        warehouse = _ok(
-            client.post("/api/v1/warehouses", json={"code": "MAIN", "name": "Main"})
-        ).json()
-        locations = [warehouse["default_location_id"]]
-        progress.advance(account)
-        for code in [f"BIN-{n}" for n in range(1, LOCATIONS)] + ["HOT"]:
-            location = _ok(
-                client.post(
-                    "/api/v1/locations",
-                    json={"warehouse_id": warehouse["id"], "code": code, "name": code},
-                )
-            ).json()
-            locations.append(location["id"])
+
+        def stocked_warehouse(code: str, bins: list[str]) -> tuple[str, list[str]]:
+            """A warehouse and its locations: the default one, then ``bins``."""
+            made = _ok(client.post("/api/v1/warehouses", json={"code": code, "name": code}))
+            warehouse = made.json()
+            places = [warehouse["default_location_id"]]
             progress.advance(account)
+            for name in bins:
+                body = {"warehouse_id": warehouse["id"], "code": name, "name": name}
+                places.append(_ok(client.post("/api/v1/locations", json=body)).json()["id"])
+                progress.advance(account)
+            return warehouse["id"], places
+
+        bins = [f"BIN-{n}" for n in range(1, LOCATIONS)]
+        warehouse_id, locations = stocked_warehouse("MAIN", [*bins, "HOT"])
         hot_location = locations.pop()
-        east = _ok(client.post("/api/v1/warehouses", json={"code": "EAST", "name": "East"})).json()
-        other_locations = [east["default_location_id"]]
-        progress.advance(account)
-        for code in [f"BIN-{n}" for n in range(1, LOCATIONS)]:
-            location = _ok(
-                client.post(
-                    "/api/v1/locations",
-                    json={"warehouse_id": east["id"], "code": code, "name": code},
-                )
-            ).json()
-            other_locations.append(location["id"])
-            progress.advance(account)
+        _, other_locations = stocked_warehouse("EAST", bins)
 
         seeding = progress.add_task(f"{products:,} products (SQL, app role)", total=1)
         asyncio.run(_seed_products(app_url, tenant_id, products))
@@ -234,7 +224,7 @@ def setup(base: str, app_url: str, products: int) -> Fixture:
         tenant_id=tenant_id,
         user_id=user_id,
         user_label=email,
-        warehouse_id=warehouse["id"],
+        warehouse_id=warehouse_id,
         locations=locations,
         other_locations=other_locations,
         products=ids,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -103,6 +104,11 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
         app.state.redis = redis
         # Mail queued in requests goes to the job queue once the request committed.
         attach_mail_scheduler(database.engine, MailQueue(JobQueue(redis)))
+        # The hasher's dummy hash (for logins of unknown accounts) is made off the start-up
+        # path; the task is kept so it is not collected while it runs.
+        app.state.hasher_ready = asyncio.create_task(
+            asyncio.to_thread(app.state.password_hasher.prepare)
+        )
         try:
             await _check_application_role(database, settings)
             # relay + live gateway, then the in-process job worker (stopped first) (issue 5)
@@ -114,6 +120,7 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
                 log.info("app_started", modules=mounted, env=settings.env.value)
                 yield
         finally:
+            await asyncio.gather(app.state.hasher_ready, return_exceptions=True)
             await redis.aclose()
             await database.dispose()
             log.info("app_stopped")

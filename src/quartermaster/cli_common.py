@@ -22,7 +22,8 @@ console = Console(stderr=True)
 
 
 def _fail(message: str) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}")
+    # soft_wrap: one line per message, so paths in it stay copy-pasteable.
+    console.print(f"[bold red]error:[/] {message}", soft_wrap=True, highlight=False)
     return typer.Exit(code=1)
 
 
@@ -61,6 +62,14 @@ def _run_with_database(
     return asyncio.run(run())
 
 
+def _qm_as_typed() -> str:
+    """How to run `qm` here: ``./qm`` in a checkout (the wrapper runs from its directory,
+    and works without uv on PATH), else ``qm`` (an installed package, a container)."""
+    from pathlib import Path
+
+    return "./qm" if (Path.cwd() / "qm").is_file() else "qm"
+
+
 def _print_banner(
     settings: Settings, host: str, port: int, *, embedded: bool, demo: dict[str, str] | None
 ) -> None:
@@ -74,7 +83,8 @@ def _print_banner(
     if embedded:
         lines.append("  Mode     embedded PostgreSQL + Redis")
         lines.append(f"  Data     {settings.data_dir.resolve()}")
-        lines.append('  psql     psql "$(uv run qm db-url)"')
+        qm = _qm_as_typed()
+        lines.append(f'  psql     {qm} psql    (or: url=$({qm} db-url) && psql "$url")')
     else:
         lines.append("  Mode     external PostgreSQL and Redis (QM_DATABASE_URL, QM_REDIS_URL)")
     if demo:

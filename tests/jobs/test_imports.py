@@ -123,6 +123,49 @@ class TestRowErrors:
         ] == {"a": [1, 2]}
 
 
+class TestBarcodeTypes:
+    async def test_rows_are_checked_against_the_barcode_type_they_leave(
+        self, jobs: Jobs, owner: Account, services: TestServices
+    ) -> None:
+        ok(
+            await jobs.client.post(
+                f"{API}/products",
+                headers=jobs.headers,
+                json={
+                    "sku": "EAN-HELD",
+                    "name": "Held",
+                    "barcode": "4006381333931",
+                    "barcode_type": "ean13",
+                },
+            ),
+            201,
+        )
+        typed = await _run(
+            jobs,
+            [
+                ["sku", "name", "barcode", "barcode_type"],
+                ["GOOD", "Good", "96385074", "ean8"],
+                ["BAD", "Bad", "123", "ean13"],
+                ["FREE", "Free", "12", ""],  # empty: other, any code
+            ],
+        )
+        assert typed["status"] == "succeeded", typed
+        result = typed["result"]
+        assert (result["created"], result["skipped"]) == (2, 1)
+        assert [(e["row"], e["column"]) for e in result["errors"]] == [(3, "barcode")]
+        assert "is not an EAN-13" in result["errors"][0]["message"]
+
+        # Without a barcode_type column, the product's own type (ean13) decides.
+        untyped = await _run(jobs, [["sku", "barcode"], ["EAN-HELD", "4006381333932"]])
+        assert [(e["row"], e["column"]) for e in untyped["result"]["errors"]] == [(2, "barcode")]
+
+        found = await products(services, owner.tenant_id)
+        assert (found["GOOD"]["barcode"], found["GOOD"]["barcode_type"]) == ("96385074", "ean8")
+        assert found["FREE"]["barcode_type"] == "other"
+        assert "BAD" not in found
+        assert found["EAN-HELD"]["barcode"] == "4006381333931"
+
+
 class TestMalformedFiles:
     async def _assert_failed_and_nothing_written(
         self, jobs: Jobs, owner: Account, services: TestServices, content: bytes, expect: str

@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -206,6 +207,24 @@ _HTTP_CODES = {
 }
 
 
+_METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app answers at the request's path.
+
+    The router raises 405 from the first route whose path matches, with that route's
+    methods only (``PUT /products`` said ``Allow: GET`` though POST exists), so the answer
+    is collected over all routes. Only 405s pay for the walk."""
+    path = request.scope["path"]
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        pattern = getattr(route, "path_regex", None)
+        if route.methods and pattern is not None and pattern.match(path):
+            methods |= route.methods
+    return sorted(methods, key=lambda m: (_METHOD_ORDER.index(m) if m in _METHOD_ORDER else 99, m))
+
+
 async def _http_exception_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
@@ -213,7 +232,9 @@ async def _http_exception_handler(request: Request, exc: Exception) -> Response:
     if status == 404 and exc.detail == HTTPStatus.NOT_FOUND.phrase:
         detail = f"No resource at {request.method} {request.url.path}."
     elif status == 405:
-        allowed = headers.get("Allow") or headers.get("allow") or ""
+        first_match = headers.pop("Allow", None) or headers.pop("allow", None) or ""
+        allowed = ", ".join(allowed_methods(request)) or first_match
+        headers["Allow"] = allowed
         detail = f"{request.method} is not allowed on {request.url.path}" + (
             f"; allowed: {allowed}." if allowed else "."
         )

@@ -189,11 +189,16 @@ async def api_key_by_id(session: AsyncSession, key_id: uuid.UUID) -> ApiKey | No
     return await session.get(ApiKey, key_id)
 
 
-async def api_keys(session: AsyncSession, tenant_id: uuid.UUID) -> list[ApiKey]:
-    rows = await session.execute(
-        select(ApiKey).where(ApiKey.tenant_id == tenant_id).order_by(ApiKey.created_at.desc())
+async def api_keys_page(
+    session: AsyncSession, tenant_id: uuid.UUID, *, limit: int, before_id: uuid.UUID | None
+) -> list[ApiKey]:
+    """Newest first (ids are time-ordered UUIDv7s)."""
+    query = (
+        select(ApiKey).where(ApiKey.tenant_id == tenant_id).order_by(ApiKey.id.desc()).limit(limit)
     )
-    return list(rows.scalars())
+    if before_id is not None:
+        query = query.where(ApiKey.id < before_id)
+    return list((await session.execute(query)).scalars())
 
 
 async def touch_api_key(session: AsyncSession, key_id: uuid.UUID, at: datetime) -> None:

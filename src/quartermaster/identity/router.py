@@ -373,9 +373,13 @@ async def create_api_key(
     return created
 
 
-@keys_router.get("", response_model=list[ApiKeyRead], summary="API keys (never their secrets)")
-async def list_api_keys(principal: ApiKeysRead, session: SessionDep) -> list[ApiKeyRead]:
-    return await api_keys.list_api_keys(session, principal)
+@keys_router.get(
+    "", response_model=Page[ApiKeyRead], summary="API keys, newest first (never their secrets)"
+)
+async def list_api_keys(
+    principal: ApiKeysRead, session: SessionDep, page: PageParamsDep
+) -> Page[ApiKeyRead]:
+    return await api_keys.list_api_keys(session, principal, page)
 
 
 @keys_router.delete(

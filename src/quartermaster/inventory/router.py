@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from quartermaster.core.concurrency import IfMatch, etag
@@ -36,6 +36,7 @@ from quartermaster.inventory.schemas import (
     MovementRequest,
     ProductStock,
     ReservationCreate,
+    ReservationFulfil,
     ReservationRead,
     ReservationResult,
     ReservationStatus,
@@ -395,13 +396,20 @@ async def get_reservation(
 @stock_router.post(
     "/reservations/{reservation_id}/fulfil",
     response_model=ReservationResult,
-    summary="Fulfil a reservation: issue its stock atomically",
-    responses={**NOT_FOUND, 409: {"description": "The reservation is not active"}},
+    summary="Fulfil a reservation (all of it, or a quantity): issue its stock atomically",
+    responses={
+        **NOT_FOUND,
+        409: {"description": "The reservation is not active, or not enough stock"},
+        422: {"description": "A quantity above what is open, or an unknown field"},
+    },
 )
 async def fulfil_reservation(
-    reservation_id: uuid.UUID, principal: ReservationsWrite, session: SessionDep
+    reservation_id: uuid.UUID,
+    principal: ReservationsWrite,
+    session: SessionDep,
+    data: Annotated[ReservationFulfil | None, Body()] = None,
 ) -> ReservationResult:
-    return await reservations.fulfil_reservation(session, principal, reservation_id)
+    return await reservations.fulfil_reservation(session, principal, reservation_id, data)
 
 
 @stock_router.delete(

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from quartermaster.catalog import repository
 from quartermaster.catalog.schemas import (
     Barcode,
+    BarcodeType,
     Name,
     Quantity,
     Sku,
@@ -48,6 +49,7 @@ SETTABLE = {
     "category": "category_id",
     "unit": "unit_code",
     "barcode": "barcode",
+    "barcode_type": "barcode_type",
     "reorder_point": "reorder_point",
     "reorder_quantity": "reorder_quantity",
     "is_active": "is_active",
@@ -211,6 +213,7 @@ class ImportedRow(BaseModel):
     category: Annotated[str | None, Field(max_length=5_000)] = None
     unit: UnitCode | None = None
     barcode: Barcode | None = None
+    barcode_type: BarcodeType = BarcodeType.OTHER
     reorder_point: Quantity = Decimal(0)
     reorder_quantity: Quantity = Decimal(0)
     is_active: CellFlag = True
@@ -335,8 +338,3 @@ def parse_row(
     if errors:
         return None, errors
     return Candidate(row, key, data, frozenset(fields), path), []
-
-
-def _decimals(value: Decimal) -> int:
-    exponent = value.normalize().as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0

@@ -13,6 +13,7 @@ from quartermaster.catalog.errors import (
     PriceListNameTaken,
     PriceListNotFound,
     ProductNotFound,
+    TooManyPriceDecimals,
     UnknownPriceList,
 )
 from quartermaster.catalog.events import CatalogEvents, PriceChanged
@@ -24,6 +25,8 @@ from quartermaster.catalog.schemas import (
     PriceListUpdate,
     PriceRead,
     ProductPrices,
+    decimal_places,
+    minor_units,
 )
 from quartermaster.catalog.service.paging import cursor_uuid
 from quartermaster.core.clock import utcnow
@@ -41,6 +44,7 @@ def _price_list_read(price_list: PriceList) -> PriceListRead:
         id=price_list.id,
         name=price_list.name,
         currency=price_list.currency,
+        price_decimals=price_list.price_decimals,
         is_default=price_list.is_default,
         created_at=price_list.created_at,
         updated_at=price_list.updated_at,
@@ -100,6 +104,9 @@ async def create_price_list(
         tenant_id=tenant_id,
         name=data.name,
         currency=data.currency,
+        price_decimals=(
+            data.price_decimals if data.price_decimals is not None else minor_units(data.currency)
+        ),
         is_default=is_default,
         created_at=now,
         updated_at=now,
@@ -129,6 +136,9 @@ async def update_price_list(
     if "name" in changes and changes["name"] != price_list.name:
         price_list.name = changes["name"]
         price_list.updated_at = now
+    if "price_decimals" in changes and changes["price_decimals"] != price_list.price_decimals:
+        price_list.price_decimals = changes["price_decimals"]
+        price_list.updated_at = now
     await _flush_price_list(session, price_list.name)
     return _price_list_read(price_list)
 
@@ -152,7 +162,9 @@ async def add_price(
     session: AsyncSession, principal: Principal, product_id: uuid.UUID, data: PriceCreate
 ) -> PriceRead:
     """Append a price to the product's history in one list (never overwriting a row) and
-    emit ``catalog.price.changed``. A future ``effective_from`` takes effect then."""
+    emit ``catalog.price.changed``. A future ``effective_from`` takes effect then. The
+    amount has at most the list's ``price_decimals`` (by default the currency's ISO 4217
+    minor units: "1.999" EUR is 422)."""
     tenant_id = principal.tenant_id
     product = await repository.product_by_id(session, tenant_id, product_id)
     if product is None:
@@ -160,6 +172,8 @@ async def add_price(
     price_list = await repository.price_list_by_id(session, tenant_id, data.price_list_id)
     if price_list is None:
         raise UnknownPriceList
+    if decimal_places(data.amount) > price_list.price_decimals:
+        raise TooManyPriceDecimals(price_list.currency, price_list.price_decimals)
     now = utcnow()
     price = Price(
         id=new_id(),

@@ -18,7 +18,7 @@ from quartermaster.core.errors import install_error_handlers
 from quartermaster.core.health import router as health_router
 from quartermaster.core.http import RequestContextMiddleware
 from quartermaster.core.logging import configure_logging
-from quartermaster.core.metrics import HttpMetrics
+from quartermaster.core.metrics import HttpMetrics, pool_metrics_of
 from quartermaster.core.redis import create_redis
 from quartermaster.core.security import PasswordHasher
 from quartermaster.core.settings import Settings, get_settings
@@ -88,12 +88,13 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
             pool_recycle=settings.database_pool_recycle_seconds,
         )
         redis = create_redis(redis_url)
+        pool_metrics_of(app.state.metrics.registry).track("api", database)
         app.state.database = database
         app.state.redis = redis
         try:
             await _check_application_role(database, settings)
             # relay + live gateway, then the in-process job worker (stopped first) (issue 5)
-            async with _realtime(app, settings, mounted), _jobs_worker(settings):
+            async with _realtime(app, settings, mounted), _jobs_worker(app, settings):
                 log.info("app_started", modules=mounted, env=settings.env.value)
                 yield
         finally:
@@ -217,17 +218,19 @@ async def _realtime(app: FastAPI, settings: Settings, mounted: list[str]) -> Asy
 
 
 @asynccontextmanager
-async def _jobs_worker(settings: Settings) -> AsyncIterator[None]:
+async def _jobs_worker(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
     """An arq worker inside this process when ``QM_RUN_WORKER`` (embedded `qm serve` sets
     it; external mode runs `qm worker` instead). It runs every module's tasks and
     schedules; on shutdown its running jobs go back to the queue."""
     if not settings.run_worker:
         yield
         return
+    from quartermaster.jobs.metrics import JobMetrics
     from quartermaster.jobs.worker import InProcessWorker
     from quartermaster.modules import load_tasks
 
-    worker = InProcessWorker(settings, *load_tasks(settings))
+    metrics = JobMetrics(app.state.metrics.registry)
+    worker = InProcessWorker(settings, *load_tasks(settings), metrics=metrics)
     worker.start()
     try:
         yield

@@ -122,6 +122,12 @@ class Database:
             connect_args=connect_args,
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.pool_capacity = pool_size + max_overflow
+
+    def pool_usage(self) -> tuple[int, int]:
+        """(connections lent out, connections idle in the pool) right now."""
+        pool: Any = self.engine.sync_engine.pool
+        return int(pool.checkedout()), int(pool.checkedin())
 
     @asynccontextmanager
     async def transaction(self, tenant_id: uuid.UUID | None = None) -> AsyncIterator[AsyncSession]:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import asyncpg
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, make_url
+
+from quartermaster.core.db import async_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -49,7 +52,10 @@ def grant_application_role(connection: Connection, app_role: str) -> None:
         f"GRANT USAGE ON SCHEMA public TO {role}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+        # The API reads the schema's revision before it starts (it refuses a schema it
+        # does not know); it may never change it.
         f"REVOKE ALL ON TABLE alembic_version FROM {role}",
+        f"GRANT SELECT ON TABLE alembic_version TO {role}",
     ):
         connection.execute(text(statement))
 
@@ -73,3 +79,60 @@ def head_revision() -> str | None:
 
 def current_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
+
+
+def known_revisions() -> set[str]:
+    """Every revision this code's migrations define."""
+    script = ScriptDirectory.from_config(alembic_config("postgresql://unused"))
+    return {revision.revision for revision in script.walk_revisions()}
+
+
+class SchemaMismatch(RuntimeError):
+    """The database's schema is not the one this code was written for."""
+
+
+async def database_revision(url: str) -> str | None:
+    """The revision the database is at (None: never migrated). Any role that may read
+    ``alembic_version`` will do; ``qm migrate`` lets the application role read it."""
+    dsn = async_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(dsn, timeout=10)
+    try:
+        exists = await connection.fetchval("SELECT to_regclass('alembic_version') IS NOT NULL")
+        if not exists:
+            return None
+        value: str | None = await connection.fetchval("SELECT version_num FROM alembic_version")
+        return value
+    finally:
+        await connection.close()
+
+
+def schema_mismatch(current: str | None) -> str | None:
+    """Why code at this head cannot serve a database at ``current``; None when it can."""
+    head = head_revision()
+    if current == head:
+        return None
+    if current is None:
+        return (
+            "The database has no schema yet (no alembic_version). Run `qm migrate` (as the "
+            f"owner role) before starting the API; this code needs revision {head}."
+        )
+    if current in known_revisions():
+        return (
+            f"The database is at revision {current}, older than this code's {head}. Run "
+            "`qm migrate` for this release (e.g. the migration Job) before starting the API."
+        )
+    return (
+        f"The database is at revision {current}, which this code does not know (its head is "
+        f"{head}): the database was migrated by a newer release. Deploy that release (or "
+        "roll the database back with the newer release's `qm migrate --down`)."
+    )
+
+
+async def check_schema(url: str) -> str:
+    """The database's revision when it is this code's head; else :class:`SchemaMismatch`."""
+    current = await database_revision(url)
+    problem = schema_mismatch(current)
+    if problem is not None:
+        raise SchemaMismatch(problem)
+    assert current is not None
+    return current

@@ -118,6 +118,19 @@ class Settings(BaseSettings):
     # (Published outbox rows are pruned after outbox_retention_hours, above.)
     # --- end of realtime settings ------------------------------------------------------------
 
+    # --- Ops (roles, shutdown, tracing; `qm api`, `qm relay`, `qm worker`) ---------------
+    # Seconds `qm api` lets requests in flight finish after SIGTERM before it closes them.
+    api_shutdown_grace_seconds: float = Field(default=20.0, gt=0)
+    # Idle keep-alive of HTTP connections; above the proxy's own upstream keep-alive (nginx
+    # 60 s by default), so the proxy, never the app, closes an idle connection (a request
+    # sent on a connection the app is closing would fail instead of being retried).
+    http_keepalive_seconds: float = Field(default=75.0, gt=0)
+    # OpenTelemetry traces: off unless an OTLP/HTTP endpoint is set (e.g.
+    # http://jaeger:4318); the fraction of new traces sampled (a parent's choice wins).
+    otlp_endpoint: str | None = None
+    trace_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+    # --- end of ops settings -----------------------------------------------------------------
+
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Self:
         if self.env is Environment.PRODUCTION:

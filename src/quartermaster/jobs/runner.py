@@ -97,6 +97,7 @@ class JobRun:
     progress: int = 0
     _event_progress: int = field(default=0, repr=False)
     _event_at: float = field(default=0.0, repr=False)
+    _started: float = field(default_factory=time.monotonic, repr=False)
 
     @property
     def database(self) -> Database:
@@ -189,7 +190,14 @@ async def run_job(ctx: dict[str, Any], tenant_id: str, job_id: str, body: JobBod
             raise
         if run is None:
             return
-        await _run(runtime, run, body)
+        runtime.metrics.running.inc()
+        try:
+            await _run(runtime, run, body)
+        except Retry:
+            runtime.metrics.retried.labels(run.kind).inc()
+            raise
+        finally:
+            runtime.metrics.running.dec()
 
 
 async def _claim(runtime: WorkerRuntime, tenant_id: uuid.UUID, job_id: uuid.UUID) -> JobRun | None:
@@ -206,6 +214,7 @@ async def _claim(runtime: WorkerRuntime, tenant_id: uuid.UUID, job_id: uuid.UUID
             run = None
         elif job.cancel_requested_at is not None:
             await _end(session, job, JobStatus.CANCELLED)
+            runtime.metrics.finished.labels(job.kind, JobStatus.CANCELLED.value).inc()
             input_to_delete = job.input_file
             run = None
         elif job.attempts >= settings.jobs_max_attempts:
@@ -218,6 +227,7 @@ async def _claim(runtime: WorkerRuntime, tenant_id: uuid.UUID, job_id: uuid.UUID
                     "worker stopped or lost its lease each time); giving up."
                 ),
             )
+            runtime.metrics.finished.labels(job.kind, JobStatus.FAILED.value).inc()
             input_to_delete = job.input_file
             run = None
         else:
@@ -302,6 +312,9 @@ async def _finish(
         }[status]
         await emit(session, run.tenant_id, event, job_changed(job))
     run.files.delete(run.input_file)
+    metrics = run.runtime.metrics
+    metrics.finished.labels(run.kind, status.value).inc()
+    metrics.duration.labels(run.kind, status.value).observe(time.monotonic() - run._started)
     log.info("job_finished", status=status.value, attempt=run.attempt, error=error)
     return True
 

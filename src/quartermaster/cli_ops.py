@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
 from collections.abc import AsyncIterator, Mapping
 from contextlib import ExitStack
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -98,14 +100,22 @@ def api(
         "SIGTERM stops it.",
         highlight=False,
     )
-    uvicorn.run(
-        "quartermaster.api:create_app_from_environment",
-        host=host,
-        port=port,
-        workers=workers,
-        **uvicorn_options(settings),
-    )
+    # Uvicorn drains on SIGTERM, then re-raises the signal: end with status 0 instead of
+    # dying by it, as `qm serve` does.
+    signal.signal(signal.SIGTERM, _interrupt)
+    with contextlib.suppress(KeyboardInterrupt):
+        uvicorn.run(
+            "quartermaster.api:create_app_from_environment",
+            host=host,
+            port=port,
+            workers=workers,
+            **uvicorn_options(settings),
+        )
     console.print("API stopped.")
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 # --- probes of the roles without an API ------------------------------------------------

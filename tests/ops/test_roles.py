@@ -235,3 +235,27 @@ def test_worker_role_probes_and_metrics(
         code, output = stop(proc)
     assert code == 0, output
     assert "Worker stopped." in output
+
+
+def test_settings_read_secret_files_and_the_environment_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from quartermaster.core.settings import SECRETS_DIR_ENV, get_settings
+
+    (tmp_path / "QM_SECRET_KEY").write_text("k" * 40)
+    (tmp_path / "QM_REDIS_URL").write_text("redis://from-file:6379/0")
+    (tmp_path / "QM_DATABASE_OWNER_DIRECT_URL").write_text("not a setting: ignored")
+    for name in ("QM_SECRET_KEY", "QM_REDIS_URL", "QM_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(SECRETS_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv("QM_DATABASE_URL", "postgresql://env@db/x")
+    monkeypatch.setenv("QM_ENV", "production")
+    monkeypatch.chdir(tmp_path)  # no .env file here
+    get_settings.cache_clear()
+    try:
+        settings = get_settings()
+    finally:
+        get_settings.cache_clear()
+    assert settings.secret_key.get_secret_value() == "k" * 40
+    assert settings.redis_url == "redis://from-file:6379/0"
+    assert settings.database_url == "postgresql://env@db/x"

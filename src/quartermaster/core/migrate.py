@@ -95,13 +95,16 @@ async def database_revision(url: str) -> str | None:
     """The revision the database is at (None: never migrated). Any role that may read
     ``alembic_version`` will do; ``qm migrate`` lets the application role read it."""
     dsn = async_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = await asyncpg.connect(dsn, timeout=10)
+    # Safe behind pgbouncer in transaction mode: no named (cached) prepared statements,
+    # and both reads in one transaction, so on one server connection.
+    connection = await asyncpg.connect(dsn, timeout=10, statement_cache_size=0)
     try:
-        exists = await connection.fetchval("SELECT to_regclass('alembic_version') IS NOT NULL")
-        if not exists:
-            return None
-        value: str | None = await connection.fetchval("SELECT version_num FROM alembic_version")
-        return value
+        async with connection.transaction(readonly=True):
+            exists = await connection.fetchval("SELECT to_regclass('alembic_version') IS NOT NULL")
+            if not exists:
+                return None
+            value: str | None = await connection.fetchval("SELECT version_num FROM alembic_version")
+            return value
     finally:
         await connection.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -184,6 +185,15 @@ class Settings(BaseSettings):
         return self.model_copy(update=update)
 
 
+# A directory of files named after settings (QM_SECRET_KEY, QM_DATABASE_URL …), each
+# holding the value: secrets mounted as files (a Kubernetes Secret volume) rather than
+# passed in the environment. The environment and .env still win over it.
+SECRETS_DIR_ENV = "QM_SECRETS_DIR"
+
+
 @lru_cache
 def get_settings() -> Settings:
+    secrets_dir = os.environ.get(SECRETS_DIR_ENV)
+    if secrets_dir:
+        return Settings(_secrets_dir=secrets_dir)
     return Settings()

@@ -21,6 +21,7 @@ import asyncio
 import os
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -154,7 +155,8 @@ def main() -> None:
     if args.record:
         lines = [
             "",
-            "## Topology: movements through nginx and pgbouncer, 1 vs 2 API processes",
+            "### Topology: movements through nginx and pgbouncer, 1 vs 2 API processes — "
+            f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
             "",
             f"Machine: {machine()}; wrk {args.connections} connections, {args.seconds:g} s, "
             f"one-unit transfers of {args.products} products between {args.locations} bins.",

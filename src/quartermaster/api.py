@@ -22,6 +22,7 @@ from quartermaster.core.metrics import HttpMetrics, pool_metrics_of
 from quartermaster.core.redis import create_redis
 from quartermaster.core.security import PasswordHasher
 from quartermaster.core.settings import Settings, get_settings
+from quartermaster.core.tracing import add_http_tracing, flush_tracing, setup_tracing
 from quartermaster.modules import load_routers, resolve_modules
 
 API_PREFIX = "/api/v1"
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
         finally:
             await redis.aclose()
             await database.dispose()
+            flush_tracing()
             log.info("app_stopped")
 
     app = FastAPI(
@@ -121,6 +123,9 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
     app.state.metrics = HttpMetrics()
     app.state.modules = mounted
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    # Off unless QM_OTLP_ENDPOINT is set; outermost, so the request id runs inside its span.
+    if setup_tracing(settings, "quartermaster-api"):
+        add_http_tracing(app)
     install_error_handlers(app)
     # FastAPI finds a request's route by trying the included routers in order, each by
     # scanning all of its routes (no prefix index), so the busiest calls' routers (products,

@@ -487,6 +487,7 @@ def relay(
     from quartermaster.cli_ops import role_probes
     from quartermaster.core.redis import create_redis
     from quartermaster.core.relay import OutboxRelay, RelayMetrics, RelayMisconfigured
+    from quartermaster.core.tracing import setup_tracing, shutdown_tracing
     from quartermaster.realtime.public import channel_of
 
     settings = _load_settings()
@@ -506,6 +507,7 @@ def relay(
         async def run() -> None:
             import signal as signals
 
+            setup_tracing(settings, "quartermaster-relay")
             redis = create_redis(redis_url)
             outbox_relay = OutboxRelay(
                 relay_url,
@@ -533,6 +535,7 @@ def relay(
                     await outbox_relay.run()
             finally:
                 await redis.aclose()
+                shutdown_tracing()
 
         console.print("Relaying outbox events to Redis; Ctrl-C or SIGTERM stops.")
         try:

@@ -142,11 +142,13 @@ async def role_probes(
 
 def worker_role(settings: Settings, host: str, port: int | None) -> None:
     """`qm worker`: the arq worker, with its probes when ``port`` is given."""
+    from quartermaster.core.tracing import setup_tracing, shutdown_tracing
     from quartermaster.jobs.metrics import JobMetrics
     from quartermaster.jobs.worker import build_worker, worker_checks
     from quartermaster.modules import load_tasks
 
     async def run() -> None:
+        setup_tracing(settings, "quartermaster-worker")
         metrics = JobMetrics()
         worker = build_worker(settings, *load_tasks(settings), metrics=metrics)
         async with role_probes(host, port, metrics.registry, worker_checks(worker)):
@@ -156,6 +158,7 @@ def worker_role(settings: Settings, host: str, port: int | None) -> None:
                 pass
             finally:
                 await worker.close()
+                shutdown_tracing()
 
     asyncio.run(run())
 

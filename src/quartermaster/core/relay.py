@@ -42,6 +42,7 @@ from typing import Any
 
 import asyncpg
 import structlog
+from opentelemetry.trace import Span, SpanKind
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from redis.asyncio import Redis
 from redis.exceptions import NoScriptError
@@ -59,6 +60,7 @@ from quartermaster.core.streams import (
     stream_key,
     trimmed_key,
 )
+from quartermaster.core.tracing import context_from, tracer, tracing_enabled
 
 log = structlog.stdlib.get_logger(__name__)
 
@@ -99,7 +101,7 @@ FROM (
   FOR UPDATE SKIP LOCKED
 ) AS claimed
 WHERE e.id = claimed.id
-RETURNING e.id, e.tenant_id, e.type, e.occurred_at, e.payload::text AS data
+RETURNING e.id, e.tenant_id, e.type, e.occurred_at, e.payload::text AS data, e.trace_context
 """
 
 # Whether the connected role sees every tenant's rows for reading and marking: a
@@ -182,6 +184,7 @@ class ClaimedEvent:
     type: str
     occurred_at: datetime
     data: str
+    trace_context: str | None = None
 
 
 @dataclass(frozen=True)
@@ -258,6 +261,7 @@ class OutboxRelay:
                 type=row["type"],
                 occurred_at=row["occurred_at"],
                 data=row["data"],
+                trace_context=row["trace_context"],
             )
             for row in rows
         ]
@@ -270,13 +274,18 @@ class OutboxRelay:
         if not wanted:
             return []
         calls = [self._script_arguments(event, channel) for event, channel in wanted]
+        spans = _publish_spans(wanted) if tracing_enabled() else []
         try:
-            results = await self._evalsha(calls)
-        except NoScriptError:
-            # Redis lost its scripts (a restart, SCRIPT FLUSH): every call failed alike,
-            # nothing was published, so loading the script and going again is safe.
-            await self._redis.script_load(_PUBLISH_SCRIPT)
-            results = await self._evalsha(calls)
+            try:
+                results = await self._evalsha(calls)
+            except NoScriptError:
+                # Redis lost its scripts (a restart, SCRIPT FLUSH): every call failed alike,
+                # nothing was published, so loading the script and going again is safe.
+                await self._redis.script_load(_PUBLISH_SCRIPT)
+                results = await self._evalsha(calls)
+        finally:
+            for span in spans:
+                span.end()
         published = []
         now = utcnow()
         for (event, channel), (epoch, offset, length) in zip(wanted, results, strict=True):
@@ -327,6 +336,12 @@ class OutboxRelay:
 
     async def publish_batch(self, connection: asyncpg.Connection) -> int:
         """Claim (and mark) and publish one batch, then commit; the number of rows it took."""
+        if tracing_enabled():
+            with tracer().start_as_current_span("outbox relay batch", kind=SpanKind.INTERNAL):
+                return await self._publish_batch(connection)
+        return await self._publish_batch(connection)
+
+    async def _publish_batch(self, connection: asyncpg.Connection) -> int:
         async with connection.transaction():
             events = await self.claim(connection)
             if events:
@@ -401,6 +416,30 @@ class OutboxRelay:
 
     def _on_notify(self, *_: Any) -> None:
         self._wake.set()
+
+
+def _publish_spans(wanted: Sequence[tuple[ClaimedEvent, str]]) -> list[Span]:
+    """One span per event whose writer was traced, in the writer's trace: the request that
+    committed it continues into its publication (ended once Redis has it)."""
+    spans = []
+    for event, channel in wanted:
+        parent = context_from(event.trace_context)
+        if parent is None:
+            continue
+        spans.append(
+            tracer().start_span(
+                f"publish {event.type}",
+                context=parent,
+                kind=SpanKind.PRODUCER,
+                attributes={
+                    "messaging.system": "redis",
+                    "messaging.destination.name": channel,
+                    "messaging.message.id": str(event.id),
+                    "quartermaster.tenant_id": str(event.tenant_id),
+                },
+            )
+        )
+    return spans
 
 
 class _Backoff:

@@ -27,6 +27,7 @@ from typing import Any
 
 import structlog
 from arq import Retry
+from opentelemetry.trace import SpanKind
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import exc as sa_exc
@@ -36,6 +37,7 @@ from quartermaster.core.clock import utcnow
 from quartermaster.core.db import Database
 from quartermaster.core.events import emit
 from quartermaster.core.settings import Settings
+from quartermaster.core.tracing import context_from, tracer, tracing_enabled
 from quartermaster.jobs import repository
 from quartermaster.jobs.events import JobEvents
 from quartermaster.jobs.files import JobFiles
@@ -94,6 +96,7 @@ class JobRun:
     state: dict[str, Any] | None  # the last committed checkpoint's state (resume from it)
     input_file: str | None
     runtime: WorkerRuntime
+    trace_context: str | None = None
     progress: int = 0
     _event_progress: int = field(default=0, repr=False)
     _event_at: float = field(default=0.0, repr=False)
@@ -192,7 +195,21 @@ async def run_job(ctx: dict[str, Any], tenant_id: str, job_id: str, body: JobBod
             return
         runtime.metrics.running.inc()
         try:
-            await _run(runtime, run, body)
+            if tracing_enabled():
+                # The job's run continues the trace of the request that submitted it.
+                with tracer().start_as_current_span(
+                    f"job {run.kind}",
+                    context=context_from(run.trace_context),
+                    kind=SpanKind.CONSUMER,
+                    attributes={
+                        "quartermaster.job_id": job_id,
+                        "quartermaster.tenant_id": tenant_id,
+                        "quartermaster.job_attempt": run.attempt,
+                    },
+                ):
+                    await _run(runtime, run, body)
+            else:
+                await _run(runtime, run, body)
         except Retry:
             runtime.metrics.retried.labels(run.kind).inc()
             raise
@@ -248,6 +265,7 @@ async def _claim(runtime: WorkerRuntime, tenant_id: uuid.UUID, job_id: uuid.UUID
                 state=job.checkpoint,
                 input_file=job.input_file,
                 runtime=runtime,
+                trace_context=job.trace_context,
                 progress=job.progress,
                 _event_progress=job.progress,
             )

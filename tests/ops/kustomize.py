@@ -2,7 +2,8 @@
 rendering (made with `kubectl kustomize`) is what the base and the overlay say — on
 machines without kubectl. Supported: ``resources`` (files and directories), ``namespace``,
 ``labels`` (metadata only), ``images``, ``replicas`` and ``patches`` (strategic merge by
-kind and name; lists of named items merged by name, other lists replaced)."""
+kind and name; lists of named items merged by name, other lists replaced;
+``$patch: delete`` removes the resource)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ def render(directory: Path) -> list[Resource]:
     for patch in spec.get("patches", []):
         document = yaml.safe_load((directory / patch["path"]).read_text())
         target = _find(resources, document["kind"], document["metadata"]["name"])
+        if document.get("$patch") == "delete":
+            resources.remove(target)
+            continue
         merged = _merge(target, document)
         target.clear()
         target.update(merged)

@@ -531,7 +531,9 @@ def relay(
 
             checks = {"database": database, "redis": redis_ping}
             try:
-                async with role_probes(host or settings.host, port, metrics.registry, checks):
+                async with role_probes(
+                    host or settings.host, port, metrics.registry, checks, settings
+                ):
                     await outbox_relay.run()
             finally:
                 await redis.aclose()

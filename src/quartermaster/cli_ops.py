@@ -127,15 +127,19 @@ async def role_probes(
     port: int | None,
     registry: CollectorRegistry,
     checks: Mapping[str, ReadinessCheck],
+    settings: Settings,
 ) -> AsyncIterator[None]:
     """``/healthz``, ``/readyz`` and ``/metrics`` on ``host:port`` while the role runs
-    (nothing when no port is given)."""
+    (nothing when no port is given). The port is the role's own, like QM_METRICS_PORT
+    for the API; QM_METRICS_TOKEN, when set, guards its /metrics the same way."""
     if port is None:
         yield
         return
     from quartermaster.core.probes import probe_app, probe_server
 
-    async with probe_server(host, port, probe_app(registry, checks)):
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    app = probe_app(registry, checks, metrics_token=token)
+    async with probe_server(host, port, app):
         console.print(f"Probes on http://{host}:{port} (/healthz, /readyz, /metrics).")
         yield
 
@@ -151,7 +155,7 @@ def worker_role(settings: Settings, host: str, port: int | None) -> None:
         setup_tracing(settings, "quartermaster-worker")
         metrics = JobMetrics()
         worker = build_worker(settings, *load_tasks(settings), metrics=metrics)
-        async with role_probes(host, port, metrics.registry, worker_checks(worker)):
+        async with role_probes(host, port, metrics.registry, worker_checks(worker), settings):
             try:
                 await worker.async_run()
             except asyncio.CancelledError:

@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from quartermaster.core.errors import problem_body, problem_response
+from quartermaster.core.metrics import metrics_token_matches
 
 CHECK_TIMEOUT_SECONDS = 2.0
 
@@ -41,7 +42,12 @@ def probe_app(
     registry: CollectorRegistry,
     checks: Mapping[str, ReadinessCheck],
     alive: Callable[[], str] = lambda: "ok",
+    *,
+    metrics_token: str | None = None,
 ) -> Starlette:
+    """The probe paths; ``/metrics`` asks for ``Authorization: Bearer <metrics_token>``
+    when one is given (QM_METRICS_TOKEN, as on the API's metrics)."""
+
     async def healthz(request: Request) -> Response:
         status = alive()
         if status == "ok":
@@ -65,7 +71,17 @@ def probe_app(
         )
         return problem_response(503, body)
 
-    async def metrics(_: Request) -> Response:
+    async def metrics(request: Request) -> Response:
+        if metrics_token is not None and not metrics_token_matches(
+            metrics_token, request.headers.get("authorization")
+        ):
+            body = problem_body(
+                status=401,
+                code="metrics-token-required",
+                detail="Metrics need 'Authorization: Bearer <QM_METRICS_TOKEN>'.",
+                instance=request.url.path,
+            )
+            return problem_response(401, body, {"WWW-Authenticate": "Bearer"})
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return Starlette(

@@ -35,9 +35,10 @@ from redis.asyncio import ConnectionPool
 from redis.exceptions import RedisError
 
 from quartermaster.core.db import Database
+from quartermaster.core.mail import attach_mail_scheduler
 from quartermaster.core.metrics import pool_metrics_of
 from quartermaster.core.settings import Settings
-from quartermaster.jobs.enqueueing import QUEUE_NAME, WAKE_KEY, JobQueue
+from quartermaster.jobs.enqueueing import QUEUE_NAME, WAKE_KEY, JobQueue, MailQueue
 from quartermaster.jobs.files import JobFiles
 from quartermaster.jobs.metrics import JobMetrics
 from quartermaster.jobs.runtime import RUNTIME_KEY, WorkerRuntime
@@ -192,6 +193,8 @@ def build_worker(
         pools = pool_metrics_of(metrics.registry)
         pools.track("worker", runtime.database)
         pools.track("scheduler", runtime.owner_database)
+        # Mail that tasks queue goes out after their commit, like the API's.
+        attach_mail_scheduler(runtime.database.engine, MailQueue(runtime.queue))
         log.info(
             "worker_started",
             functions=sorted(f.name for f in functions),

@@ -4,7 +4,7 @@ trace spans the request, the event's publication and the job's run. NULL when tr
 off.
 
 Revision ID: 0016_ops
-Revises: 0010_jobs
+Revises: 0011_accounts
 Create Date: 2026-12-02 15:00:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016_ops"
-down_revision: str | None = "0010_jobs"
+down_revision: str | None = "0011_accounts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -8,7 +8,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
 PYTEST_ARGS ?=
 
-.PHONY: help sync run test lint fmt typecheck imports pytest bench clean
+.PHONY: help sync run test lint fmt typecheck imports pytest bench bench-topology topology clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,6 +45,12 @@ bench: sync ## Run the benchmarks and record their figures in docs/benchmarks.md
 	@$(UV) run python bench/ledger_writes.py --products 1000 --seconds 30 --record
 	@$(UV) run python bench/realtime.py --record
 	@$(UV) run python bench/jobs.py --record
+
+topology: sync ## Run the production topology here (nginx, pgbouncer, 2 API, relay, 2 workers) until Ctrl-C
+	@$(UV) run python -m topology
+
+bench-topology: sync ## Movement throughput of 1 vs 2 API processes through nginx and pgbouncer (prints; records with --record)
+	@$(UV) run python bench/topology_throughput.py
 
 clean: ## Remove caches (keeps .qm, your local data)
 	rm -rf .pytest_cache .mypy_cache .ruff_cache

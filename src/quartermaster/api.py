@@ -21,12 +21,13 @@ from quartermaster.core.health import router as health_router
 from quartermaster.core.http import RequestContextMiddleware
 from quartermaster.core.logging import configure_logging
 from quartermaster.core.mail import attach_mail_scheduler
-from quartermaster.core.metrics import HttpMetrics, MetricsServer
+from quartermaster.core.metrics import HttpMetrics, MetricsServer, pool_metrics_of
 from quartermaster.core.pagination import cursor_key
 from quartermaster.core.redis import create_redis
 from quartermaster.core.responses import document_problems
 from quartermaster.core.security import PasswordHasher
 from quartermaster.core.settings import Settings, get_settings
+from quartermaster.core.tracing import add_http_tracing, flush_tracing, setup_tracing
 from quartermaster.jobs.public import JobQueue, MailQueue
 from quartermaster.modules import load_routers, resolve_modules
 
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
             limits=request_limits(settings),
         )
         redis = create_redis(redis_url)
+        pool_metrics_of(app.state.metrics.registry).track("api", database)
         app.state.database = database
         app.state.redis = redis
         # Mail queued in requests goes to the job queue once the request committed.
@@ -115,7 +117,7 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
             async with (
                 _metrics_port(app, settings),
                 _realtime(app, settings, mounted),
-                _jobs_worker(settings),
+                _jobs_worker(app, settings),
             ):
                 log.info("app_started", modules=mounted, env=settings.env.value)
                 yield
@@ -123,6 +125,7 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
             await asyncio.gather(app.state.hasher_ready, return_exceptions=True)
             await redis.aclose()
             await database.dispose()
+            flush_tracing()
             log.info("app_stopped")
 
     app = FastAPI(
@@ -149,6 +152,9 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
         metrics=app.state.metrics,
         max_body_bytes=settings.http_max_body_bytes,
     )
+    # Off unless QM_OTLP_ENDPOINT is set; outermost, so the request id runs inside its span.
+    if setup_tracing(settings, "quartermaster-api"):
+        add_http_tracing(app)
     install_error_handlers(app)
     # FastAPI finds a request's route by trying the included routers in order, each by
     # scanning all of its routes (no prefix index), so the busiest calls' routers (products,
@@ -287,17 +293,19 @@ async def _realtime(app: FastAPI, settings: Settings, mounted: list[str]) -> Asy
 
 
 @asynccontextmanager
-async def _jobs_worker(settings: Settings) -> AsyncIterator[None]:
+async def _jobs_worker(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
     """An arq worker inside this process when ``QM_RUN_WORKER`` (embedded `qm serve` sets
     it; external mode runs `qm worker` instead). It runs every module's tasks and
     schedules; on shutdown its running jobs go back to the queue."""
     if not settings.run_worker:
         yield
         return
+    from quartermaster.jobs.metrics import JobMetrics
     from quartermaster.jobs.worker import InProcessWorker
     from quartermaster.modules import load_tasks
 
-    worker = InProcessWorker(settings, *load_tasks(settings))
+    metrics = JobMetrics(app.state.metrics.registry)
+    worker = InProcessWorker(settings, *load_tasks(settings), metrics=metrics)
     worker.start()
     try:
         yield

@@ -17,11 +17,13 @@ from quartermaster.cli_common import (
     _admin_url,
     _fail,
     _hasher,
+    _load_settings,
     _print_banner,
     _run_with_database,
     console,
 )
 from quartermaster.cli_demo import _DemoFiller, _seed_demo_data, _seed_demo_once
+from quartermaster.cli_ops import api, backup, require_known_schema, restore, uvicorn_options
 from quartermaster.demo_catalog import DemoSize
 
 # Heavy imports (SQLAlchemy, Alembic, Uvicorn, the runtime) happen inside the commands that
@@ -43,20 +45,6 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-
-
-def _load_settings() -> Settings:
-    from pydantic import ValidationError
-
-    from quartermaster.core.logging import configure_logging
-    from quartermaster.core.settings import InsecureSettings, get_settings
-
-    try:
-        settings = get_settings()
-    except (ValidationError, InsecureSettings) as exc:
-        raise _fail(str(exc)) from exc
-    configure_logging(settings.effective_log_format, settings.log_level)
-    return settings
 
 
 def _plain_url(url: str) -> str:
@@ -229,6 +217,7 @@ def serve(
                     filler = _DemoFiller(settings, demo, DemoSize())
                     stack.callback(filler.stop)  # before the embedded servers stop
             else:
+                require_known_schema(settings)
                 demo = None
             if embedded:  # realtime (issue 5): the outbox relay runs inside the API process
                 os.environ.setdefault("QM_RUN_RELAY", "true")
@@ -242,21 +231,12 @@ def serve(
                 filler.start()
             uvicorn.run(
                 "quartermaster.api:create_app_from_environment",
-                factory=True,
                 host=host,
                 port=port,
                 workers=workers if not reload else None,
                 reload=reload,
                 reload_dirs=[str(Path(__file__).parent)] if reload else None,
-                loop="uvloop",
-                http="httptools",
-                log_config=None,
-                access_log=False,
-                proxy_headers=True,
-                timeout_graceful_shutdown=10,
-                # Live events are small JSON; compressing each one for each socket costs
-                # more CPU than the bytes are worth (Centrifugo's default is off too).
-                ws_per_message_deflate=False,
+                **uvicorn_options(settings),
             )
         except KeyboardInterrupt:
             console.print("Stopping …")
@@ -455,10 +435,11 @@ def check_ledger(
     typer.echo(f"Ledger OK: {len(tenant_ids)} tenant(s) checked, every level matches its ledger.")
 
 
-def _database_url(*, owner: bool) -> str:
-    """The libpq URL of the application (or owner) role, or a failure with the reason: the
-    embedded server must be running for this data dir (its postmaster.pid naming a live
-    postgres for it), so nothing stale or guessed is ever handed to psql."""
+def _database_url(*, owner: bool, admin: bool = False) -> str:
+    """The libpq URL of the application (or owner, or embedded superuser) role, or a
+    failure with the reason: the embedded server must be running for this data dir (its
+    postmaster.pid naming a live postgres for it), so nothing stale or guessed is ever
+    handed to psql."""
     from quartermaster.runtime import running_urls
 
     settings = _load_settings()
@@ -475,6 +456,9 @@ def _database_url(*, owner: bool) -> str:
                 "QM_DATA_DIR / QM_DATABASE_URL."
             )
         url = running.database_owner_url if owner else running.database_url
+        url = running.admin_url if admin else url
+    elif admin:
+        raise _fail("--admin is for the embedded PostgreSQL; use QM_DATABASE_ADMIN_URL.")
     else:
         url = settings.database_owner_url if owner and settings.database_owner_url else None
         url = url or settings.database_url
@@ -486,10 +470,13 @@ def _database_url(*, owner: bool) -> str:
 @app.command("db-url")
 def db_url(
     owner: Annotated[bool, typer.Option(help="The owner (migration) role's URL.")] = False,
+    admin: Annotated[
+        bool, typer.Option(help="Embedded mode: the superuser's URL (maintenance only).")
+    ] = False,
 ) -> None:
     """Print the PostgreSQL URL. Nothing is printed when it cannot be determined (the exit
     status is 1 and stderr says why); `qm psql` never runs psql without it."""
-    typer.echo(_database_url(owner=owner))
+    typer.echo(_database_url(owner=owner, admin=admin))
 
 
 @app.command("psql", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
@@ -517,35 +504,51 @@ def psql(
 
 @app.command()
 def relay(
-    metrics_port: Annotated[
+    port: Annotated[
         int | None,
-        typer.Option(min=1, max=65535, help="Serve Prometheus metrics on this port."),
+        typer.Option(
+            "--port",
+            "--metrics-port",
+            min=1,
+            max=65535,
+            envvar="QM_RELAY_PORT",
+            help="Serve /healthz, /readyz and /metrics on this port.",
+        ),
+    ] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Interface of the probes (default QM_HOST).")
     ] = None,
 ) -> None:
     """Publish committed outbox events to Redis until SIGTERM/SIGINT (external mode: run
     one or more beside the API; embedded `qm serve` runs one itself). Connects as
-    QM_RELAY_DATABASE_URL or else QM_DATABASE_OWNER_URL: it reads every tenant's events."""
+    QM_RELAY_DATABASE_URL or else QM_DATABASE_OWNER_URL: it reads every tenant's events,
+    and LISTENs, so that connection must not go through pgbouncer in transaction mode."""
     import asyncio
 
+    from quartermaster.cli_ops import role_probes
     from quartermaster.core.redis import create_redis
     from quartermaster.core.relay import OutboxRelay, RelayMetrics, RelayMisconfigured
+    from quartermaster.core.tracing import setup_tracing, shutdown_tracing
     from quartermaster.realtime.public import channel_of
 
     settings = _load_settings()
+    if settings.database_pgbouncer and not settings.relay_database_url:
+        raise _fail(
+            "QM_DATABASE_PGBOUNCER=true: set QM_RELAY_DATABASE_URL to a direct PostgreSQL "
+            "connection (not through pgbouncer) for the relay. It LISTENs for commits, which "
+            "pgbouncer in transaction mode cannot carry."
+        )
     with ExitStack() as stack:
         settings = _connect(settings, stack)
         relay_url = settings.relay_database_url or _owner_url(settings)
         redis_url = settings.redis_url
         assert redis_url is not None
         metrics = RelayMetrics()
-        if metrics_port is not None:
-            from prometheus_client import start_http_server
-
-            start_http_server(metrics_port, registry=metrics.registry)
 
         async def run() -> None:
             import signal as signals
 
+            setup_tracing(settings, "quartermaster-relay")
             redis = create_redis(redis_url)
             outbox_relay = OutboxRelay(
                 relay_url,
@@ -559,10 +562,23 @@ def relay(
             loop = asyncio.get_running_loop()
             for sig in (signals.SIGTERM, signals.SIGINT):
                 loop.add_signal_handler(sig, outbox_relay.request_stop)
+
+            async def database() -> str:
+                return "ok" if outbox_relay.listening else "down"
+
+            async def redis_ping() -> str:
+                await redis.ping()
+                return "ok"
+
+            checks = {"database": database, "redis": redis_ping}
             try:
-                await outbox_relay.run()
+                async with role_probes(
+                    host or settings.host, port, metrics.registry, checks, settings
+                ):
+                    await outbox_relay.run()
             finally:
                 await redis.aclose()
+                shutdown_tracing()
 
         console.print("Relaying outbox events to Redis; Ctrl-C or SIGTERM stops.")
         try:
@@ -591,15 +607,27 @@ def main() -> None:  # pragma: no cover - console entry point
 
 
 @app.command()
-def worker() -> None:
+def worker(
+    port: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=65535,
+            envvar="QM_WORKER_PORT",
+            help="Serve /healthz, /readyz and /metrics on this port.",
+        ),
+    ] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Interface of the probes (default QM_HOST).")
+    ] = None,
+) -> None:
     """Run background jobs and schedules (imports, exports, reservation expiry, pruning)
     until SIGTERM/SIGINT; jobs it was running go back to the queue. External mode: run one
-    or more beside the API (embedded `qm serve` runs one itself). Connects as
-    QM_DATABASE_URL for tenant data and QM_DATABASE_OWNER_URL to list tenants."""
-    import asyncio
-
-    from quartermaster.jobs.worker import run_worker
-    from quartermaster.modules import import_models, load_tasks
+    or more beside the API (embedded `qm serve` runs one itself); every worker may run the
+    schedules, each tick runs once. Connects as QM_DATABASE_URL for tenant data and
+    QM_DATABASE_OWNER_URL to list tenants."""
+    from quartermaster.cli_ops import worker_role
+    from quartermaster.modules import import_models
 
     import_models()
     settings = _load_settings()
@@ -609,8 +637,14 @@ def worker() -> None:
             f"Running jobs (lease {settings.jobs_lease_seconds:g} s, "
             f"{settings.jobs_max_concurrency} at a time); Ctrl-C or SIGTERM stops."
         )
-        asyncio.run(run_worker(settings, *load_tasks(settings)))
+        worker_role(settings, host or settings.host, port)
     console.print("Worker stopped.")
 
 
 # --- end of jobs -------------------------------------------------------------------------------
+
+# --- Ops (issue 16): the API role and backups (cli_ops.py) -------------------------------------
+app.command("api")(api)
+app.command("backup")(backup)
+app.command("restore")(restore)
+# --- end of ops --------------------------------------------------------------------------------

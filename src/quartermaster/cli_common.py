@@ -27,6 +27,20 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
+def _load_settings() -> Settings:
+    from pydantic import ValidationError
+
+    from quartermaster.core.logging import configure_logging
+    from quartermaster.core.settings import InsecureSettings, get_settings
+
+    try:
+        settings = get_settings()
+    except (ValidationError, InsecureSettings) as exc:
+        raise _fail(str(exc)) from exc
+    configure_logging(settings.effective_log_format, settings.log_level)
+    return settings
+
+
 def _hasher(settings: Settings) -> PasswordHasher:
     from quartermaster.core.security import PasswordHasher
 

@@ -206,9 +206,19 @@ class TestApplicationRole:
         with pytest.raises(asyncpg.InsufficientPrivilegeError):
             await app_conn.execute("CREATE TABLE sneaky (id int)")
 
-    async def test_cannot_touch_the_migration_history(self, app_conn: asyncpg.Connection) -> None:
-        with pytest.raises(asyncpg.InsufficientPrivilegeError):
-            await app_conn.fetch("SELECT * FROM alembic_version")
+    async def test_reads_but_cannot_change_the_migration_history(
+        self, app_conn: asyncpg.Connection
+    ) -> None:
+        # `qm api` compares the schema's revision with its code's before it starts.
+        assert await app_conn.fetchval("SELECT version_num FROM alembic_version")
+        for statement in (
+            "UPDATE alembic_version SET version_num = 'x'",
+            "DELETE FROM alembic_version",
+            "INSERT INTO alembic_version VALUES ('x')",
+            "TRUNCATE alembic_version",
+        ):
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                await app_conn.execute(statement)
 
     async def test_owner_is_not_superuser_either(self, owner_conn: asyncpg.Connection) -> None:
         row = await owner_conn.fetchrow(

@@ -115,8 +115,13 @@ class Database:
         connect_args: dict[str, Any] = {"server_settings": {"application_name": application_name}}
         if pgbouncer:
             # Transaction pooling hands each transaction a different server connection,
-            # so prepared statements must not outlive one.
+            # so no prepared statement may outlive one: asyncpg's cache off (its plain
+            # queries then use the unnamed statement), SQLAlchemy's own cache of prepared
+            # statements off (a cached one is missing on the next server connection:
+            # found by the topology test), and the statements SQLAlchemy prepares named
+            # uniquely (two clients' may meet on one server connection).
             connect_args["statement_cache_size"] = 0
+            connect_args["prepared_statement_cache_size"] = 0
             connect_args["prepared_statement_name_func"] = lambda: f"__qm_{uuid.uuid4().hex}__"
         self.engine: AsyncEngine = create_async_engine(
             async_url(url),
@@ -133,6 +138,12 @@ class Database:
         self.sessionmaker = async_sessionmaker(
             self.engine, expire_on_commit=False, info={_LIMITS: limits} if limits else None
         )
+        self.pool_capacity = pool_size + max_overflow
+
+    def pool_usage(self) -> tuple[int, int]:
+        """(connections lent out, connections idle in the pool) right now."""
+        pool: Any = self.engine.sync_engine.pool
+        return int(pool.checkedout()), int(pool.checkedin())
 
     @asynccontextmanager
     async def transaction(self, tenant_id: uuid.UUID | None = None) -> AsyncIterator[AsyncSession]:

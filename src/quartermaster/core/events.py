@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from quartermaster.core.db import Base, IdMixin, driver_connection
 from quartermaster.core.ids import new_id
+from quartermaster.core.tracing import current_traceparent
 
 NOTIFY_CHANNEL = "qm_outbox"
 
@@ -49,11 +50,14 @@ class OutboxEvent(IdMixin, Base):
     occurred_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
     payload: Mapped[dict[str, Any]]
     published_at: Mapped[datetime | None]
+    # The writing transaction's W3C traceparent when tracing is on (core.tracing).
+    trace_context: Mapped[str | None] = mapped_column(String(64))
 
 
 # Plain SQL on the driver connection: every stock movement emits, so this is a hot path.
 _EMIT = (
-    "INSERT INTO outbox_events (id, tenant_id, type, payload) VALUES ($1, $2, $3, $4::text::jsonb)"
+    "INSERT INTO outbox_events (id, tenant_id, type, payload, trace_context) "
+    "VALUES ($1, $2, $3, $4::text::jsonb, $5)"
 )
 
 
@@ -73,7 +77,9 @@ async def emit(
     )
     event_id = new_id()
     connection = await driver_connection(session)
-    await connection.execute(_EMIT, event_id, tenant_id, event_type, document)
+    await connection.execute(
+        _EMIT, event_id, tenant_id, event_type, document, current_traceparent()
+    )
     bind = session.bind
     session.sync_session.info[_WAKE] = bind.engine if isinstance(bind, AsyncConnection) else bind
     return event_id

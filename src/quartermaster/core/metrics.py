@@ -10,16 +10,29 @@ from __future__ import annotations
 import hmac
 import socket
 import threading
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from socketserver import ThreadingMixIn
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, make_wsgi_app
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.registry import Collector
 
-__all__ = ["CONTENT_TYPE_LATEST", "HttpMetrics", "MetricsServer", "metrics_token_matches"]
+if TYPE_CHECKING:
+    from quartermaster.core.db import Database
+
+__all__ = [
+    "CONTENT_TYPE_LATEST",
+    "HttpMetrics",
+    "MetricsServer",
+    "PoolMetrics",
+    "metrics_token_matches",
+    "pool_metrics_of",
+]
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -62,6 +75,49 @@ class HttpMetrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+def pool_metrics_of(registry: CollectorRegistry) -> PoolMetrics:
+    """The registry's pool collector, registered on first use (one per registry)."""
+    found = _pool_collectors.get(registry)
+    if found is None:
+        found = _pool_collectors[registry] = PoolMetrics(registry)
+    return found
+
+
+_pool_collectors: weakref.WeakKeyDictionary[CollectorRegistry, PoolMetrics] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+class PoolMetrics(Collector):
+    """Connection-pool use of the process's databases, read at each scrape (no I/O)."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self._pools: dict[str, Database] = {}
+        registry.register(self)
+
+    def track(self, name: str, database: Database) -> None:
+        self._pools[name] = database
+
+    def collect(self) -> Iterable[Metric]:
+        connections = GaugeMetricFamily(
+            "qm_db_pool_connections",
+            "Database connections of this process's pool, in use or idle.",
+            labels=["pool", "state"],
+        )
+        capacity = GaugeMetricFamily(
+            "qm_db_pool_capacity",
+            "Most connections the pool may open (size + overflow).",
+            labels=["pool"],
+        )
+        for name, database in self._pools.items():
+            in_use, idle = database.pool_usage()
+            connections.add_metric([name, "in_use"], in_use)
+            connections.add_metric([name, "idle"], idle)
+            capacity.add_metric([name], database.pool_capacity)
+        yield connections
+        yield capacity
 
 
 def metrics_token_matches(token: str, authorization: str | None) -> bool:

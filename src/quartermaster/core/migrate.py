@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, make_url
 
+from quartermaster.core.db import async_url
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -58,7 +60,10 @@ def grant_application_role(connection: Connection, app_role: str) -> None:
         f"GRANT USAGE ON SCHEMA public TO {role}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+        # The API reads the schema's revision before it starts (it refuses a schema it
+        # does not know); it may never change it.
         f"REVOKE ALL ON TABLE alembic_version FROM {role}",
+        f"GRANT SELECT ON TABLE alembic_version TO {role}",
     ):
         connection.execute(text(statement))
 
@@ -69,10 +74,12 @@ def upgrade(owner_url: str, *, app_role: str | None = None, revision: str = "hea
     command.upgrade(alembic_config(owner_url, app_role), revision)
 
 
-def downgrade(owner_url: str, *, steps: int = 1) -> None:
+def downgrade(owner_url: str, *, steps: int = 1, to: str | None = None) -> None:
+    """Roll back ``steps`` revisions, or to the revision ``to`` (the schema just before
+    a later revision: its ``down_revision``)."""
     from alembic import command
 
-    command.downgrade(alembic_config(owner_url), f"-{steps}")
+    command.downgrade(alembic_config(owner_url), to if to is not None else f"-{steps}")
 
 
 async def upgrade_async(owner_url: str, *, app_role: str | None = None) -> None:
@@ -101,16 +108,34 @@ def migrations_digest() -> str:
     return digest.hexdigest()
 
 
-async def _database_revisions(owner_url: str) -> set[str]:
+def known_revisions() -> set[str]:
+    """Every revision this code's migrations define."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config("postgresql://unused"))
+    return {revision.revision for revision in script.walk_revisions()}
+
+
+class SchemaMismatch(RuntimeError):
+    """The database's schema is not the one this code was written for."""
+
+
+async def database_revision(url: str) -> str | None:
+    """The revision the database is at (None: never migrated). Any role that may read
+    ``alembic_version`` will do; ``qm migrate`` lets the application role read it."""
     import asyncpg
 
-    plain = make_url(owner_url).set(drivername="postgresql")
-    connection = await asyncpg.connect(plain.render_as_string(hide_password=False), timeout=10)
+    dsn = async_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    # Safe behind pgbouncer in transaction mode: no named (cached) prepared statements,
+    # and both reads in one transaction, so on one server connection.
+    connection = await asyncpg.connect(dsn, timeout=10, statement_cache_size=0)
     try:
-        exists = await connection.fetchval("SELECT to_regclass('alembic_version') IS NOT NULL")
-        if not exists:
-            return set()
-        return {row[0] for row in await connection.fetch("SELECT version_num FROM alembic_version")}
+        async with connection.transaction(readonly=True):
+            exists = await connection.fetchval("SELECT to_regclass('alembic_version') IS NOT NULL")
+            if not exists:
+                return None
+            value: str | None = await connection.fetchval("SELECT version_num FROM alembic_version")
+            return value
     finally:
         await connection.close()
 
@@ -130,9 +155,41 @@ def upgrade_unless_current(owner_url: str, *, app_role: str | None, stamp: Path)
         isinstance(recorded, dict)
         and recorded.get("digest") == digest
         and recorded.get("head")
-        and asyncio.run(_database_revisions(owner_url)) == {recorded["head"]}
+        and asyncio.run(database_revision(owner_url)) == recorded["head"]
     ):
         return False
     upgrade(owner_url, app_role=app_role)
     stamp.write_text(json.dumps({"digest": digest, "head": head_revision()}) + "\n")
     return True
+
+
+def schema_mismatch(current: str | None) -> str | None:
+    """Why code at this head cannot serve a database at ``current``; None when it can."""
+    head = head_revision()
+    if current == head:
+        return None
+    if current is None:
+        return (
+            "The database has no schema yet (no alembic_version). Run `qm migrate` (as the "
+            f"owner role) before starting the API; this code needs revision {head}."
+        )
+    if current in known_revisions():
+        return (
+            f"The database is at revision {current}, older than this code's {head}. Run "
+            "`qm migrate` for this release (e.g. the migration Job) before starting the API."
+        )
+    return (
+        f"The database is at revision {current}, which this code does not know (its head is "
+        f"{head}): the database was migrated by a newer release. Deploy that release (or "
+        "roll the database back with the newer release's `qm migrate --down`)."
+    )
+
+
+async def check_schema(url: str) -> str:
+    """The database's revision when it is this code's head; else :class:`SchemaMismatch`."""
+    current = await database_revision(url)
+    problem = schema_mismatch(current)
+    if problem is not None:
+        raise SchemaMismatch(problem)
+    assert current is not None
+    return current

@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -41,7 +42,8 @@ from typing import Any
 
 import asyncpg
 import structlog
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from opentelemetry.trace import Span, SpanKind
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from redis.asyncio import Redis
 from redis.exceptions import NoScriptError
 from sqlalchemy import text
@@ -58,6 +60,7 @@ from quartermaster.core.streams import (
     stream_key,
     trimmed_key,
 )
+from quartermaster.core.tracing import context_from, tracer, tracing_enabled
 
 log = structlog.stdlib.get_logger(__name__)
 
@@ -76,12 +79,13 @@ local before = redis.call('XLEN', KEYS[2])
 local offset = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*',
   'event_id', ARGV[4], 'type', ARGV[5], 'occurred_at', ARGV[6],
   'channel', ARGV[7], 'data', ARGV[8])
-if redis.call('XLEN', KEYS[2]) <= before then
+local after = redis.call('XLEN', KEYS[2])
+if after <= before then
   local first = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)
   redis.call('SET', KEYS[3], first[1][1])
 end
 redis.call('PUBLISH', ARGV[3], ARGV[9] .. offset .. '","epoch":"' .. epoch .. ARGV[10])
-return {epoch, offset}
+return {epoch, offset, after}
 """
 
 _PUBLISH_SHA = hashlib.sha1(_PUBLISH_SCRIPT.encode()).hexdigest()  # noqa: S324 - Redis's id
@@ -97,7 +101,7 @@ FROM (
   FOR UPDATE SKIP LOCKED
 ) AS claimed
 WHERE e.id = claimed.id
-RETURNING e.id, e.tenant_id, e.type, e.occurred_at, e.payload::text AS data
+RETURNING e.id, e.tenant_id, e.type, e.occurred_at, e.payload::text AS data, e.trace_context
 """
 
 # Whether the connected role sees every tenant's rows for reading and marking: a
@@ -118,7 +122,19 @@ SELECT current_user AS role,
 FROM pg_roles r WHERE r.rolname = current_user
 """
 
+# The relay's backlog: unpublished rows (counted up to a cap, so a huge backlog costs a
+# bounded scan of the partial index) and the age of the oldest one — which grows while no
+# relay runs, when the lag histogram (published events only) says nothing.
+_BACKLOG = """
+SELECT count(*) AS pending,
+       coalesce(extract(epoch FROM clock_timestamp() - min(occurred_at)), 0)::float8 AS age
+FROM (SELECT occurred_at FROM outbox_events WHERE published_at IS NULL
+      ORDER BY id LIMIT 100000) AS backlog
+"""
+BACKLOG_INTERVAL_SECONDS = 5.0
+
 _LAG_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+_STREAM_BUCKETS = (10, 100, 1_000, 2_500, 5_000, 10_000, 25_000, 100_000)
 
 
 class RelayMisconfigured(RuntimeError):
@@ -142,6 +158,23 @@ class RelayMetrics:
             buckets=_LAG_BUCKETS,
             registry=self.registry,
         )
+        self.pending = Gauge(
+            "qm_outbox_pending_events",
+            "Committed outbox events not yet published (counted up to 100,000).",
+            registry=self.registry,
+        )
+        self.oldest_pending_age = Gauge(
+            "qm_outbox_oldest_pending_age_seconds",
+            "Age of the oldest unpublished outbox event (0 when none is waiting).",
+            registry=self.registry,
+        )
+        self.stream_length = Histogram(
+            "qm_realtime_stream_length",
+            "Length of the tenant's event stream (what reconnecting clients can resume "
+            "from) right after each publication; capped near QM_REALTIME_STREAM_MAXLEN.",
+            buckets=_STREAM_BUCKETS,
+            registry=self.registry,
+        )
 
 
 @dataclass(frozen=True)
@@ -151,6 +184,7 @@ class ClaimedEvent:
     type: str
     occurred_at: datetime
     data: str
+    trace_context: str | None = None
 
 
 @dataclass(frozen=True)
@@ -187,6 +221,9 @@ class OutboxRelay:
         self.metrics = metrics or RelayMetrics()
         self._wake = asyncio.Event()
         self._stopping = False
+        # True while connected and listening (`qm relay`'s readiness).
+        self.listening = False
+        self._backlog_at = 0.0
 
     # -- one connection, the steps of a pass ------------------------------------------
 
@@ -224,6 +261,7 @@ class OutboxRelay:
                 type=row["type"],
                 occurred_at=row["occurred_at"],
                 data=row["data"],
+                trace_context=row["trace_context"],
             )
             for row in rows
         ]
@@ -236,22 +274,28 @@ class OutboxRelay:
         if not wanted:
             return []
         calls = [self._script_arguments(event, channel) for event, channel in wanted]
+        spans = _publish_spans(wanted) if tracing_enabled() else []
         try:
-            results = await self._evalsha(calls)
-        except NoScriptError:
-            # Redis lost its scripts (a restart, SCRIPT FLUSH): every call failed alike,
-            # nothing was published, so loading the script and going again is safe.
-            await self._redis.script_load(_PUBLISH_SCRIPT)
-            results = await self._evalsha(calls)
+            try:
+                results = await self._evalsha(calls)
+            except NoScriptError:
+                # Redis lost its scripts (a restart, SCRIPT FLUSH): every call failed alike,
+                # nothing was published, so loading the script and going again is safe.
+                await self._redis.script_load(_PUBLISH_SCRIPT)
+                results = await self._evalsha(calls)
+        finally:
+            for span in spans:
+                span.end()
         published = []
         now = utcnow()
-        for (event, channel), (epoch, offset) in zip(wanted, results, strict=True):
+        for (event, channel), (epoch, offset, length) in zip(wanted, results, strict=True):
             published.append(
                 PublishedEvent(
                     event=event, channel=channel, offset=_text(offset), epoch=_text(epoch)
                 )
             )
             self.metrics.lag.observe(max((now - event.occurred_at).total_seconds(), 0.0))
+            self.metrics.stream_length.observe(int(length))
         self.metrics.published.inc(len(published))
         return published
 
@@ -292,6 +336,12 @@ class OutboxRelay:
 
     async def publish_batch(self, connection: asyncpg.Connection) -> int:
         """Claim (and mark) and publish one batch, then commit; the number of rows it took."""
+        if tracing_enabled():
+            with tracer().start_as_current_span("outbox relay batch", kind=SpanKind.INTERNAL):
+                return await self._publish_batch(connection)
+        return await self._publish_batch(connection)
+
+    async def _publish_batch(self, connection: asyncpg.Connection) -> int:
         async with connection.transaction():
             events = await self.claim(connection)
             if events:
@@ -326,6 +376,7 @@ class OutboxRelay:
             try:
                 connection = await self.connect()
                 await connection.add_listener(NOTIFY_CHANNEL, self._on_notify)
+                self.listening = True
                 log.info("relay_listening", channel=NOTIFY_CHANNEL)
                 delay.reset()
                 while not self._stopping:
@@ -334,23 +385,61 @@ class OutboxRelay:
                         count = await self.publish_batch(connection)
                         if count < self.batch_size:
                             break
+                    await self._measure_backlog(connection)
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self.poll_interval)
             except RelayMisconfigured:
                 raise
             except Exception as exc:  # keep relaying whatever failed; say what it was
+                self.listening = False
                 wait = delay.next()
                 log.warning("relay_failed", error=repr(exc), retry_in_seconds=round(wait, 2))
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), wait)
             finally:
+                self.listening = False
                 if connection is not None:
                     with contextlib.suppress(Exception):
                         await connection.close(timeout=5)
         log.info("relay_stopped")
 
+    async def _measure_backlog(self, connection: asyncpg.Connection) -> None:
+        """At most every BACKLOG_INTERVAL_SECONDS, between passes, on the relay's own
+        connection: the pending count and the oldest pending event's age."""
+        now = time.monotonic()
+        if now - self._backlog_at < BACKLOG_INTERVAL_SECONDS:
+            return
+        self._backlog_at = now
+        row = await connection.fetchrow(_BACKLOG)
+        self.metrics.pending.set(row["pending"])
+        self.metrics.oldest_pending_age.set(row["age"])
+
     def _on_notify(self, *_: Any) -> None:
         self._wake.set()
+
+
+def _publish_spans(wanted: Sequence[tuple[ClaimedEvent, str]]) -> list[Span]:
+    """One span per event whose writer was traced, in the writer's trace: the request that
+    committed it continues into its publication (ended once Redis has it)."""
+    spans = []
+    for event, channel in wanted:
+        parent = context_from(event.trace_context)
+        if parent is None:
+            continue
+        spans.append(
+            tracer().start_span(
+                f"publish {event.type}",
+                context=parent,
+                kind=SpanKind.PRODUCER,
+                attributes={
+                    "messaging.system": "redis",
+                    "messaging.destination.name": channel,
+                    "messaging.message.id": str(event.id),
+                    "quartermaster.tenant_id": str(event.tenant_id),
+                },
+            )
+        )
+    return spans
 
 
 class _Backoff:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -181,6 +182,19 @@ class Settings(BaseSettings):
     mail_timeout_seconds: float = Field(default=60.0, gt=0)
     # --- end of mail settings ------------------------------------------------------------
 
+    # --- Ops (roles, shutdown, tracing; `qm api`, `qm relay`, `qm worker`) ---------------
+    # Seconds `qm api` lets requests in flight finish after SIGTERM before it closes them.
+    api_shutdown_grace_seconds: float = Field(default=20.0, gt=0)
+    # Idle keep-alive of HTTP connections; above the proxy's own upstream keep-alive (nginx
+    # 60 s by default), so the proxy, never the app, closes an idle connection (a request
+    # sent on a connection the app is closing would fail instead of being retried).
+    http_keepalive_seconds: float = Field(default=75.0, gt=0)
+    # OpenTelemetry traces: off unless an OTLP/HTTP endpoint is set (e.g.
+    # http://jaeger:4318); the fraction of new traces sampled (a parent's choice wins).
+    otlp_endpoint: str | None = None
+    trace_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+    # --- end of ops settings -----------------------------------------------------------------
+
     # --- Metrics -------------------------------------------------------------------------
     # /metrics on a port of its own (same interface as the API); the API port then has
     # none unless QM_METRICS_TOKEN is set, which /metrics on either port then requires
@@ -292,6 +306,15 @@ def _networks(value: str) -> tuple[IpNetwork, ...]:
     return tuple(networks)
 
 
+# A directory of files named after settings (QM_SECRET_KEY, QM_DATABASE_URL …), each
+# holding the value: secrets mounted as files (a Kubernetes Secret volume) rather than
+# passed in the environment. The environment and .env still win over it.
+SECRETS_DIR_ENV = "QM_SECRETS_DIR"
+
+
 @lru_cache
 def get_settings() -> Settings:
+    secrets_dir = os.environ.get(SECRETS_DIR_ENV)
+    if secrets_dir:
+        return Settings(_secrets_dir=secrets_dir)
     return Settings()

@@ -61,3 +61,5 @@ class Job(IdMixin, Base):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
+    # The submitting request's W3C traceparent when tracing is on (core.tracing).
+    trace_context: Mapped[str | None] = mapped_column(String(64))

@@ -27,6 +27,7 @@ from typing import Any
 
 import structlog
 from arq import Retry
+from opentelemetry.trace import SpanKind
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import exc as sa_exc
@@ -37,6 +38,7 @@ from quartermaster.core.db import Database
 from quartermaster.core.errors import known_failure
 from quartermaster.core.events import emit
 from quartermaster.core.settings import Settings
+from quartermaster.core.tracing import context_from, tracer, tracing_enabled
 from quartermaster.jobs import repository
 from quartermaster.jobs.events import JobEvents
 from quartermaster.jobs.files import JobFiles
@@ -95,9 +97,11 @@ class JobRun:
     state: dict[str, Any] | None  # the last committed checkpoint's state (resume from it)
     input_file: str | None
     runtime: WorkerRuntime
+    trace_context: str | None = None
     progress: int = 0
     _event_progress: int = field(default=0, repr=False)
     _event_at: float = field(default=0.0, repr=False)
+    _started: float = field(default_factory=time.monotonic, repr=False)
 
     @property
     def database(self) -> Database:
@@ -190,7 +194,28 @@ async def run_job(ctx: dict[str, Any], tenant_id: str, job_id: str, body: JobBod
             raise
         if run is None:
             return
-        await _run(runtime, run, body)
+        runtime.metrics.running.inc()
+        try:
+            if tracing_enabled():
+                # The job's run continues the trace of the request that submitted it.
+                with tracer().start_as_current_span(
+                    f"job {run.kind}",
+                    context=context_from(run.trace_context),
+                    kind=SpanKind.CONSUMER,
+                    attributes={
+                        "quartermaster.job_id": job_id,
+                        "quartermaster.tenant_id": tenant_id,
+                        "quartermaster.job_attempt": run.attempt,
+                    },
+                ):
+                    await _run(runtime, run, body)
+            else:
+                await _run(runtime, run, body)
+        except Retry:
+            runtime.metrics.retried.labels(run.kind).inc()
+            raise
+        finally:
+            runtime.metrics.running.dec()
 
 
 async def _claim(runtime: WorkerRuntime, tenant_id: uuid.UUID, job_id: uuid.UUID) -> JobRun | None:
@@ -207,6 +232,7 @@ async def _claim(runtime: WorkerRuntime, tenant_id: uuid.UUID, job_id: uuid.UUID
             run = None
         elif job.cancel_requested_at is not None:
             await _end(session, job, JobStatus.CANCELLED)
+            runtime.metrics.finished.labels(job.kind, JobStatus.CANCELLED.value).inc()
             input_to_delete = job.input_file
             run = None
         elif job.attempts >= settings.jobs_max_attempts:
@@ -219,6 +245,7 @@ async def _claim(runtime: WorkerRuntime, tenant_id: uuid.UUID, job_id: uuid.UUID
                     "worker stopped or lost its lease each time); giving up."
                 ),
             )
+            runtime.metrics.finished.labels(job.kind, JobStatus.FAILED.value).inc()
             input_to_delete = job.input_file
             run = None
         else:
@@ -239,6 +266,7 @@ async def _claim(runtime: WorkerRuntime, tenant_id: uuid.UUID, job_id: uuid.UUID
                 state=job.checkpoint,
                 input_file=job.input_file,
                 runtime=runtime,
+                trace_context=job.trace_context,
                 progress=job.progress,
                 _event_progress=job.progress,
             )
@@ -303,6 +331,9 @@ async def _finish(
         }[status]
         await emit(session, run.tenant_id, event, job_changed(job))
     run.files.delete(run.input_file)
+    metrics = run.runtime.metrics
+    metrics.finished.labels(run.kind, status.value).inc()
+    metrics.duration.labels(run.kind, status.value).observe(time.monotonic() - run._started)
     log.info("job_finished", status=status.value, attempt=run.attempt, error=error)
     return True
 

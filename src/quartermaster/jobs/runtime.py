@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from quartermaster.core.db import Database
 from quartermaster.core.settings import Settings
 from quartermaster.jobs.enqueueing import JobQueue
 from quartermaster.jobs.files import JobFiles
+from quartermaster.jobs.metrics import JobMetrics
 
 RUNTIME_KEY = "quartermaster"
 
@@ -22,6 +23,7 @@ class WorkerRuntime:
     owner_database: Database
     files: JobFiles
     queue: JobQueue
+    metrics: JobMetrics = field(default_factory=JobMetrics)
 
 
 def runtime_of(ctx: dict[str, Any]) -> WorkerRuntime:

@@ -25,6 +25,11 @@ if TYPE_CHECKING:
 ALL_TENANTS_SETTING = "app.all_tenants"
 # A schedule should finish well before its next run; the lease still covers crashes.
 SCHEDULE_TIMEOUT_SECONDS = 50 * 60
+# How long a schedule tick's result is kept in Redis. arq dedups a tick across workers by
+# its job id (name + tick time) only while the job or its result exists: with no result
+# kept, a worker that enqueues the tick after another worker already ran it (its loop was
+# busy, or its clock behind) would run it again. A day covers any such delay.
+SCHEDULE_RESULT_KEEP_SECONDS = 26 * 3600
 
 log = structlog.stdlib.get_logger(__name__)
 
@@ -51,6 +56,7 @@ async def for_each_tenant(ctx: dict[str, Any], work: TenantWork, *, what: str) -
                 total += await work(session, tenant_id)
         except Exception:
             failed += 1
+            runtime.metrics.schedule_failures.labels(what).inc()
             log.exception("schedule_failed_for_tenant", schedule=what, tenant_id=str(tenant_id))
     log.info("schedule_ran", schedule=what, tenants=len(tenants), failed=failed, total=total)
     return total
@@ -64,7 +70,9 @@ def schedule(
     minute: OptionType = None,
     second: OptionType = 0,
 ) -> CronJob:
-    """An arq cron job; ``unique`` so that of several workers only one runs each tick."""
+    """An arq cron job that runs once per tick however many workers enqueue it: the tick's
+    job id is unique (``unique=True``) and its result is kept, so a late worker's enqueue
+    of a tick that already ran is refused (see SCHEDULE_RESULT_KEEP_SECONDS)."""
     return cron(
         cast("WorkerCoroutine", coroutine),
         name=name,
@@ -73,5 +81,6 @@ def schedule(
         second=second,
         unique=True,
         timeout=SCHEDULE_TIMEOUT_SECONDS,
+        keep_result=SCHEDULE_RESULT_KEEP_SECONDS,
         max_tries=1,
     )

@@ -20,6 +20,7 @@ from quartermaster.core.pagination import (
     Page,
     PageParams,
 )
+from quartermaster.core.tracing import current_traceparent
 from quartermaster.identity.public import Principal, Role
 from quartermaster.jobs import repository
 from quartermaster.jobs.enqueueing import JobQueue, QueuedJob, enqueue_after_commit
@@ -108,6 +109,7 @@ async def submit_job(
             "input_file": input_file,
             "created_at": now,
             "updated_at": now,
+            "trace_context": current_traceparent(),
         },
     )
     if job is None:

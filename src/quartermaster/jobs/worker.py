@@ -21,7 +21,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC
 from typing import Any
 
@@ -35,9 +36,11 @@ from redis.exceptions import RedisError
 
 from quartermaster.core.db import Database, job_limits
 from quartermaster.core.mail import attach_mail_scheduler
+from quartermaster.core.metrics import pool_metrics_of
 from quartermaster.core.settings import Settings
 from quartermaster.jobs.enqueueing import QUEUE_NAME, WAKE_KEY, JobQueue, MailQueue
 from quartermaster.jobs.files import JobFiles
+from quartermaster.jobs.metrics import JobMetrics
 from quartermaster.jobs.runtime import RUNTIME_KEY, WorkerRuntime
 
 log = structlog.stdlib.get_logger(__name__)
@@ -49,12 +52,25 @@ ARQ_TIMEOUT_MARGIN = 60
 BURST_POLL_SECONDS = 0.05
 
 
+# How often a worker samples the queue's length for ``qm_jobs_queued``.
+QUEUE_SAMPLE_SECONDS = 5.0
+
+
 class LeasedWorker(Worker):
-    def __init__(self, *args: Any, lease_seconds: float, idle_wait: float, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        lease_seconds: float,
+        idle_wait: float,
+        metrics: JobMetrics | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.lease_seconds = lease_seconds
         self.in_progress_timeout_s = lease_seconds  # what start_jobs sets the key's TTL to
         self.idle_wait = idle_wait
+        self.metrics = metrics or JobMetrics()
+        self._sampled_at = 0.0
 
     async def run_job(self, job_id: str, score: int) -> None:
         heartbeat = asyncio.create_task(self._renew_lease(job_id))
@@ -93,6 +109,7 @@ class LeasedWorker(Worker):
 
     async def _poll_iteration(self) -> None:
         await super()._poll_iteration()
+        await self._sample_queue()
         if self.burst or not self.allow_pick_jobs:
             return
         # Idle until an enqueue pushes a wake-up, or the poll interval passes.
@@ -103,6 +120,16 @@ class LeasedWorker(Worker):
         except RedisError as exc:
             log.warning("job_queue_unreachable", error=str(exc))
             await asyncio.sleep(self.idle_wait)
+
+    async def _sample_queue(self) -> None:
+        now = time.monotonic()
+        if now - self._sampled_at < QUEUE_SAMPLE_SECONDS:
+            return
+        self._sampled_at = now
+        try:
+            self.metrics.queued.set(await self.pool.zcard(self.queue_name))
+        except RedisError as exc:
+            log.warning("job_queue_unreachable", error=str(exc))
 
 
 def arq_redis(redis_url: str) -> ArqRedis:
@@ -119,10 +146,13 @@ def build_worker(
     *,
     burst: bool = False,
     handle_signals: bool = True,
+    metrics: JobMetrics | None = None,
 ) -> LeasedWorker:
     """A worker for ``functions`` (each module's ``tasks.TASKS``) and ``cron_jobs``.
-    Construct it inside the event loop that will run it."""
+    Construct it inside the event loop that will run it. ``metrics``: where its job
+    metrics and pool use go (the API's registry for the in-process worker)."""
     assert settings.redis_url is not None, "the worker needs QM_REDIS_URL"
+    metrics = metrics or JobMetrics()
 
     async def startup(ctx: dict[str, Any]) -> None:
         assert settings.database_url is not None, "the worker needs QM_DATABASE_URL"
@@ -135,7 +165,7 @@ def build_worker(
                 detail="QM_DATABASE_OWNER_URL is unset: schedules that visit every tenant "
                 "(reservation expiry, pruning, digests) will find no tenant",
             )
-        ctx[RUNTIME_KEY] = WorkerRuntime(
+        runtime = ctx[RUNTIME_KEY] = WorkerRuntime(
             settings=settings,
             database=Database(
                 settings.database_url,
@@ -159,8 +189,11 @@ def build_worker(
             ),
             files=JobFiles.from_settings(settings),
             queue=JobQueue(redis),
+            metrics=metrics,
         )
-        runtime = ctx[RUNTIME_KEY]
+        pools = pool_metrics_of(metrics.registry)
+        pools.track("worker", runtime.database)
+        pools.track("scheduler", runtime.owner_database)
         # Mail that tasks queue goes out after their commit, like the API's.
         attach_mail_scheduler(runtime.database.engine, MailQueue(runtime.queue))
         log.info(
@@ -195,15 +228,20 @@ def build_worker(
         log_results=False,
         lease_seconds=settings.jobs_lease_seconds,
         idle_wait=settings.jobs_poll_seconds,
+        metrics=metrics,
     )
 
 
 async def run_worker(
-    settings: Settings, functions: Sequence[Function], cron_jobs: Sequence[CronJob]
+    settings: Settings,
+    functions: Sequence[Function],
+    cron_jobs: Sequence[CronJob],
+    *,
+    metrics: JobMetrics | None = None,
 ) -> None:
     """``qm worker``: run until SIGINT/SIGTERM (running jobs are handed back to the
     queue, so another worker resumes them at their last checkpoint)."""
-    worker = build_worker(settings, functions, cron_jobs)
+    worker = build_worker(settings, functions, cron_jobs, metrics=metrics)
     try:
         await worker.async_run()
     except asyncio.CancelledError:
@@ -217,9 +255,16 @@ class InProcessWorker:
     application's lifespan."""
 
     def __init__(
-        self, settings: Settings, functions: Sequence[Function], cron_jobs: Sequence[CronJob]
+        self,
+        settings: Settings,
+        functions: Sequence[Function],
+        cron_jobs: Sequence[CronJob],
+        *,
+        metrics: JobMetrics | None = None,
     ) -> None:
-        self.worker = build_worker(settings, functions, cron_jobs, handle_signals=False)
+        self.worker = build_worker(
+            settings, functions, cron_jobs, handle_signals=False, metrics=metrics
+        )
         self.task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -236,3 +281,20 @@ class InProcessWorker:
 def _report_stop(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and (error := task.exception()) is not None:
         log.error("in_process_worker_failed", error=repr(error), exc_info=error)
+
+
+def worker_checks(worker: LeasedWorker) -> dict[str, Callable[[], Awaitable[str]]]:
+    """`qm worker`'s readiness: its database pool and Redis answer (once started)."""
+
+    async def database() -> str:
+        runtime = worker.ctx.get(RUNTIME_KEY)
+        if not isinstance(runtime, WorkerRuntime):
+            return "starting"
+        await runtime.database.ping()
+        return "ok"
+
+    async def redis() -> str:
+        await worker.pool.ping()
+        return "ok"
+
+    return {"database": database, "redis": redis}

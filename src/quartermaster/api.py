@@ -23,6 +23,7 @@ from quartermaster.core.redis import create_redis
 from quartermaster.core.security import PasswordHasher
 from quartermaster.core.settings import Settings, get_settings
 from quartermaster.modules import load_routers, resolve_modules
+from quartermaster.webapp import install_web
 
 API_PREFIX = "/api/v1"
 
@@ -106,7 +107,7 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
         version=__version__,
         summary="Inventory, service desk and knowledge base for many tenants, live.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # webapp.py serves Swagger UI from packaged assets, not a CDN
         redoc_url=None,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
             app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_router)
     _wire_modules(app, mounted)
+    install_web(app, settings.web_dir)  # /docs, then the browser app for every other path
     return app
 
 
@@ -236,3 +238,18 @@ async def _jobs_worker(settings: Settings) -> AsyncIterator[None]:
 
 
 # --- end of jobs -------------------------------------------------------------------------------
+
+
+def openapi_document() -> str:
+    """The OpenAPI document of every module, as ``web/openapi.json`` stores it (the web
+    app's client is generated from that file; ``qm openapi`` and ``make web-client`` write
+    it). Building the app connects to nothing, so placeholder URLs do."""
+    import json
+
+    settings = Settings(
+        _env_file=None,
+        database_url="postgresql+asyncpg://openapi@127.0.0.1/openapi",
+        redis_url="redis://127.0.0.1/0",
+    )
+    spec = create_app(settings).openapi()
+    return json.dumps(spec, indent=2, ensure_ascii=False) + "\n"

@@ -12,7 +12,7 @@ endif
 
 PYTEST_ARGS ?=
 
-.PHONY: help uv sync run test lint fmt typecheck imports pytest bench clean
+.PHONY: help uv sync run test lint fmt typecheck imports pytest bench clean web web-check web-client dev-web chromium
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -26,10 +26,25 @@ endif
 sync: uv
 	@$(UV) sync --frozen
 
-run: sync ## Start Quartermaster (embedded PostgreSQL + Redis unless configured otherwise)
+run: sync web ## Start Quartermaster (embedded PostgreSQL + Redis unless configured otherwise)
 	@$(UV) run qm serve
 
-test: sync lint typecheck imports pytest ## Install, lint, type-check, check imports, run all tests
+test: sync lint typecheck imports web-check chromium pytest ## Install, lint, type-check, check imports, front-end checks, run all tests (e2e in Chromium too)
+
+web: sync ## Build the browser app (web/dist) if its sources changed (Node.js ≥ 20, else from PyPI)
+	@$(UV) run python scripts/web.py build
+
+web-check: sync ## Front end: generated client current, tsc, eslint, vitest, build
+	@$(UV) run python scripts/web.py check
+
+web-client: sync ## Regenerate web/openapi.json and the TypeScript API types (after API changes)
+	@$(UV) run python scripts/web.py client
+
+dev-web: sync ## Vite dev server with hot reload; proxies /api to `make run` (QM_HOST/QM_PORT)
+	@$(UV) run python scripts/web.py dev
+
+chromium: sync ## Find the Chromium the end-to-end tests drive (QM_CHROMIUM, PATH, or apt as root)
+	@$(UV) run python scripts/web.py chromium >/dev/null
 
 lint: sync ## ruff lint + format check
 	@$(UV) run ruff check .
@@ -57,4 +72,4 @@ bench: sync ## Run the benchmarks and record their figures in docs/benchmarks.md
 	@$(UV) run python bench/jobs.py --record
 
 clean: ## Remove caches (keeps .qm, your local data)
-	rm -rf .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .pytest_cache .mypy_cache .ruff_cache web/dist web/test-results

@@ -255,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "npm":
             node = find_node()
             install(node)
-            npm_args = [a for a in args.args if a != "--"]
+            npm_args = args.args[1:] if args.args[:1] == ["--"] else args.args
             command = node.npm(*npm_args)
             return subprocess.run(command, cwd=WEB, env=node.env, check=False).returncode
     except WebToolError as exc:

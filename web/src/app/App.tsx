@@ -1,14 +1,16 @@
-import { QueryClientProvider, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
+import { PersistQueryClientProvider } from "@tanstack/react-query-persist-client";
 import { useCallback, useMemo, useState } from "react";
 import type { ReactNode } from "react";
 import { RouterProvider } from "react-router";
 import { AuthProvider } from "@/auth/AuthProvider";
 import { useAuth } from "@/auth/context";
-import { accessToken, refreshTokens } from "@/auth/session";
+import { accessToken, getTokens, refreshTokens } from "@/auth/session";
 import { LiveProvider } from "@/live/LiveProvider";
 import type { LiveEvent } from "@/live/connection";
 import { ToastProvider } from "@/ui/Toasts";
 import { applyLiveEvent, channelsFor, resyncChannel } from "./liveEvents";
+import { persistOptions } from "./persist";
 import { createQueryClient } from "./queryClient";
 import { createRouter } from "./routes";
 
@@ -30,8 +32,9 @@ function LiveBridge({ children }: { children: ReactNode }) {
 export function App() {
   const [client] = useState(createQueryClient);
   const [router] = useState(createRouter);
+  const [persist] = useState(() => persistOptions(getTokens()?.tenantId ?? null));
   return (
-    <QueryClientProvider client={client}>
+    <PersistQueryClientProvider client={client} persistOptions={persist}>
       <ToastProvider>
         <AuthProvider>
           <LiveBridge>
@@ -39,6 +42,6 @@ export function App() {
           </LiveBridge>
         </AuthProvider>
       </ToastProvider>
-    </QueryClientProvider>
+    </PersistQueryClientProvider>
   );
 }

@@ -18,7 +18,7 @@ const STATUS = {
   resolved: { tone: "good", label: "Resolved" },
 } as const;
 
-export function AlertList({ alerts, compact = false }: { alerts: Alert[]; compact?: boolean }) {
+export function AlertList({ alerts, compact = false, showProduct = true }: { alerts: Alert[]; compact?: boolean; showProduct?: boolean }) {
   const { data: warehouses } = useWarehouses();
   const canAcknowledge = useCan("stock:write");
   const client = useQueryClient();
@@ -36,8 +36,8 @@ export function AlertList({ alerts, compact = false }: { alerts: Alert[]; compac
         return (
           <li key={alert.id} className={compact ? "flex items-center gap-3 px-4 py-2 text-sm" : "flex flex-wrap items-center gap-x-3 gap-y-1 px-4 py-3 text-sm"}>
             <div className="min-w-0 flex-1 truncate">
-              <ProductLabel id={alert.product_id} />
-              <p className="mt-0.5 truncate text-xs text-muted">
+              {showProduct ? <ProductLabel id={alert.product_id} /> : null}
+              <p className={showProduct ? "mt-0.5 truncate text-xs text-muted" : "truncate text-sm"}>
                 {compact ? "" : "At or below its reorder point in "}
                 {warehouse ? (compact ? warehouse.code : `${warehouse.code} (${warehouse.name})`) : "a warehouse"} ·{" "}
                 <time dateTime={alert.raised_at} title={formatDateTime(alert.raised_at)}>

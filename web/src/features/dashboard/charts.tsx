@@ -55,9 +55,9 @@ export function ValueBars({ rows, currency }: { rows: ValueRow[]; currency: stri
   return (
     <div style={{ height }} role="img" aria-label="Bar chart of stock value">
       <ResponsiveContainer width="100%" height="100%">
-        <BarChart data={rows} layout="vertical" margin={{ top: 0, right: 16, bottom: 0, left: 0 }}>
+        <BarChart data={rows} layout="vertical" margin={{ top: 0, right: 64, bottom: 0, left: 0 }}>
           <XAxis type="number" hide />
-          <YAxis type="category" dataKey="label" {...axis} width={130} tick={{ fill: "var(--qm-ink)", fontSize: 12 }} />
+          <YAxis type="category" dataKey="label" {...axis} width={110} tick={{ fill: "var(--qm-ink)", fontSize: 12 }} />
           <Tooltip {...tooltipStyle} formatter={(value) => [formatMoney(Number(value), currency), "Value"]} />
           <Bar dataKey="value" isAnimationActive={false} fill="var(--qm-accent)" radius={[0, 4, 4, 0]} barSize={18} label={{ position: "right", fill: "var(--qm-muted)", fontSize: 12, formatter: (v: unknown) => compactMoney(Number(v), currency) }} />
         </BarChart>

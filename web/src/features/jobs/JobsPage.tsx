@@ -51,6 +51,11 @@ function ImportPanel({ onStarted }: { onStarted: (job: Job) => void }) {
   );
 }
 
+const EXPORTS = [
+  { what: "levels", title: "Stock levels", text: "Every product in every bin, now." },
+  { what: "movements", title: "Movements", text: "Everything in and out, the last 30 days." },
+] as const;
+
 function ExportPanel({ onStarted }: { onStarted: (job: Job) => void }) {
   const start = useMutation({
     mutationFn: (what: "levels" | "movements") => {
@@ -62,15 +67,22 @@ function ExportPanel({ onStarted }: { onStarted: (job: Job) => void }) {
     onSuccess: onStarted,
   });
   return (
-    <Card>
+    <Card className="self-start">
       <CardHeader title="Export" description="Made in the background; download when done." />
-      <div className="space-y-3 p-4">
-        <Button className="h-auto w-full justify-start whitespace-normal py-2.5 text-left" icon={<Download className="size-4 shrink-0" aria-hidden />} loading={start.isPending && start.variables === "levels"} onClick={() => start.mutate("levels")}>
-          Stock levels — every product in every bin
-        </Button>
-        <Button className="h-auto w-full justify-start whitespace-normal py-2.5 text-left" icon={<Download className="size-4 shrink-0" aria-hidden />} loading={start.isPending && start.variables === "movements"} onClick={() => start.mutate("movements")}>
-          Movements — the last 30 days
-        </Button>
+      <ul className="divide-y divide-line">
+        {EXPORTS.map((item) => (
+          <li key={item.what} className="flex items-center justify-between gap-3 px-4 py-3">
+            <div className="min-w-0 text-sm">
+              <p className="font-medium">{item.title}</p>
+              <p className="text-muted">{item.text}</p>
+            </div>
+            <Button size="sm" icon={<Download className="size-4" aria-hidden />} loading={start.isPending && start.variables === item.what} onClick={() => start.mutate(item.what)}>
+              Export
+            </Button>
+          </li>
+        ))}
+      </ul>
+      <div className="px-4 pb-4">
         {start.error ? <Notice tone="bad">{describeError(start.error)}</Notice> : null}
       </div>
     </Card>

@@ -51,14 +51,14 @@ export default function ProductPage() {
       </div>
 
       <div className="grid gap-6 lg:grid-cols-3">
-        <div className="space-y-6 lg:col-span-2">
+        <div className="min-w-0 space-y-6 lg:col-span-2">
           <StockCard productId={product.id} unit={product.unit} reorderPoint={product.reorder_point} />
           <Card>
             <CardHeader title="Movements" description="The latest 15" />
             {movements.data?.length ? <MovementList movements={movements.data} showProduct={false} /> : movements.data ? <EmptyState title="No movements yet" /> : <Skeleton className="m-4 h-24" />}
           </Card>
         </div>
-        <div className="space-y-6">
+        <div className="min-w-0 space-y-6">
           <Card>
             <CardHeader title="Details" />
             <dl className="grid grid-cols-2 gap-x-4 gap-y-3 p-4 text-sm">
@@ -81,7 +81,7 @@ export default function ProductPage() {
           {alerts.data?.length ? (
             <Card>
               <CardHeader title="Low-stock alerts" />
-              <AlertList alerts={alerts.data} />
+              <AlertList alerts={alerts.data} showProduct={false} />
             </Card>
           ) : null}
           <Card>

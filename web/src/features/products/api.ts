@@ -99,6 +99,9 @@ export async function findProductByCode(client: QueryClient, code: string): Prom
   return client.fetchQuery({
     queryKey: productKeys.lookup(wanted),
     staleTime: 60_000,
+    // A scan needs an answer now: offline is an error to handle, not a pause until online.
+    retry: false,
+    networkMode: "always",
     queryFn: async () => {
       const page = await unwrap(
         api.GET("/api/v1/products", { params: { query: { q: wanted, limit: 50, is_active: true } } }),

@@ -1,4 +1,4 @@
-import { ArrowDownLeft, ArrowRightLeft, ArrowUpRight, SlidersHorizontal } from "lucide-react";
+import { ArrowDownLeft, ArrowRightLeft, ArrowUpRight, ClipboardCheck, SlidersHorizontal } from "lucide-react";
 import type { ReactNode } from "react";
 import type { Schemas } from "@/api/client";
 import { ProductLabel, useProductUnit } from "@/features/products";
@@ -14,6 +14,7 @@ const KIND: Record<string, { label: string; icon: ReactNode }> = {
   issue: { label: "Issued", icon: <ArrowUpRight className="size-4" aria-hidden /> },
   transfer: { label: "Moved", icon: <ArrowRightLeft className="size-4" aria-hidden /> },
   adjustment: { label: "Adjusted", icon: <SlidersHorizontal className="size-4" aria-hidden /> },
+  count: { label: "Counted", icon: <ClipboardCheck className="size-4" aria-hidden /> },
 };
 
 function where(index: Map<string, LocationInfo>, id: string | null): string {

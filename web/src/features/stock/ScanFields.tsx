@@ -5,7 +5,7 @@ import type { Ref } from "react";
 import type { Location, Product, Warehouse } from "@/api/client";
 import { describeError } from "@/api/problem";
 import { findProductByCode, useProductSuggestions } from "@/features/products";
-import { findLocationByCode, useLocations, useWarehouses } from "@/features/warehouses";
+import { findLocationAnywhere, useLocations, useWarehouses } from "@/features/warehouses";
 import { cn } from "@/lib/cn";
 import { useDebounced } from "@/lib/useDebounced";
 import { inputClass } from "@/ui/Field";
@@ -170,10 +170,13 @@ export function LocationPicker({ label, value, onChange, error, inputRef, autoFo
       onChange((locations ?? []).find((l) => l.id === warehouse.default_location_id) ?? null);
       return;
     }
-    const found = await findLocationByCode(client, warehouse.id, code).catch(() => null);
-    if (found) {
-      onChange(found);
+    const found = await findLocationAnywhere(client, warehouses ?? [], warehouse.id, code).catch(() => null);
+    if (found?.location) {
+      setWarehouseId(found.location.warehouse_id);
+      onChange(found.location);
       setCode("");
+    } else if (found?.elsewhere.length) {
+      setProblem(`"${code.trim()}" is in ${found.elsewhere.map((w) => w.code).join(" and ")}: pick the warehouse first.`);
     } else setProblem(`${warehouse.code} has no location "${code.trim()}".`);
   };
 

@@ -9,7 +9,7 @@ function Figure({ label, value, unit, testId, strong }: { label: string; value: 
   return (
     <div>
       <dt className="text-xs text-muted">{label}</dt>
-      <dd data-testid={testId} className={cn("num text-2xl font-semibold", strong && "text-accent-strong", isNegative(value) && "text-bad")}>
+      <dd data-testid={testId} className={cn("num text-xl font-semibold sm:text-2xl", strong && "text-accent-strong", isNegative(value) && "text-bad")}>
         {formatQuantity(value, unit)}
       </dd>
     </div>
@@ -25,7 +25,7 @@ export function StockCard({ productId, unit, reorderPoint }: { productId: string
   return (
     <Card>
       <CardHeader title="Stock" description={low ? "At or below the reorder point" : undefined} />
-      <dl className="grid grid-cols-3 gap-4 border-b border-line p-4">
+      <dl className="grid grid-cols-3 gap-3 border-b border-line p-4">
         <Figure label="Available" value={data.totals.available} unit={unit} testId="stock-available" strong />
         <Figure label="On hand" value={data.totals.on_hand} unit={unit} testId="stock-on-hand" />
         <Figure label="Reserved" value={data.totals.reserved} unit={unit} testId="stock-reserved" />

@@ -50,7 +50,7 @@ export function useLocations(warehouseId: string | null | undefined) {
 export async function findLocationByCode(client: QueryClient, warehouseId: string, code: string): Promise<Location | null> {
   const wanted = code.trim().toLowerCase();
   if (!wanted) return null;
-  const locations = await client.fetchQuery(locationsQuery(warehouseId));
+  const locations = await client.fetchQuery({ ...locationsQuery(warehouseId), retry: false, networkMode: "always" });
   return locations.find((l) => l.code.toLowerCase() === wanted) ?? null;
 }
 
@@ -73,4 +73,21 @@ export function useLocationIndex(): Map<string, LocationInfo> {
     }
   });
   return index;
+}
+
+/** A scanned bin code: in the preferred warehouse first, else in the one other warehouse
+ * that has it (a worker who scans a MAIN bin while EAST is selected gets the MAIN bin). */
+export async function findLocationAnywhere(
+  client: QueryClient,
+  warehouses: Warehouse[],
+  preferredId: string,
+  code: string,
+): Promise<{ location: Location | null; elsewhere: Warehouse[] }> {
+  const here = await findLocationByCode(client, preferredId, code);
+  if (here) return { location: here, elsewhere: [] };
+  const others = warehouses.filter((w) => w.id !== preferredId && w.is_active);
+  const found = await Promise.all(others.map((w) => findLocationByCode(client, w.id, code).catch(() => null)));
+  const hits = found.flatMap((location, i) => (location ? [{ location, warehouse: others[i]! }] : []));
+  if (hits.length === 1) return { location: hits[0]!.location, elsewhere: [] };
+  return { location: null, elsewhere: hits.map((h) => h.warehouse) };
 }

@@ -7,7 +7,7 @@ test("a manager adds a product; a duplicate SKU is refused next to the field", a
   await logIn(page, org.email);
 
   await page.getByRole("link", { name: "Products" }).first().click();
-  await expect(page.getByRole("table", { name: "Products" })).toContainText("Hex bolt M8");
+  await expect(page.getByRole("list", { name: "Products" })).toContainText("Hex bolt M8");
   await page.getByRole("link", { name: "Add product" }).click();
 
   await page.getByLabel("SKU").fill("hex-m8");
@@ -27,7 +27,7 @@ test("a manager adds a product; a duplicate SKU is refused next to the field", a
 
   await page.getByRole("link", { name: "Products" }).first().click();
   await page.getByPlaceholder("Search name, SKU or barcode").fill("4006381333931");
-  const table = page.getByRole("table", { name: "Products" });
+  const table = page.getByRole("list", { name: "Products" });
   await expect(table).toContainText("Cordless drill 18V");
   await expect(table).not.toContainText("Hex bolt M8");
   await shot(page, "products-search");

@@ -1,3 +1,4 @@
+import AxeBuilder from "@axe-core/playwright";
 import { expect, test } from "@playwright/test";
 import type { Page } from "@playwright/test";
 import { PASSWORD, createOrg, logIn, rest, shot, uniqueEmail, waitLive } from "./support";
@@ -57,6 +58,14 @@ async function settle(page: Page) {
   await expect(page.locator('[aria-busy="true"]')).toHaveCount(0);
 }
 
+/** WCAG 2 A/AA checks (labels, names, contrast, landmarks) by axe-core: nothing serious. */
+async function accessible(page: Page, screen: string) {
+  const { violations } = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const serious = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  const described = serious.map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+  expect(described, `${screen}`).toEqual([]);
+}
+
 test("every main screen, light and dark, desk and phone", async ({ browser, request }) => {
   test.setTimeout(240_000);
   const { org, products } = await seedShowcase(request);
@@ -83,6 +92,7 @@ test("every main screen, light and dark, desk and phone", async ({ browser, requ
       await page.goto(path);
       await settle(page);
       await shot(page, `${name}-1280-${scheme}`);
+      await accessible(page, `${name} (1280, ${scheme})`);
     }
     await context.close();
   }
@@ -95,6 +105,7 @@ test("every main screen, light and dark, desk and phone", async ({ browser, requ
       await page.goto(path);
       await settle(page);
       await shot(page, `${name}-360-${scheme}`);
+      await accessible(page, `${name} (360, ${scheme})`);
     }
     await page.goto("/stock/receive");
     await page.getByLabel("Into: location code").fill("A-01-02");

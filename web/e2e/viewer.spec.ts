@@ -17,7 +17,7 @@ test("a viewer reads stock but sees no admin screens and no write buttons", asyn
   await expect(page.getByText("Administration")).toHaveCount(0);
 
   await nav.getByRole("link", { name: "Products" }).click();
-  await expect(page.getByRole("table", { name: "Products" })).toContainText("Bolt");
+  await expect(page.getByRole("list", { name: "Products" })).toContainText("Bolt");
   await expect(page.getByRole("link", { name: "Add product" })).toHaveCount(0);
 
   for (const path of ["/api-keys", "/audit", "/members", "/stock/receive"]) {

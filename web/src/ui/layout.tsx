@@ -78,7 +78,8 @@ export function Stat({ label, value, hint }: { label: ReactNode; value: ReactNod
 /** A scrollable table with sticky header; rows stay dense for desk screens. */
 export function Table({ children, label }: { children: ReactNode; label: string }) {
   return (
-    <div className="overflow-x-auto">
+    // Focusable so a keyboard can scroll it when it is wider than the screen.
+    <div className="overflow-x-auto" tabIndex={0} role="region" aria-label={label}>
       <table aria-label={label} className="w-full border-collapse text-sm">
         {children}
       </table>

@@ -56,7 +56,7 @@ function ImportSummary({ result }: { result: ImportResult }) {
             {result.error_count.toLocaleString()} row error{result.error_count === 1 ? "" : "s"}
             {result.errors_truncated ? ` (the first ${result.errors.length} shown)` : ""} — fix them in the file and import it again
           </h4>
-          <div className="max-h-72 overflow-y-auto rounded-lg border border-line">
+          <div className="max-h-72 overflow-y-auto rounded-lg border border-line" tabIndex={0} role="region" aria-label="Row errors, scrollable">
             <Table label="Row errors">
               <thead className="sticky top-0 bg-surface">
                 <tr>

@@ -65,25 +65,27 @@ export function ProductTable({ filters, emptyAction }: { filters: ProductFilters
   }
 
   return (
-    <div role="table" aria-label="Products" aria-rowcount={query.hasNextPage ? -1 : products.length + 1} className="text-sm">
-      <div role="row" className={`${COLUMNS} hidden border-b border-line px-4 py-2 text-xs font-medium uppercase tracking-wide text-muted md:grid`}>
-        <span role="columnheader">SKU</span>
-        <span role="columnheader">Name</span>
-        <span role="columnheader">Category</span>
-        <span role="columnheader">Unit</span>
-        <span role="columnheader" className="text-right">Reorder at</span>
-        <span role="columnheader" className="text-right">Changed</span>
+    <div className="text-sm">
+      {/* Column titles for the eye; each row is one link whose text says it all. */}
+      <div aria-hidden className={`${COLUMNS} hidden border-b border-line px-4 py-2 text-xs font-medium uppercase tracking-wide text-muted md:grid`}>
+        <span>SKU</span>
+        <span>Name</span>
+        <span>Category</span>
+        <span>Unit</span>
+        <span className="text-right">Reorder at</span>
+        <span className="text-right">Changed</span>
       </div>
       <div ref={scroller} onKeyDown={move} className="h-[calc(100dvh-17rem)] min-h-80 overflow-y-auto md:h-[calc(100dvh-16rem)]" data-testid="product-scroller">
-        <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
+        <div role="list" aria-label="Products" style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
           {items.map((row) => {
             const product: Product | undefined = products[row.index];
             return (
               <div
                 key={row.key}
-                role="row"
+                role="listitem"
                 data-index={row.index}
-                aria-rowindex={row.index + 2}
+                aria-setsize={query.hasNextPage ? -1 : products.length}
+                aria-posinset={row.index + 1}
                 className="absolute inset-x-0 border-b border-line hover:bg-raised"
                 style={{ height: row.size, transform: `translateY(${row.start}px)` }}
               >
@@ -93,23 +95,23 @@ export function ProductTable({ filters, emptyAction }: { filters: ProductFilters
                     onDoubleClick={() => navigate(`/products/${product.id}`)}
                     className={`${COLUMNS} h-full px-4 focus:bg-accent-soft focus:outline-none`}
                   >
-                    <span role="cell" className="hidden truncate font-mono text-xs text-muted md:block">{product.sku}</span>
-                    <span role="cell" className="min-w-0">
+                    <span className="hidden truncate font-mono text-xs text-muted md:block">{product.sku}</span>
+                    <span className="min-w-0">
                       <span className="block truncate font-medium">{product.name}</span>
                       <span className="block truncate text-xs text-muted md:hidden">
                         <span className="font-mono">{product.sku}</span>
                         {product.category_id ? ` · ${paths.get(product.category_id) ?? ""}` : ""}
                       </span>
                     </span>
-                    <span role="cell" className="hidden truncate text-muted md:block">{product.category_id ? paths.get(product.category_id) ?? "…" : "—"}</span>
-                    <span role="cell" className="hidden text-muted md:block">{product.unit}</span>
-                    <span role="cell" className="num text-right">
+                    <span className="hidden truncate text-muted md:block">{product.category_id ? paths.get(product.category_id) ?? "…" : "—"}</span>
+                    <span className="hidden text-muted md:block">{product.unit}</span>
+                    <span className="num text-right">
                       {product.is_active ? (Number(product.reorder_point) > 0 ? formatQuantity(product.reorder_point) : <span className="text-muted">—</span>) : <Badge>Archived</Badge>}
                     </span>
-                    <span role="cell" className="hidden text-right text-xs text-muted md:block">{formatRelative(product.updated_at)}</span>
+                    <span className="hidden text-right text-xs text-muted md:block">{formatRelative(product.updated_at)}</span>
                   </Link>
                 ) : (
-                  <div className="flex h-full items-center px-4 text-muted" role="cell">Loading more…</div>
+                  <div className="flex h-full items-center px-4 text-muted">Loading more…</div>
                 )}
               </div>
             );

@@ -66,7 +66,7 @@ export default function WarehousePage() {
         {!locations ? (
           <Skeleton className="m-4 h-24" />
         ) : locations.length ? (
-          <div className="max-h-[60vh] overflow-y-auto">
+          <div className="max-h-[60vh] overflow-y-auto" tabIndex={0} role="region" aria-label="Locations, scrollable">
             <Table label={`Locations of ${warehouse.name}`}>
               <thead className="sticky top-0 bg-surface">
                 <tr>

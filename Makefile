@@ -12,7 +12,7 @@ endif
 
 PYTEST_ARGS ?=
 
-.PHONY: help uv sync run test lint fmt typecheck imports pytest bench clean web web-check web-client dev-web chromium
+.PHONY: help uv sync run test lint fmt typecheck imports pytest bench clean web web-check web-client dev-web chromium screenshots
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,6 +42,16 @@ web-client: sync ## Regenerate web/openapi.json and the TypeScript API types (af
 
 dev-web: sync ## Vite dev server with hot reload; proxies /api to `make run` (QM_HOST/QM_PORT)
 	@$(UV) run python scripts/web.py dev
+
+# The README's screenshots (saved by the browser journeys; see web/e2e/screens.spec.ts).
+SCREENSHOTS := dashboard-1280-light dashboard-1280-dark products-1280-light product-1280-light \
+	product-360-light receive-360-light stock-360-dark counts-360-dark count-offline-360 imports \
+	alerts-1280-light members-1280-light
+
+screenshots: sync ## Refresh docs/screenshots (the README's) from a run of the browser journeys
+	@$(UV) run pytest tests/web/test_e2e.py -q
+	@mkdir -p docs/screenshots && for name in $(SCREENSHOTS); do \
+		cp web/test-results/screenshots/$$name.png docs/screenshots/; done
 
 chromium: sync ## Find the Chromium the end-to-end tests drive (QM_CHROMIUM, PATH, or apt as root)
 	@$(UV) run python scripts/web.py chromium >/dev/null

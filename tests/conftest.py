@@ -16,6 +16,7 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -197,3 +198,39 @@ async def _clean_state(services: TestServices) -> AsyncIterator[None]:
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "qm"
+
+
+class Outbox:
+    """The e-mails the app queued (core/mail's table), read as the owner role, which sees
+    every tenant's and account's: what a person would find in their mailbox, for tests
+    that follow a link (an invitation, a password reset)."""
+
+    def __init__(self, owner_url: str) -> None:
+        self.owner_url = owner_url
+
+    async def messages(self, to: str | None = None, kind: str | None = None) -> list[Any]:
+        connection = await asyncpg.connect(plain(self.owner_url))
+        try:
+            return list(
+                await connection.fetch(
+                    "SELECT * FROM mail_messages WHERE ($1::text IS NULL OR $1 = ANY(to_addresses))"
+                    " AND ($2::text IS NULL OR kind = $2) ORDER BY id",
+                    to,
+                    kind,
+                )
+            )
+        finally:
+            await connection.close()
+
+    async def token(self, to: str, kind: str) -> str:
+        """The token of the newest link of ``kind`` mailed to ``to``."""
+        found = await self.messages(to=to, kind=kind)
+        assert found, f"no {kind} mail to {to}"
+        match = re.search(r"#token=(qm[a-z]_[0-9a-f]+)", found[-1]["text_body"])
+        assert match, found[-1]["text_body"]
+        return match.group(1)
+
+
+@pytest.fixture
+def outbox(services: TestServices) -> Outbox:
+    return Outbox(services.owner_url)

@@ -18,10 +18,12 @@ from quartermaster.core.errors import install_error_handlers
 from quartermaster.core.health import router as health_router
 from quartermaster.core.http import RequestContextMiddleware
 from quartermaster.core.logging import configure_logging
-from quartermaster.core.metrics import HttpMetrics
+from quartermaster.core.mail import attach_mail_scheduler
+from quartermaster.core.metrics import HttpMetrics, MetricsServer
 from quartermaster.core.redis import create_redis
 from quartermaster.core.security import PasswordHasher
 from quartermaster.core.settings import Settings, get_settings
+from quartermaster.jobs.public import JobQueue, MailQueue
 from quartermaster.modules import load_routers, resolve_modules
 from quartermaster.webapp import install_web
 
@@ -39,8 +41,9 @@ def _operation_id(route: APIRoute) -> str:
 
 
 async def _check_application_role(database: Database, settings: Settings) -> None:
-    """Row-level security does not apply to superusers or BYPASSRLS roles: refuse them in
-    production, warn in development."""
+    """Row-level security does not apply to superusers or BYPASSRLS roles: refuse them,
+    except in development on a loopback address (a developer's own database), where it
+    is a warning."""
     try:
         async with database.engine.connect() as connection:
             row = (
@@ -59,15 +62,19 @@ async def _check_application_role(database: Database, settings: Settings) -> Non
         message = (
             f"QM_DATABASE_URL connects as {row.current_user!r}, which is a superuser or has "
             "BYPASSRLS, so tenant isolation would not be enforced. Use a NOSUPERUSER "
-            "NOBYPASSRLS application role (see docs/operations.md)."
+            "NOBYPASSRLS application role (see docs/operations.md); only QM_ENV=development "
+            "on a loopback QM_HOST accepts it."
         )
-        if settings.is_production:
+        if not settings.local_development:
             raise UnsafeDatabaseRole(message)
         log.warning("unsafe_database_role", detail=message)
 
 
 def create_app(settings: Settings | None = None, modules: list[str] | None = None) -> FastAPI:
+    """The application. Raises ``InsecureSettings`` for a secret anyone could know (the
+    published placeholder, or a short one) outside development on a loopback address."""
     settings = settings or get_settings()
+    settings.ensure_safe_to_serve()
     configure_logging(settings.effective_log_format, settings.log_level)
     mounted = resolve_modules(modules)
     if settings.database_url is None or settings.redis_url is None:
@@ -91,10 +98,16 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
         redis = create_redis(redis_url)
         app.state.database = database
         app.state.redis = redis
+        # Mail queued in requests goes to the job queue once the request committed.
+        attach_mail_scheduler(database.engine, MailQueue(JobQueue(redis)))
         try:
             await _check_application_role(database, settings)
             # relay + live gateway, then the in-process job worker (stopped first) (issue 5)
-            async with _realtime(app, settings, mounted), _jobs_worker(settings):
+            async with (
+                _metrics_port(app, settings),
+                _realtime(app, settings, mounted),
+                _jobs_worker(settings),
+            ):
                 log.info("app_started", modules=mounted, env=settings.env.value)
                 yield
         finally:
@@ -152,6 +165,7 @@ DOCUMENTED_TAGS = (
     "imports",
     "jobs",
     "realtime",
+    "mail",
     "health",
 )
 # The order routers are tried in: the modules of the busiest calls first.
@@ -177,6 +191,33 @@ def create_app_from_environment() -> FastAPI:
     modules = os.environ.get("QM_MODULES")
     names = [m.strip() for m in modules.split(",") if m.strip()] if modules else None
     return create_app(get_settings(), names)
+
+
+@asynccontextmanager
+async def _metrics_port(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
+    """/metrics on QM_METRICS_PORT, when set. With several worker processes only the first
+    binds it (the others log it): scrape per process with QM_METRICS_TOKEN instead."""
+    if settings.metrics_port is None:
+        yield
+        return
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    try:
+        server = MetricsServer(
+            app.state.metrics.registry,
+            host=settings.host,
+            port=settings.metrics_port,
+            token=token,
+        )
+    except OSError as exc:
+        log.warning("metrics_port_unavailable", port=settings.metrics_port, error=str(exc))
+        yield
+        return
+    server.start()
+    app.state.metrics_server = server
+    try:
+        yield
+    finally:
+        server.stop()
 
 
 # --- Realtime (issue 5): the in-process outbox relay and the live gateway ------------------

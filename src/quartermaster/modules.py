@@ -24,6 +24,7 @@ AVAILABLE_MODULES: tuple[str, ...] = (
     "inventory",
     "jobs",
     "realtime",  # live updates (WebSocket, SSE); no tables
+    "mail",  # the outbox of e-mails for administrators (core/mail has the table)
 )
 # Modules whose models.py defines tables (Alembic needs them all in Base.metadata).
 MODEL_MODULES: tuple[str, ...] = ("identity", "catalog", "inventory", "jobs")
@@ -47,6 +48,7 @@ def resolve_modules(names: list[str] | None) -> list[str]:
 def import_models() -> None:
     """Import every module's tables so Base.metadata is complete (autogenerate, tests)."""
     importlib.import_module("quartermaster.core.events")
+    importlib.import_module("quartermaster.core.mail.models")
     for name in MODEL_MODULES:
         importlib.import_module(f"quartermaster.{name}.models")
 

@@ -10,15 +10,15 @@ import asyncpg
 import pytest
 from httpx import AsyncClient, Response
 
-from tests.conftest import TestServices, plain
+from tests.conftest import Outbox, TestServices, plain
 from tests.identity.conftest import Account, Identity
 
 API = "/api/v1"
 
 
 @pytest.fixture
-def identity(client: AsyncClient) -> Identity:
-    return Identity(client)
+def identity(client: AsyncClient, outbox: Outbox) -> Identity:
+    return Identity(client, outbox)
 
 
 def ok(response: Response, status: int = 200) -> dict[str, Any]:

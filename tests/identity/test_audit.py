@@ -119,14 +119,18 @@ class TestRecordedActions:
         removed = await client.delete(f"/api/v1/users/{member.user_id}", headers=admin.headers)
         assert removed.status_code == 204
 
-        added = await events(client, owner, action="member.added")
-        by_admin = next(e for e in added if e["target_id"] == member.user_id)
+        invited = await events(client, owner, action="invitation.created")
+        by_admin = next(e for e in invited if e["details"]["email"] == member.email)
         assert (by_admin["actor_id"], by_admin["actor_label"]) == (admin.user_id, admin.email)
         assert by_admin["actor_type"] == "user"
-        assert by_admin["target_type"] == "user"
+        assert by_admin["target_type"] == "invitation"
         assert by_admin["details"] == {"email": member.email, "role": "staff"}
-        by_owner = next(e for e in added if e["target_id"] == admin.user_id)
+        by_owner = next(e for e in invited if e["details"]["email"] == admin.email)
         assert by_owner["actor_id"] == owner.user_id
+        joined = await events(client, owner, action="member.joined")
+        by_member = next(e for e in joined if e["target_id"] == member.user_id)
+        assert by_member["actor_id"] == member.user_id  # the person themselves, accepting
+        assert by_member["details"]["role"] == "staff"
 
         role_changed = await only(client, owner, "member.role_changed")
         assert role_changed["actor_id"] == admin.user_id
@@ -280,7 +284,8 @@ class TestReading:
 
         assert by_admin
         assert {e["actor_id"] for e in by_admin} == {admin.user_id}
-        assert {e["action"] for e in by_admin} == {"auth.login_succeeded", "api_key.created"}
+        # The admin's own acts: joining (accepting the invitation) and creating a key.
+        assert {e["action"] for e in by_admin} == {"member.joined", "api_key.created"}
 
     async def test_each_tenant_sees_only_its_own_entries(
         self, client: AsyncClient, identity: Identity

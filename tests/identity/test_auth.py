@@ -93,15 +93,11 @@ async def me(client: AsyncClient, access_token: str) -> dict[str, Any]:
 
 
 async def two_tenant_user(identity: Identity) -> tuple[Account, Account]:
-    """A user who signed up to Acme and was then added as staff to Globex by its owner."""
+    """A user who signed up to Acme and then accepted Globex's invitation as staff (so
+    Globex is the organization she used last)."""
     acme = await identity.signup("Acme", email="dana@example.org")
     globex_owner = await identity.signup("Globex")
-    response = await identity.client.post(
-        "/api/v1/users",
-        headers=globex_owner.headers,
-        json={"email": "dana@example.org", "full_name": "Dana", "role": "staff"},
-    )
-    assert response.status_code == 201, response.text
+    await identity.join(acme, globex_owner, "staff")
     return acme, globex_owner
 
 
@@ -262,35 +258,88 @@ class TestLogin:
         assert inactive.status_code == 401
         assert without_request_id(inactive.json()) == without_request_id(wrong.json())
 
-    async def test_member_of_two_tenants_logs_into_the_first_by_default(
+    async def test_member_of_two_tenants_logs_into_the_one_used_last_and_is_told_which(
         self, client: AsyncClient, identity: Identity
+    ) -> None:
+        acme, globex_owner = await two_tenant_user(identity)
+
+        response = await post_login(client, "dana@example.org")
+
+        assert response.status_code == 200, response.text
+        assert response.json()["tenant"] == {
+            "id": globex_owner.tenant_id,
+            "name": "Globex",
+            "slug": globex_owner.tenant_slug,
+        }
+        profile = await me(client, response.json()["access_token"])
+        assert profile["tenant"]["id"] == globex_owner.tenant_id
+        assert profile["role"] == "staff"
+        assert {m["tenant"]["slug"] for m in profile["memberships"]} == {
+            acme.tenant_slug,
+            "globex",
+        }
+        # Logging in to Acme by name makes it the one used last.
+        assert (await post_login(client, acme.email, tenant=acme.tenant_slug)).status_code == 200
+        again = await post_login(client, "dana@example.org")
+        assert again.json()["tenant"]["id"] == acme.tenant_id
+
+    async def test_member_of_two_tenants_with_none_used_last_is_told_the_choices(
+        self, client: AsyncClient, identity: Identity, superuser: asyncpg.Connection
+    ) -> None:
+        acme, globex_owner = await two_tenant_user(identity)
+        await superuser.execute(
+            "UPDATE users SET last_tenant_id = NULL WHERE id = $1::uuid", acme.user_id
+        )
+
+        response = await post_login(client, "dana@example.org")
+
+        assert response.status_code == 409
+        body = response.json()
+        assert body["code"] == "organization-required"
+        assert {o["slug"] for o in body["organizations"]} == {acme.tenant_slug, "globex"}
+        assert acme.tenant_slug in body["detail"]
+        assert "globex" in body["detail"]
+        assert {o["id"] for o in body["organizations"]} == {
+            acme.tenant_id,
+            globex_owner.tenant_id,
+        }
+
+    async def test_a_last_used_organization_one_left_is_not_chosen(
+        self, client: AsyncClient, identity: Identity
+    ) -> None:
+        acme, globex_owner = await two_tenant_user(identity)
+        dana = await identity.login("dana@example.org")  # into Globex, the one used last
+        dana_in_globex = (await me(client, dana["access_token"]))["user"]["id"]
+        removed = await client.delete(
+            f"/api/v1/users/{dana_in_globex}", headers=globex_owner.headers
+        )
+        assert removed.status_code == 204
+
+        response = await post_login(client, "dana@example.org")
+
+        assert response.status_code == 200, response.text
+        assert response.json()["tenant"]["id"] == acme.tenant_id
+
+    @pytest.mark.parametrize("by", ["slug", "id"])
+    async def test_member_of_two_tenants_chooses_one_by_slug_or_id(
+        self, client: AsyncClient, identity: Identity, by: str
     ) -> None:
         acme, _ = await two_tenant_user(identity)
 
-        response = await post_login(client, "dana@example.org")
+        response = await post_login(
+            client,
+            "dana@example.org",
+            tenant=acme.tenant_slug if by == "slug" else acme.tenant_id,
+        )
 
         assert response.status_code == 200, response.text
         profile = await me(client, response.json()["access_token"])
         assert profile["tenant"]["id"] == acme.tenant_id
         assert profile["role"] == "owner"
-        assert {m["tenant"]["slug"] for m in profile["memberships"]} == {
-            acme.tenant_slug,
-            "globex",
-        }
 
-    async def test_member_of_two_tenants_chooses_one_by_slug(
-        self, client: AsyncClient, identity: Identity
-    ) -> None:
-        _, globex_owner = await two_tenant_user(identity)
-
-        response = await post_login(client, "dana@example.org", tenant=globex_owner.tenant_slug)
-
-        assert response.status_code == 200, response.text
-        profile = await me(client, response.json()["access_token"])
-        assert profile["tenant"]["id"] == globex_owner.tenant_id
-        assert profile["role"] == "staff"
-
-    @pytest.mark.parametrize("slug", ["other-org", "no-such-org"])
+    @pytest.mark.parametrize(
+        "slug", ["other-org", "no-such-org", "01900000-0000-7000-8000-000000000000"]
+    )
     async def test_slug_of_a_tenant_the_user_is_not_in_is_not_found(
         self, client: AsyncClient, identity: Identity, slug: str
     ) -> None:
@@ -583,23 +632,32 @@ class TestLogout:
 
 
 class TestSwitchTenant:
+    @pytest.mark.parametrize(
+        "how", ["slug", "id", "tenant_id"], ids=["tenant=slug", "tenant=id", "legacy tenant_id"]
+    )
     async def test_switch_returns_a_pair_for_the_other_tenant(
-        self, client: AsyncClient, identity: Identity
+        self, client: AsyncClient, identity: Identity, how: str
     ) -> None:
         acme, globex_owner = await two_tenant_user(identity)
-        tokens = await identity.login("dana@example.org")
+        tokens = await identity.login("dana@example.org", tenant=acme.tenant_slug)
+        body = {
+            "slug": {"tenant": globex_owner.tenant_slug},
+            "id": {"tenant": globex_owner.tenant_id},
+            "tenant_id": {"tenant_id": globex_owner.tenant_id},
+        }[how]
 
-        response = await client.post(
-            SWITCH,
-            headers=bearer(tokens["access_token"]),
-            json={"tenant_id": globex_owner.tenant_id},
-        )
+        response = await client.post(SWITCH, headers=bearer(tokens["access_token"]), json=body)
 
         assert response.status_code == 200, response.text
         pair = response.json()
+        assert pair["tenant"]["id"] == globex_owner.tenant_id
         profile = await me(client, pair["access_token"])
         assert profile["tenant"]["id"] == globex_owner.tenant_id
         assert profile["role"] == "staff"
+        # The organization switched to is the one used last: the next login goes there.
+        assert (await post_login(client, "dana@example.org")).json()["tenant"]["id"] == (
+            globex_owner.tenant_id
+        )
         refreshed = await client.post(REFRESH, json={"refresh_token": pair["refresh_token"]})
         assert refreshed.status_code == 200
         assert (await me(client, refreshed.json()["access_token"]))["tenant"]["id"] == (
@@ -613,12 +671,29 @@ class TestSwitchTenant:
         owner = await identity.signup("Acme")
         stranger = await identity.signup("Globex")
 
-        response = await client.post(
+        by_id = await client.post(
             SWITCH, headers=owner.headers, json={"tenant_id": stranger.tenant_id}
         )
+        by_slug = await client.post(
+            SWITCH, headers=owner.headers, json={"tenant": stranger.tenant_slug}
+        )
 
-        assert response.status_code == 404
-        assert response.json()["code"] == "tenant-not-found"
+        assert by_id.status_code == by_slug.status_code == 404
+        assert by_id.json()["code"] == by_slug.json()["code"] == "tenant-not-found"
+
+    @pytest.mark.parametrize(
+        "body",
+        [{}, {"tenant": "acme", "tenant_id": "01900000-0000-7000-8000-000000000000"}],
+        ids=["neither", "both"],
+    )
+    async def test_switch_names_exactly_one_organization(
+        self, client: AsyncClient, identity: Identity, body: dict[str, str]
+    ) -> None:
+        owner = await identity.signup("Acme")
+
+        response = await client.post(SWITCH, headers=owner.headers, json=body)
+
+        assert response.status_code == 422
 
     async def test_api_key_cannot_switch_tenant(
         self, client: AsyncClient, identity: Identity
@@ -662,56 +737,98 @@ class TestLoginThrottling:
         assert throttled.headers["content-type"].startswith("application/problem+json")
         assert throttled.json()["code"] == "too-many-login-attempts"
         retry_after = int(throttled.headers["retry-after"])
-        assert 0 < retry_after <= settings.login_failure_window_seconds
+        assert 0 < retry_after <= settings.login_backoff_seconds
 
-    async def test_email_is_throttled_across_ip_addresses(
+    async def test_the_right_password_from_another_address_works_while_an_attacker_is_throttled(
         self, settings: Settings, identity: Identity
     ) -> None:
+        """Knowing someone's e-mail address is not enough to lock them out."""
         owner = await identity.signup("Acme")
         async with serving(settings, login_max_failures=3) as application:
-            for index in range(3):
-                async with client_of(application, ip=f"10.0.0.{index + 1}") as client:
+            async with client_of(application, ip="203.0.113.9") as attacker:
+                guesses = [
+                    (await post_login(attacker, owner.email, f"guess {i}!!!!")).status_code
+                    for i in range(5)
+                ]
+                still_blocked = await post_login(attacker, owner.email)
+            async with client_of(application, ip="198.51.100.20") as owner_at_home:
+                response = await post_login(owner_at_home, owner.email)
+
+        assert guesses == [401, 401, 401, 429, 429]
+        assert still_blocked.status_code == 429
+        assert response.status_code == 200, response.text
+
+    async def test_each_failure_past_the_threshold_doubles_the_wait(
+        self, settings: Settings, identity: Identity, services: TestServices
+    ) -> None:
+        from redis.asyncio import Redis
+
+        owner = await identity.signup("Acme")
+        redis = Redis.from_url(services.redis_url)
+        waits: list[int] = []
+        try:
+            async with (
+                serving(
+                    settings,
+                    login_max_failures=2,
+                    login_backoff_seconds=10,
+                    login_backoff_max_seconds=60,
+                ) as application,
+                client_of(application, ip="203.0.113.10") as client,
+            ):
+                for _ in range(2):
                     assert (await post_login(client, owner.email, "wrong!!!!!")).status_code == 401
-            async with client_of(application, ip="10.0.0.99") as fresh_ip:
-                response = await post_login(fresh_ip, owner.email)
+                for _ in range(4):
+                    blocked = await post_login(client, owner.email, "wrong!!!!!")
+                    assert blocked.status_code == 429
+                    waits.append(int(blocked.headers["retry-after"]))
+                    # The block lapses (as time would make it) and the attacker guesses again.
+                    keys = [k async for k in redis.scan_iter("qm:login:account-ip:*:blocked")]
+                    assert len(keys) == 1
+                    await redis.delete(*keys)
+                    assert (await post_login(client, owner.email, "wrong!!!!!")).status_code == 401
+        finally:
+            await redis.aclose()
 
-        assert response.status_code == 429
+        # 10 s after the 2nd failure, then 20, 40, and capped at 60.
+        assert waits == [10, 20, 40, 60]
 
-    async def test_ip_is_throttled_across_email_addresses(
+    async def test_one_address_spraying_many_accounts_is_throttled_at_its_own_threshold(
         self, settings: Settings, identity: Identity
     ) -> None:
         owner = await identity.signup("Acme")
-        async with serving(settings, login_max_failures=3) as application:
+        async with serving(settings, login_max_failures=3, login_ip_max_failures=5) as application:
             async with client_of(application, ip="10.0.0.7") as sprayer:
-                for index in range(3):
-                    failed = await post_login(sprayer, f"victim-{index}@example.org")
-                    assert failed.status_code == 401
+                failed = [
+                    (await post_login(sprayer, f"victim-{i}@example.org")).status_code
+                    for i in range(5)
+                ]
                 throttled = await post_login(sprayer, owner.email)
             async with client_of(application, ip="10.0.0.8") as other_ip:
                 unaffected = await post_login(other_ip, owner.email)
 
+        assert failed == [401] * 5  # no single account reached its threshold of 3
         assert throttled.status_code == 429
         assert int(throttled.headers["retry-after"]) > 0
         assert unaffected.status_code == 200
 
-    async def test_successful_login_clears_the_email_counter(
+    async def test_a_successful_login_forgives_that_addresss_failures(
         self, settings: Settings, identity: Identity
     ) -> None:
         owner = await identity.signup("Acme")
-        async with serving(settings, login_max_failures=3) as application:
-            async with client_of(application, ip="10.0.1.1") as client:
-                for _ in range(2):
-                    assert (await post_login(client, owner.email, "wrong!!!!!")).status_code == 401
-            async with client_of(application, ip="10.0.1.2") as client:
-                assert (await post_login(client, owner.email)).status_code == 200
-            async with client_of(application, ip="10.0.1.3") as client:
-                statuses = [
+        async with (
+            serving(settings, login_max_failures=3) as application,
+            client_of(application, ip="10.0.1.1") as client,
+        ):
+            statuses = []
+            for _ in range(2):
+                statuses += [
                     (await post_login(client, owner.email, "wrong!!!!!")).status_code
                     for _ in range(2)
                 ]
                 statuses.append((await post_login(client, owner.email)).status_code)
 
-        assert statuses == [401, 401, 200]
+        assert statuses == [401, 401, 200, 401, 401, 200]
 
     async def test_default_limit_allows_some_typos(
         self, client: AsyncClient, identity: Identity
@@ -721,6 +838,71 @@ class TestLoginThrottling:
             assert (await post_login(client, owner.email, "wrong!!!!!")).status_code == 401
 
         assert (await post_login(client, owner.email)).status_code == 200
+
+
+class TestTrustedProxies:
+    """Which X-Forwarded-For hop is the client decides whom the throttle counts."""
+
+    async def test_by_default_no_proxy_is_trusted_so_a_forged_header_changes_nothing(
+        self, settings: Settings, identity: Identity
+    ) -> None:
+        owner = await identity.signup("Acme")
+        async with (
+            serving(settings, login_max_failures=2) as application,
+            client_of(application, ip="203.0.113.50") as client,
+        ):
+            statuses = []
+            for index in range(3):
+                # A fresh made-up address on every attempt does not reset the count.
+                response = await client.post(
+                    TOKEN,
+                    data={"username": owner.email, "password": "wrong!!!!!"},
+                    headers={"X-Forwarded-For": f"192.0.2.{index}"},
+                )
+                statuses.append(response.status_code)
+
+        assert statuses == [401, 401, 429]
+
+    async def test_behind_a_trusted_proxy_the_forwarded_client_is_counted(
+        self, settings: Settings, identity: Identity
+    ) -> None:
+        owner = await identity.signup("Acme")
+        async with (
+            serving(settings, login_max_failures=2, trusted_proxies="10.0.0.0/8") as application,
+            client_of(application, ip="10.1.2.3") as proxy,
+        ):
+
+            async def attempt(chain: str, password: str = "wrong!!!!!") -> int:  # noqa: S107
+                response = await proxy.post(
+                    TOKEN,
+                    data={"username": owner.email, "password": password},
+                    headers={"X-Forwarded-For": chain},
+                )
+                return response.status_code
+
+            # The attacker puts a made-up address first; the proxy appends the real one.
+            attacker = [await attempt(f"1.1.1.{i}, 203.0.113.66") for i in range(3)]
+            someone_else = await attempt("198.51.100.7", PASSWORD)
+            via_two_proxies = await attempt("203.0.113.66, 10.9.9.9")
+
+        assert attacker == [401, 401, 429]
+        assert someone_else == 200
+        assert via_two_proxies == 429  # the hop before the trusted chain: the attacker
+
+    async def test_client_ip_rules(self) -> None:
+        from ipaddress import ip_network
+
+        from quartermaster.core.deps import client_ip
+
+        trusted = (ip_network("10.0.0.0/8"), ip_network("::1/128"))
+        assert client_ip("203.0.113.1", ["1.2.3.4"], trusted) == "203.0.113.1"
+        assert client_ip("10.0.0.1", ["1.2.3.4, 5.6.7.8"], trusted) == "5.6.7.8"
+        assert client_ip("10.0.0.1", ["1.2.3.4", "10.0.0.2"], trusted) == "1.2.3.4"
+        assert client_ip("10.0.0.1", [], trusted) == "10.0.0.1"
+        assert client_ip("10.0.0.1", ["10.0.0.3"], trusted) == "10.0.0.3"
+        assert client_ip("10.0.0.1", ["bogus, 10.0.0.3"], trusted) == "10.0.0.3"
+        assert client_ip("::1", ["2001:db8::1"], trusted) == "2001:db8::1"
+        assert client_ip("10.0.0.1", ["1.2.3.4"], ()) == "10.0.0.1"
 
 
 async def test_concurrent_refreshes_of_one_token_issue_at_most_one_pair(

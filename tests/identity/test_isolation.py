@@ -71,6 +71,8 @@ async def _fingerprint(client: AsyncClient, tenant: Tenant) -> set[str]:
     users = await _ok(await client.get("/api/v1/users", headers=headers))
     keys = await _ok(await client.get("/api/v1/api-keys", headers=headers))
     audit = await _ok(await client.get("/api/v1/audit-log", headers=headers))
+    invitations = await _ok(await client.get("/api/v1/invitations", headers=headers))
+    mail = await _ok(await client.get("/api/v1/mail/outbox", headers=headers))
     values = {
         tenant.owner.tenant_id,
         tenant.owner.tenant_slug,
@@ -81,9 +83,13 @@ async def _fingerprint(client: AsyncClient, tenant: Tenant) -> set[str]:
     values |= {u["id"] for u in users["items"]} | {u["email"] for u in users["items"]}
     values |= {k["id"] for k in keys}
     values |= {e["id"] for e in audit["items"]}
-    # Not vacuous: both members, the key and several audit entries are in there.
+    values |= {i["id"] for i in invitations["items"]}
+    values |= {m["id"] for m in mail["items"]} | {m["message_id"] for m in mail["items"]}
+    # Not vacuous: both members, the key, the staff member's invitation and its e-mail, and
+    # several audit entries are in there.
     assert {tenant.owner.user_id, tenant.staff.user_id, tenant.staff.email} <= values
     assert len(audit["items"]) >= 3
+    assert len(invitations["items"]) == len(mail["items"]) == 1
     return values
 
 
@@ -98,6 +104,8 @@ class TestReadsShowOnlyOwnTenant:
             "owner /users": ("/api/v1/users", a.owner.headers),
             "owner /api-keys": ("/api/v1/api-keys", a.owner.headers),
             "owner /audit-log": ("/api/v1/audit-log", a.owner.headers),
+            "owner /invitations": ("/api/v1/invitations", a.owner.headers),
+            "owner /mail/outbox": ("/api/v1/mail/outbox", a.owner.headers),
             "owner /audit-log by B's owner": (
                 f"/api/v1/audit-log?actor_id={b.owner.user_id}",
                 a.owner.headers,
@@ -202,28 +210,41 @@ class TestAnotherTenantsIdsAreNotFound:
 
 
 class TestSharedAccounts:
-    async def test_adding_another_tenants_user_does_not_change_their_name_or_password(
+    async def test_inviting_another_tenants_user_changes_nothing_until_they_accept(
         self, client: AsyncClient, identity: Identity, tenants: tuple[Tenant, Tenant]
     ) -> None:
-        """Accounts are global, so A may add B's owner as a member; what A sends must not
-        overwrite the account B's owner logs in with."""
+        """Accounts are global, so A may invite B's owner; A can neither name the account
+        nor set its password, learns nothing of it, and gets no member until they accept."""
         a, b = tenants
-        response = await client.post(
-            "/api/v1/users",
+        smuggled = await client.post(
+            "/api/v1/invitations",
             headers=a.owner.headers,
             json={
                 "email": b.owner.email,
-                "full_name": "Renamed By A",
                 "role": "viewer",
+                "full_name": "Renamed By A",
                 "password": "chosen by tenant a",
             },
         )
-        assert response.status_code == 201, response.text
-        takeover = await client.post(
-            "/api/v1/auth/token",
-            data={"username": b.owner.email, "password": "chosen by tenant a"},
+        assert smuggled.status_code == 422, smuggled.text
+        response = await client.post(
+            "/api/v1/invitations",
+            headers=a.owner.headers,
+            json={"email": b.owner.email, "role": "viewer"},
         )
-        assert takeover.status_code == 401, takeover.text
+        assert response.status_code == 201, response.text
+        assert "Olive" not in response.text
+        members = await _ok(await client.get("/api/v1/users", headers=a.owner.headers))
+        assert b.owner.email not in {m["email"] for m in members["items"]}
+        not_yet = await client.post(
+            "/api/v1/auth/token",
+            data={
+                "username": b.owner.email,
+                "password": b.owner.password,
+                "tenant": a.owner.tenant_slug,
+            },
+        )
+        assert not_yet.status_code == 404, not_yet.text
         tokens = await identity.login(b.owner.email, tenant=b.owner.tenant_slug)
         me = await _ok(await client.get("/api/v1/me", headers=bearer(tokens["access_token"])))
         assert me["user"]["full_name"] == "Olive Owner"
@@ -281,7 +302,7 @@ class TestNoMassAssignment:
         "extra",
         ["tenant_id", "id"],
     )
-    async def test_adding_a_member_with_a_tenant_id_or_id_is_422_and_creates_nothing(
+    async def test_inviting_with_a_tenant_id_or_id_is_422_and_creates_nothing(
         self,
         client: AsyncClient,
         tenants: tuple[Tenant, Tenant],
@@ -291,24 +312,16 @@ class TestNoMassAssignment:
         a, b = tenants
         value = b.owner.tenant_id if extra == "tenant_id" else str(uuid.uuid4())
         email = f"smuggled-{extra}@example.org"
-        before = await superuser_conn.fetchval("SELECT count(*) FROM memberships")
+        counts = "SELECT (SELECT count(*) FROM invitations), (SELECT count(*) FROM mail_messages)"
+        before = await superuser_conn.fetchrow(counts)
         response = await client.post(
-            "/api/v1/users",
+            "/api/v1/invitations",
             headers=a.owner.headers,
-            json={
-                "email": email,
-                "full_name": "Smuggled",
-                "role": "viewer",
-                "password": "a long enough password",
-                extra: value,
-            },
+            json={"email": email, "role": "viewer", extra: value},
         )
         assert response.status_code == 422, response.text
         assert extra in response.text
-        assert (
-            await superuser_conn.fetchval("SELECT count(*) FROM users WHERE email = $1", email) == 0
-        )
-        assert await superuser_conn.fetchval("SELECT count(*) FROM memberships") == before
+        assert await superuser_conn.fetchrow(counts) == before
 
     async def test_creating_an_api_key_with_a_tenant_id_is_422_and_creates_nothing(
         self,

@@ -32,6 +32,11 @@ PUBLIC_ROUTES = {
     ("POST", "/api/v1/auth/token"),
     ("POST", "/api/v1/auth/refresh"),
     ("POST", "/api/v1/auth/logout"),
+    # Accounts: a reset link by e-mail, and what the e-mailed links' tokens open.
+    ("POST", "/api/v1/auth/password-reset"),
+    ("POST", "/api/v1/auth/password-reset/confirm"),
+    ("POST", "/api/v1/auth/invitations/preview"),
+    ("POST", "/api/v1/auth/invitations/accept"),
 }
 
 # Lowest to highest, written out here rather than read from the code under test.
@@ -101,13 +106,14 @@ class TestEveryRouteIsAuthenticated:
 # (method, path, body, lowest role allowed, status on success)
 ROUTES: dict[str, tuple[str, str, dict[str, Any] | None, str, int]] = {
     "list-members": ("GET", "/api/v1/users", None, "viewer", 200),
-    "add-member": (
+    "invite-member": (
         "POST",
-        "/api/v1/users",
-        {"email": "newcomer@example.org", "full_name": "New Comer", "role": "viewer"},
+        "/api/v1/invitations",
+        {"email": "newcomer@example.org", "role": "viewer"},
         "admin",
         201,
     ),
+    "read-mail-outbox": ("GET", "/api/v1/mail/outbox", None, "admin", 200),
     "read-audit-log": ("GET", "/api/v1/audit-log", None, "admin", 200),
     "create-api-key": (
         "POST",

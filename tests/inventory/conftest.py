@@ -18,15 +18,15 @@ from quartermaster.core.db import Database
 from quartermaster.core.settings import Settings
 from quartermaster.inventory.public import LedgerMismatch, ledger_mismatches
 from tests.catalog.conftest import Catalog, ok
-from tests.conftest import TestServices, plain
+from tests.conftest import Outbox, TestServices, plain
 from tests.identity.conftest import Account, Identity
 
 API = "/api/v1"
 
 
 @pytest.fixture
-def identity(client: AsyncClient) -> Identity:
-    return Identity(client)
+def identity(client: AsyncClient, outbox: Outbox) -> Identity:
+    return Identity(client, outbox)
 
 
 class Inventory(Catalog):

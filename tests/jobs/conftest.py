@@ -26,7 +26,7 @@ from quartermaster.jobs.runtime import RUNTIME_KEY, WorkerRuntime
 from quartermaster.jobs.worker import build_worker
 from quartermaster.modules import load_tasks
 from tests.catalog.conftest import ok
-from tests.conftest import TestServices, plain
+from tests.conftest import Outbox, TestServices, plain
 from tests.identity.conftest import Account, Identity
 
 API = "/api/v1"
@@ -58,8 +58,8 @@ async def app(jobs_settings: Settings) -> AsyncIterator[FastAPI]:
 
 
 @pytest.fixture
-def identity(client: AsyncClient) -> Identity:
-    return Identity(client)
+def identity(client: AsyncClient, outbox: Outbox) -> Identity:
+    return Identity(client, outbox)
 
 
 @pytest.fixture

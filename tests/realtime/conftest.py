@@ -31,7 +31,7 @@ from quartermaster.core.settings import Settings
 from quartermaster.core.streams import stream_key
 from quartermaster.realtime.gateway import Gateway
 from quartermaster.realtime.public import channel_of
-from tests.conftest import TestServices
+from tests.conftest import Outbox, TestServices
 from tests.identity.conftest import Account, Identity
 
 STOCK_MOVED = "inventory.stock.moved"
@@ -39,8 +39,8 @@ WAIT = 15.0  # generous upper bound for "it arrives", never a performance assert
 
 
 @pytest.fixture
-def identity(client: AsyncClient) -> Identity:
-    return Identity(client)
+def identity(client: AsyncClient, outbox: Outbox) -> Identity:
+    return Identity(client, outbox)
 
 
 @pytest.fixture

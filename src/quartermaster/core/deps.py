@@ -3,6 +3,7 @@ and who is calling from where."""
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -11,7 +12,7 @@ from redis.asyncio import Redis
 
 from quartermaster.core.redis import get_redis
 from quartermaster.core.security import PasswordHasher
-from quartermaster.core.settings import Settings
+from quartermaster.core.settings import IpNetwork, Settings
 
 # Dependencies are ``async def`` even when they do not await: FastAPI runs a plain ``def``
 # dependency in the thread pool, a hand-off per request that costs more than the work.
@@ -35,10 +36,42 @@ class ClientInfo:
     user_agent: str | None
 
 
+def client_ip(
+    peer: str | None, forwarded_for: list[str], trusted: tuple[IpNetwork, ...]
+) -> str | None:
+    """The client's address: the TCP peer, unless the peer is a trusted proxy; then the
+    right-most X-Forwarded-For hop that is not a trusted proxy (each proxy appends the
+    address it was called from, so hops left of the first untrusted one are the client's
+    own claims and prove nothing). Nothing is trusted by default (QM_TRUSTED_PROXIES)."""
+    if peer is None or not trusted or not _trusted(peer, trusted):
+        return peer
+    hops = [hop.strip() for header in forwarded_for for hop in header.split(",") if hop.strip()]
+    nearest = peer
+    for hop in reversed(hops):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return nearest  # a proxy we trust wrote garbage: the last address we know
+        if not _trusted(hop, trusted):
+            return hop
+        nearest = hop
+    return nearest
+
+
+def _trusted(address: str, trusted: tuple[IpNetwork, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in trusted)
+
+
 async def get_client_info(request: Request) -> ClientInfo:
-    # Behind a proxy, uvicorn's --proxy-headers (on in `qm serve`) puts the forwarded
-    # address into request.client for trusted proxies only.
-    ip = request.client.host if request.client else None
+    settings = request.app.state.settings
+    peer = request.client.host if request.client else None
+    ip = client_ip(
+        peer, request.headers.getlist("x-forwarded-for"), settings.trusted_proxy_networks
+    )
     agent = request.headers.get("user-agent")
     return ClientInfo(ip=ip, user_agent=agent[:400] if agent else None)
 

@@ -10,9 +10,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from quartermaster.core.db import get_database
-from quartermaster.core.errors import problem_body, problem_response
-from quartermaster.core.metrics import CONTENT_TYPE_LATEST, HttpMetrics
+from quartermaster.core.errors import AppError, problem_body, problem_response
+from quartermaster.core.metrics import CONTENT_TYPE_LATEST, HttpMetrics, metrics_token_matches
 from quartermaster.core.redis import get_redis
+from quartermaster.core.settings import Settings
 
 router = APIRouter(tags=["health"])
 
@@ -56,8 +57,39 @@ async def readyz(request: Request) -> Response:
     return problem_response(503, body)
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={
+        401: {"description": "QM_METRICS_TOKEN is set and this request did not present it"},
+        404: {"description": "Not served on this port (production, or QM_METRICS_PORT)"},
+    },
+)
 async def metrics(request: Request) -> Response:
+    settings = request.app.state.settings
+    assert isinstance(settings, Settings)
+    if settings.metrics_token is not None:
+        if not metrics_token_matches(
+            settings.metrics_token.get_secret_value(), request.headers.get("authorization")
+        ):
+            raise AppError(
+                401,
+                "metrics-token-required",
+                "Metrics need 'Authorization: Bearer <QM_METRICS_TOKEN>'.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+    elif settings.metrics_port is not None or settings.is_production:
+        raise AppError(
+            404,
+            "metrics-not-here",
+            "Metrics are not served on the API's port here: "
+            + (
+                f"they are on port {settings.metrics_port}."
+                if settings.metrics_port is not None
+                else "set QM_METRICS_PORT (a port of their own) or QM_METRICS_TOKEN."
+            ),
+        )
     registry = request.app.state.metrics
     assert isinstance(registry, HttpMetrics)
     return Response(registry.render(), media_type=CONTENT_TYPE_LATEST)

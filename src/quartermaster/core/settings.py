@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# The development default; production refuses to start with it.
+# The published placeholder: accepted only in development on a loopback address.
 INSECURE_SECRET_KEY = "insecure-development-key-change-me"  # noqa: S105
 MIN_SECRET_LENGTH = 32
+HOW_TO_SET_A_SECRET = (
+    "set QM_SECRET_KEY to a random value of at least "
+    f'{MIN_SECRET_LENGTH} characters, e.g. export QM_SECRET_KEY="$(python3 -c '
+    "'import secrets; print(secrets.token_urlsafe(48))')\""
+)
+
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for an address only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class Environment(StrEnum):
@@ -21,7 +39,8 @@ class Environment(StrEnum):
 
 
 class InsecureSettings(Exception):
-    """Raised when production settings would run with a default or weak secret."""
+    """Raised when the settings would serve with a published or weak secret, or another
+    setting that only a developer's own machine may use."""
 
 
 class Settings(BaseSettings):
@@ -65,8 +84,24 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int = Field(default=900, ge=30)
     refresh_token_ttl_days: int = Field(default=30, ge=1)
     signup_enabled: bool = True
-    login_max_failures: int = Field(default=10, ge=1)
+    # Login throttling: failures per (account, client IP), and per client IP (spraying many
+    # accounts) at a higher threshold. Past a threshold each further failure blocks that
+    # key for backoff * 2^(failures - threshold) seconds, at most backoff_max; a correct
+    # password from another address is never blocked by someone else's failures.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_ip_max_failures: int = Field(default=50, ge=1)
     login_failure_window_seconds: int = Field(default=900, ge=1)
+    login_backoff_seconds: int = Field(default=30, ge=1)
+    login_backoff_max_seconds: int = Field(default=900, ge=1)
+    # Proxies whose X-Forwarded-For is believed (IPs or CIDRs, comma-separated). The client
+    # is the right-most address not in this list; by default no proxy is trusted and the
+    # client is the TCP peer.
+    trusted_proxies: str = ""
+    # Links in e-mails (invitations, password resets) start with this; unset means
+    # http://QM_HOST:QM_PORT.
+    public_url: str | None = None
+    password_reset_ttl_seconds: int = Field(default=1800, ge=60, le=86400)
+    invitation_ttl_hours: int = Field(default=168, ge=1)
     password_argon2_time_cost: int = Field(default=3, ge=1)
     password_argon2_memory_kib: int = Field(default=65536, ge=8)
 
@@ -119,20 +154,81 @@ class Settings(BaseSettings):
     # A socket or stream idle this long gets a heartbeat.
     realtime_heartbeat_seconds: float = Field(default=20.0, gt=0)
     # (Published outbox rows are pruned after outbox_retention_hours, above.)
+    # A ticket for ?ticket= on the live endpoints (POST /api/v1/realtime/tickets) is valid
+    # this long, once.
+    realtime_ticket_seconds: int = Field(default=30, ge=5, le=60)
     # --- end of realtime settings ------------------------------------------------------------
+
+    # --- Mail (core/mail: outbox → job → SMTP) ----------------------------------------------
+    # smtp://user:password@host:587 (STARTTLS) or smtps://…:465; unset: embedded `qm serve`
+    # starts a local capture mailbox and points this at it; otherwise mail waits, queued.
+    smtp_url: SecretStr | None = None
+    mail_from: str = "Quartermaster <quartermaster@localhost>"
+    mail_max_attempts: int = Field(default=8, ge=1)
+    # First retry delay after a failure that proves nothing was delivered; doubles, ≤ 1 h.
+    mail_retry_backoff_seconds: float = Field(default=30.0, gt=0)
+    # One attempt's lease: past it, the sweeper takes the message back (or marks it
+    # uncertain if the hand-over to the server had begun).
+    mail_lease_seconds: float = Field(default=300.0, ge=10)
+    mail_timeout_seconds: float = Field(default=60.0, gt=0)
+    # --- end of mail settings ------------------------------------------------------------
+
+    # --- Metrics -------------------------------------------------------------------------
+    # /metrics on a port of its own (same interface as the API); the API port then has
+    # none unless QM_METRICS_TOKEN is set, which /metrics on either port then requires
+    # (Authorization: Bearer <token>). In production /metrics needs one of the two.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_token: SecretStr | None = None
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        _networks(value)
+        return value
 
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Self:
-        if self.env is Environment.PRODUCTION:
-            secret = self.secret_key.get_secret_value()
-            if secret == INSECURE_SECRET_KEY or len(secret) < MIN_SECRET_LENGTH:
-                raise InsecureSettings(
-                    "QM_SECRET_KEY must be set to a random value of at least "
-                    f"{MIN_SECRET_LENGTH} characters when QM_ENV=production "
-                    "(generate one with: python3 -c "
-                    "'import secrets; print(secrets.token_urlsafe(48))')"
-                )
+        if self.env is Environment.PRODUCTION and self.has_weak_secret:
+            raise InsecureSettings(
+                f"QM_SECRET_KEY must be set when QM_ENV=production: {HOW_TO_SET_A_SECRET}"
+            )
         return self
+
+    @property
+    def has_weak_secret(self) -> bool:
+        secret = self.secret_key.get_secret_value()
+        return secret == INSECURE_SECRET_KEY or len(secret) < MIN_SECRET_LENGTH
+
+    @property
+    def local_development(self) -> bool:
+        """Development on a loopback address: the only place lax settings are accepted."""
+        return self.env is Environment.DEVELOPMENT and is_loopback_host(self.host)
+
+    def ensure_safe_to_serve(self) -> None:
+        """Refuse to serve the API with a secret anyone can know (the published placeholder
+        or a short one) unless this is development bound to loopback."""
+        if self.has_weak_secret and not self.local_development:
+            where = (
+                f"QM_ENV={self.env.value}"
+                if self.env is not Environment.DEVELOPMENT
+                else f"the server listens on {self.host}, which is not a loopback address"
+            )
+            raise InsecureSettings(
+                "QM_SECRET_KEY is the published placeholder or shorter than "
+                f"{MIN_SECRET_LENGTH} characters, so anyone could forge tokens, and {where}: "
+                f"{HOW_TO_SET_A_SECRET}"
+            )
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IpNetwork, ...]:
+        return _networks(self.trusted_proxies)
+
+    @property
+    def effective_public_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     @property
     def is_production(self) -> bool:
@@ -172,6 +268,20 @@ class Settings(BaseSettings):
         if redis_url is not None:
             update["redis_url"] = redis_url
         return self.model_copy(update=update)
+
+
+@lru_cache(maxsize=16)
+def _networks(value: str) -> tuple[IpNetwork, ...]:
+    networks = []
+    for item in value.split(","):
+        if item.strip():
+            try:
+                networks.append(ipaddress.ip_network(item.strip(), strict=False))
+            except ValueError as exc:
+                raise ValueError(
+                    f"QM_TRUSTED_PROXIES: {item.strip()!r} is not an IP or CIDR"
+                ) from exc
+    return tuple(networks)
 
 
 @lru_cache

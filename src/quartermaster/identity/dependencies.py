@@ -23,12 +23,13 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from quartermaster.core.db import SessionDep, set_tenant
+from quartermaster.core.db import SessionDep
 from quartermaster.core.security import InvalidToken
+from quartermaster.identity import repository
 from quartermaster.identity.errors import Forbidden, Unauthenticated
 from quartermaster.identity.permissions import Permission
 from quartermaster.identity.principal import Principal
-from quartermaster.identity.service.api_keys import authenticate_api_key
+from quartermaster.identity.service.api_keys import api_key_still_valid, authenticate_api_key
 from quartermaster.identity.tokens import API_KEY_PREFIX, read_access_token
 
 # OAuth2 password flow, so the "Authorize" button of /docs can log in; API keys are sent
@@ -69,9 +70,34 @@ async def authenticate_token(session: AsyncSession, secret_key: str, token: str)
         tenant_id=claims.tenant_id,
         role=claims.role,
         label=claims.email or str(claims.user_id),
+        version=claims.version,
     )
-    await set_tenant(session, principal.tenant_id, user_id=principal.id)
+    await ensure_current(session, principal)
     return Credential(principal=principal, expires_at=claims.expires_at)
+
+
+async def ensure_current(session: AsyncSession, principal: Principal) -> None:
+    """Scope the transaction to the principal's tenant and check that it still holds: a
+    user's membership exists with the token's version (a removal, role change or password
+    change revokes older tokens at once); an API key is looked up again (not revoked,
+    not expired). Raises :class:`Unauthenticated`."""
+    if principal.kind == "api_key":
+        if await api_key_still_valid(session, principal) is None:
+            raise Unauthenticated(
+                "The API key is invalid, revoked or expired.", code="invalid-api-key"
+            )
+        return
+    version = await repository.enter_as_member(session, principal.tenant_id, principal.id)
+    if version is None:
+        raise Unauthenticated(
+            "You are no longer a member of this organization.", code="token-revoked"
+        )
+    if version != principal.version:
+        raise Unauthenticated(
+            "This access token was revoked (a role or password changed); refresh it or log "
+            "in again.",
+            code="token-revoked",
+        )
 
 
 async def authenticate(

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from quartermaster.core.errors import AppError, Conflict, NotFound
+
+if TYPE_CHECKING:
+    from quartermaster.identity.models import Tenant
 
 BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
@@ -101,3 +106,66 @@ class WeakPassword(AppError):
                 ]
             },
         )
+
+
+class OrganizationRequired(Conflict):
+    """A login naming no organization, by an account in several, none of them used last."""
+
+    def __init__(self, organizations: list[Tenant]) -> None:
+        names = ", ".join(f"{t.slug} ({t.name})" for t in organizations)
+        super().__init__(
+            "This account belongs to several organizations; name one with 'tenant' (its "
+            f"slug or id): {names}.",
+            code="organization-required",
+            extensions={
+                "organizations": [
+                    {"id": str(t.id), "slug": t.slug, "name": t.name} for t in organizations
+                ]
+            },
+        )
+
+
+class InvitationNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__(
+            "No invitation with this id in this organization.", code="invitation-not-found"
+        )
+
+
+class InvalidInvitation(AppError):
+    def __init__(
+        self, detail: str = "The invitation is invalid, expired, revoked or used."
+    ) -> None:
+        super().__init__(410, "invitation-invalid", detail)
+
+
+class InvitationNotOpen(Conflict):
+    def __init__(self, state: str) -> None:
+        super().__init__(
+            f"The invitation is {state}; only a pending or expired one can be sent again.",
+            code="invitation-not-open",
+        )
+
+
+class AlreadyInvited(Conflict):
+    def __init__(self, email: str, invitation_id: str) -> None:
+        super().__init__(
+            f"{email} has a pending invitation already; send it again with "
+            f"POST /api/v1/invitations/{invitation_id}/resend.",
+            code="already-invited",
+            extensions={"invitation_id": invitation_id},
+        )
+
+
+class InvalidPasswordReset(AppError):
+    def __init__(self) -> None:
+        super().__init__(
+            410,
+            "password-reset-invalid",
+            "The password reset link is invalid, expired or already used; ask for a new one.",
+        )
+
+
+class UsersOnly(Forbidden):
+    def __init__(self, what: str) -> None:
+        super().__init__(f"Only a user can {what}; an API key cannot.", code="users-only")

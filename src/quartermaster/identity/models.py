@@ -31,6 +31,10 @@ class User(IdMixin, TimestampMixin, Base):
     password_hash: Mapped[str | None] = mapped_column(Text)
     is_active: Mapped[bool] = mapped_column(server_default=text("true"))
     last_login_at: Mapped[datetime | None]
+    # The organization last logged in to or switched to: a login naming none goes there.
+    last_tenant_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("tenants.id", ondelete="SET NULL", name="fk_users_last_tenant_id_tenants")
+    )
 
 
 class Membership(TimestampMixin, Base):
@@ -47,6 +51,9 @@ class Membership(TimestampMixin, Base):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     role: Mapped[str] = mapped_column(String(20))
+    # Carried by access tokens; a removal, role change or password change raises it, so
+    # older tokens stop working at the next request (qm_enter_member, 0011_accounts).
+    token_version: Mapped[int] = mapped_column(server_default=text("0"))
 
 
 class RefreshToken(IdMixin, Base):
@@ -104,3 +111,54 @@ class AuditEvent(IdMixin, Base):
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(400))
     details: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
+
+
+class Invitation(IdMixin, TimestampMixin, Base):
+    """An organization's invitation of an e-mail address. The person accepts it (setting a
+    password if the address has no account yet, proving they hold it otherwise) before
+    they become a member; the inviter learns nothing about the account."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        CheckConstraint(ROLE_CHECK, name="role_known"),
+        CheckConstraint("email = lower(btrim(email))", name="email_normalized"),
+        Index("ix_invitations_tenant_id_id", "tenant_id", "id"),
+        Index(
+            "uq_invitations_tenant_id_email_open",
+            "tenant_id",
+            "email",
+            unique=True,
+            postgresql_where=text("accepted_at IS NULL AND revoked_at IS NULL"),
+        ),
+    )
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(20))
+    invited_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    invited_by_label: Mapped[str | None] = mapped_column(String(320))
+    token_digest: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    accepted_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    revoked_at: Mapped[datetime | None]
+    send_count: Mapped[int] = mapped_column(server_default=text("1"))
+    last_sent_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
+
+
+class PasswordReset(IdMixin, Base):
+    """A single-use, short-lived password reset of one account (global, like users)."""
+
+    __tablename__ = "password_resets"
+    __table_args__ = (Index("ix_password_resets_user_id", "user_id"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_digest: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    requested_ip: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(server_default=text("now()"))

@@ -64,6 +64,8 @@ class Permission(StrEnum):
     API_KEYS_WRITE = "api_keys:write"
     SETTINGS_WRITE = "settings:write"
     AUDIT_READ = "audit:read"
+    MAIL_READ = "mail:read"
+    MAIL_WRITE = "mail:write"
     # owner
     TENANT_ADMIN = "tenant:admin"
 
@@ -98,6 +100,8 @@ _GRANTED_AT: dict[Role, frozenset[Permission]] = {
             Permission.API_KEYS_WRITE,
             Permission.SETTINGS_WRITE,
             Permission.AUDIT_READ,
+            Permission.MAIL_READ,
+            Permission.MAIL_WRITE,
         }
     ),
     Role.OWNER: frozenset({Permission.TENANT_ADMIN}),

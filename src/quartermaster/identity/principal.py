@@ -16,6 +16,7 @@ class Principal:
     tenant_id: uuid.UUID
     role: Role
     label: str  # e-mail or key name, for the audit log
+    version: int = 0  # a user's token version (memberships.token_version) when issued
 
     @property
     def permissions(self) -> frozenset[Permission]:

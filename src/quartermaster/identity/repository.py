@@ -10,15 +10,33 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from quartermaster.core.db import driver_connection
 from quartermaster.identity.models import (
     ApiKey,
     AuditEvent,
+    Invitation,
     Membership,
+    PasswordReset,
     RefreshToken,
     Tenant,
     User,
 )
 from quartermaster.identity.permissions import Role
+
+# Scopes the transaction to (tenant, user) and returns the membership's token version, in
+# one round trip: this starts every request made with an access token (0011_accounts).
+_ENTER_MEMBER = "SELECT qm_enter_member($1, $2)"
+
+
+async def enter_as_member(
+    session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID
+) -> int | None:
+    """Scope the transaction to the tenant and user (like ``set_tenant(…, user_id=…)``)
+    and return the membership's token version; None when the user is no member."""
+    connection = await driver_connection(session)
+    version = await connection.fetchval(_ENTER_MEMBER, tenant_id, user_id)
+    session.info["tenant_id"] = tenant_id
+    return None if version is None else int(version)
 
 
 async def user_by_email(session: AsyncSession, email: str) -> User | None:
@@ -60,6 +78,25 @@ async def membership(
     if for_update:
         query = query.with_for_update()
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def tenant_by_slug_or_id(session: AsyncSession, value: str) -> Tenant | None:
+    """The tenant named by slug or id, among those the transaction may see."""
+    try:
+        tenant_id = uuid.UUID(value)
+    except ValueError:
+        return await tenant_by_slug(session, value)
+    return await tenant_by_id(session, tenant_id)
+
+
+async def bump_token_version(
+    session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID
+) -> None:
+    await session.execute(
+        update(Membership)
+        .where(Membership.tenant_id == tenant_id, Membership.user_id == user_id)
+        .values(token_version=Membership.token_version + 1, updated_at=func.now())
+    )
 
 
 async def lock_owners(session: AsyncSession, tenant_id: uuid.UUID) -> list[uuid.UUID]:
@@ -170,6 +207,88 @@ async def audit_page(
     if actor_id is not None:
         query = query.where(AuditEvent.actor_id == actor_id)
     return list((await session.execute(query)).scalars())
+
+
+# Invitations
+
+
+async def invitation_by_id(
+    session: AsyncSession, invitation_id: uuid.UUID, *, for_update: bool = False
+) -> Invitation | None:
+    query = select(Invitation).where(Invitation.id == invitation_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def open_invitation(
+    session: AsyncSession, tenant_id: uuid.UUID, email: str
+) -> Invitation | None:
+    """The invitation of ``email`` not yet accepted or revoked (at most one), locked."""
+    return (
+        await session.execute(
+            select(Invitation)
+            .where(
+                Invitation.tenant_id == tenant_id,
+                Invitation.email == email,
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+            )
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
+
+
+async def invitations_page(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    *,
+    limit: int,
+    before_id: uuid.UUID | None,
+    state: str | None,
+    now: datetime,
+) -> list[Invitation]:
+    query = (
+        select(Invitation)
+        .where(Invitation.tenant_id == tenant_id)
+        .order_by(Invitation.id.desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        query = query.where(Invitation.id < before_id)
+    open_ = Invitation.accepted_at.is_(None) & Invitation.revoked_at.is_(None)
+    if state == "pending":
+        query = query.where(open_, Invitation.expires_at > now)
+    elif state == "expired":
+        query = query.where(open_, Invitation.expires_at <= now)
+    elif state == "accepted":
+        query = query.where(Invitation.accepted_at.is_not(None))
+    elif state == "revoked":
+        query = query.where(Invitation.revoked_at.is_not(None))
+    return list((await session.execute(query)).scalars())
+
+
+# Password resets (the transaction acts as the user: set_user)
+
+
+async def password_reset_for_update(
+    session: AsyncSession, reset_id: uuid.UUID
+) -> PasswordReset | None:
+    return (
+        await session.execute(
+            select(PasswordReset).where(PasswordReset.id == reset_id).with_for_update()
+        )
+    ).scalar_one_or_none()
+
+
+async def close_password_resets(session: AsyncSession, user_id: uuid.UUID, at: datetime) -> None:
+    """Every open reset of the user is used up (a new one replaces them; a used one
+    takes the others with it)."""
+    await session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user_id, PasswordReset.used_at.is_(None))
+        .values(used_at=at)
+    )
 
 
 def add(session: AsyncSession, *rows: Any) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, EmailStr, Field, StringConstraints, model_validator
 
 from quartermaster.core.schemas import Strict
 from quartermaster.identity.permissions import Permission, Role
@@ -30,14 +30,55 @@ class RefreshIn(Strict):
 
 
 class SwitchTenantIn(Strict):
-    tenant_id: uuid.UUID
+    tenant: str | None = Field(
+        default=None, min_length=1, max_length=80, description="The organization's slug or id"
+    )
+    tenant_id: uuid.UUID | None = Field(default=None, description="Deprecated: use 'tenant'")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Self:
+        if (self.tenant is None) == (self.tenant_id is None):
+            raise ValueError("give exactly one of 'tenant' (slug or id) and 'tenant_id'")
+        return self
+
+    @property
+    def target(self) -> str:
+        return self.tenant if self.tenant is not None else str(self.tenant_id)
 
 
-class MemberCreate(Strict):
+class InvitationCreate(Strict):
     email: EmailStr
-    full_name: Name
     role: Role
-    password: Password | None = None
+
+
+class InvitationTokenIn(Strict):
+    token: str = Field(min_length=1, max_length=512)
+
+
+class InvitationAccept(Strict):
+    token: str = Field(min_length=1, max_length=512)
+    password: str = Field(
+        min_length=1,
+        max_length=MAX_PASSWORD_LENGTH,
+        description="A new password (a new account), or the account's current one",
+    )
+    full_name: Name | None = Field(
+        default=None, description="Required when the e-mail address has no account yet"
+    )
+
+
+class PasswordChange(Strict):
+    current_password: str = Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)
+    new_password: Password
+
+
+class PasswordResetRequest(Strict):
+    email: EmailStr
+
+
+class PasswordResetConfirm(Strict):
+    token: str = Field(min_length=1, max_length=512)
+    new_password: Password
 
 
 class MemberUpdate(Strict):
@@ -69,9 +110,48 @@ class TokenPair(BaseModel):
     expires_in: int = Field(description="Seconds until the access token expires")
 
 
-class SignupOut(TokenPair):
-    tenant: TenantRead
+class LoginOut(TokenPair):
+    tenant: TenantRead = Field(description="The organization these tokens act in")
+
+
+class SignupOut(LoginOut):
     user: UserRead
+
+
+class PasswordResetRequested(BaseModel):
+    detail: str
+
+
+InvitationState = Literal["pending", "accepted", "expired", "revoked"]
+
+
+class InvitationRead(BaseModel):
+    id: uuid.UUID
+    email: str
+    role: Role
+    state: InvitationState
+    invited_by: uuid.UUID | None
+    invited_by_label: str | None
+    created_at: datetime
+    expires_at: datetime
+    last_sent_at: datetime
+    send_count: int
+    accepted_at: datetime | None
+    revoked_at: datetime | None
+
+
+class InvitationPreview(BaseModel):
+    """What the invitee sees before accepting (only with the invitation's token)."""
+
+    organization: TenantRead
+    email: str
+    role: Role
+    invited_by: str | None
+    expires_at: datetime
+    account_exists: bool = Field(
+        description="true: accept with the account's current password; false: choose one "
+        "(and give full_name)"
+    )
 
 
 class MembershipRead(BaseModel):

@@ -1,7 +1,9 @@
 """Token formats.
 
 - Access tokens: JWT (HS256, ``QM_SECRET_KEY``) with ``sub`` (user), ``tid`` (tenant),
-  ``role``, ``jti``, ``iat``, ``exp``, ``typ="access"``; checked without a database query.
+  ``role``, ``ver`` (the membership's token version), ``jti``, ``iat``, ``exp``,
+  ``typ="access"``; the signature is checked without a database query, the version by
+  the statement that scopes the request's transaction (revocation at once).
 - Refresh tokens (``qmr_…``) and API keys (``qm_…``): opaque. They carry the tenant id and
   the row id in clear (so the lookup can run under that tenant's row-level security) and a
   256-bit secret of which only a SHA-256 digest is stored.
@@ -21,6 +23,9 @@ from quartermaster.identity.permissions import Role
 
 API_KEY_PREFIX = "qm_"
 REFRESH_TOKEN_PREFIX = "qmr_"  # noqa: S105 - a format prefix, not a secret
+# Invitations carry their tenant; password resets carry their user (in the tenant slot).
+INVITATION_PREFIX = "qmi_"
+PASSWORD_RESET_PREFIX = "qmp_"  # noqa: S105 - a format prefix, not a secret
 _BODY = re.compile(r"^[0-9a-f]{128}$")
 
 
@@ -32,6 +37,7 @@ class AccessClaims:
     jti: str
     email: str
     expires_at: datetime | None = None
+    version: int = 0  # the membership's token_version when it was issued
 
 
 def issue_access_token(
@@ -42,12 +48,14 @@ def issue_access_token(
     tenant_id: uuid.UUID,
     role: Role,
     ttl: timedelta,
+    version: int = 0,
 ) -> str:
     claims = {
         "sub": str(user_id),
         "email": email,
         "tid": str(tenant_id),
         "role": role.value,
+        "ver": version,
         "jti": new_id().hex,
         "typ": "access",
     }
@@ -86,6 +94,7 @@ def _verify_access_token(secret: str, token: str) -> AccessClaims:
             jti=str(claims["jti"]),
             email=str(claims.get("email", "")),
             expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=UTC),
+            version=int(claims.get("ver", 0)),
         )
     except (ValueError, TypeError) as exc:
         raise InvalidToken("the token is invalid") from exc

@@ -20,6 +20,8 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from quartermaster.core.mail import QueuedMail
+
 QUEUE_NAME = "qm:jobs"
 # Enqueues push here; an idle worker blocks on it (BLPOP) instead of sleeping, so a new
 # job starts within milliseconds without polling Redis tens of times a second.
@@ -61,13 +63,49 @@ class JobQueue:
                 _queue_name=QUEUE_NAME,
             )
             added += queued is not None
-        if jobs:
+        await self.wake(len(jobs))
+        return added
+
+    async def enqueue_task(self, function: str, *args: str, job_id: str) -> bool:
+        """Enqueue one call of an arq task that is not a job row (mail); keyed by
+        ``job_id``, so a call already queued or running is left alone. No wake-up: call
+        :meth:`wake` once for a batch."""
+        queued = await self.redis.enqueue_job(
+            function, *args, _job_id=job_id, _queue_name=QUEUE_NAME
+        )
+        return queued is not None
+
+    async def wake(self, count: int) -> None:
+        """Wake up to ``count`` idle workers."""
+        if count:
             async with self.redis.pipeline(transaction=False) as pipe:
-                pipe.lpush(WAKE_KEY, *([b"1"] * len(jobs)))
+                pipe.lpush(WAKE_KEY, *([b"1"] * min(count, WAKE_BACKLOG)))
                 pipe.ltrim(WAKE_KEY, 0, WAKE_BACKLOG - 1)
                 pipe.pexpire(WAKE_KEY, 60_000)
                 await pipe.execute()
-        return added
+
+
+# --- Mail (core/mail): committed messages go to the worker's `mail.send` task ----------
+
+SEND_MAIL_TASK = "mail.send"
+
+
+def mail_job_id(mail: QueuedMail) -> str:
+    return f"mail:{mail.message_id}"
+
+
+class MailQueue:
+    """The job queue as the mail port's scheduler (``core.mail.MailScheduler``)."""
+
+    def __init__(self, queue: JobQueue) -> None:
+        self.queue = queue
+
+    async def send_soon(self, mails: list[QueuedMail]) -> None:
+        for mail in mails:
+            await self.queue.enqueue_task(
+                SEND_MAIL_TASK, mail.owner.render(), str(mail.message_id), job_id=mail_job_id(mail)
+            )
+        await self.queue.wake(len(mails))
 
 
 def enqueue_after_commit(session: AsyncSession, queue: JobQueue, job: QueuedJob) -> None:

@@ -18,7 +18,7 @@ from fastapi import Depends, Request
 from redis.asyncio import Redis
 
 from quartermaster.core.settings import Settings
-from quartermaster.jobs.enqueueing import JobQueue, wait_for_enqueues
+from quartermaster.jobs.enqueueing import JobQueue, MailQueue, wait_for_enqueues
 from quartermaster.jobs.files import JobFiles
 from quartermaster.jobs.runner import (
     JobBody,
@@ -75,6 +75,7 @@ __all__ = [
     "JobRead",
     "JobRun",
     "JobStatus",
+    "MailQueue",
     "Upload",
     "WorkerRuntime",
     "for_each_tenant",

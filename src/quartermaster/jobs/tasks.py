@@ -8,18 +8,28 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
+from arq import Retry
 from arq.constants import job_key_prefix
 from arq.cron import CronJob
-from arq.worker import Function
+from arq.worker import Function, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.core.clock import utcnow
+from quartermaster.core.mail import (
+    MailDelivery,
+    MailOwner,
+    QueuedMail,
+    RetryLater,
+    deliver,
+    sweep,
+)
 from quartermaster.core.relay import prune_published_outbox
 from quartermaster.core.settings import Settings
 from quartermaster.jobs import repository
-from quartermaster.jobs.enqueueing import QueuedJob
+from quartermaster.jobs.enqueueing import SEND_MAIL_TASK, MailQueue, QueuedJob
 from quartermaster.jobs.runtime import runtime_of
 from quartermaster.jobs.scheduler import for_each_tenant, schedule
+from quartermaster.jobs.worker import ARQ_MAX_TRIES
 
 log = structlog.stdlib.get_logger(__name__)
 
@@ -72,7 +82,38 @@ async def prune_outbox(ctx: dict[str, Any]) -> int:
     return removed
 
 
-TASKS: list[Function] = []
+# --- Mail (core/mail): sending queued messages, and the sweeper ------------------------
+
+
+async def send_mail(ctx: dict[str, Any], owner: str, message_id: str) -> str:
+    """One attempt at one queued message (``core.mail.deliver``: claimed, fenced, never
+    twice). A failure that proves nothing was delivered comes back after its backoff."""
+    runtime = runtime_of(ctx)
+    queued = QueuedMail(owner=MailOwner.parse(owner), message_id=uuid.UUID(message_id))
+    try:
+        return await deliver(runtime.database, _mail_delivery(runtime.settings), queued)
+    except RetryLater as later:
+        raise Retry(defer=later.delay) from later
+
+
+async def sweep_mail(ctx: dict[str, Any]) -> int:
+    """Every minute: take back attempts whose worker died (queued again before the
+    hand-over, ``uncertain`` during it) and hand every due queued message to the queue
+    (lost enqueues, retries whose job was lost). As the owner role: every tenant's."""
+    runtime = runtime_of(ctx)
+    delivery = _mail_delivery(runtime.settings)
+    if delivery.smtp is None:
+        log.info("mail_not_configured", detail="QM_SMTP_URL is unset: queued mail waits")
+    due = await sweep(runtime.owner_database, delivery)
+    await MailQueue(runtime.queue).send_soon(due)
+    return len(due)
+
+
+def _mail_delivery(settings: Settings) -> MailDelivery:
+    return MailDelivery.from_settings(settings)
+
+
+TASKS: list[Function] = [func(send_mail, name=SEND_MAIL_TASK, max_tries=ARQ_MAX_TRIES)]
 
 
 def schedules(settings: Settings) -> list[CronJob]:
@@ -80,4 +121,5 @@ def schedules(settings: Settings) -> list[CronJob]:
         schedule(requeue_stale_jobs, name="jobs.requeue_stale_jobs", second=15),
         schedule(prune_job_files, name="jobs.prune_job_files", minute=5),
         schedule(prune_outbox, name="jobs.prune_outbox", minute=15),
+        schedule(sweep_mail, name="mail.sweep", second=40),
     ]

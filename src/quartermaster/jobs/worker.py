@@ -34,8 +34,9 @@ from redis.asyncio import ConnectionPool
 from redis.exceptions import RedisError
 
 from quartermaster.core.db import Database
+from quartermaster.core.mail import attach_mail_scheduler
 from quartermaster.core.settings import Settings
-from quartermaster.jobs.enqueueing import QUEUE_NAME, WAKE_KEY, JobQueue
+from quartermaster.jobs.enqueueing import QUEUE_NAME, WAKE_KEY, JobQueue, MailQueue
 from quartermaster.jobs.files import JobFiles
 from quartermaster.jobs.runtime import RUNTIME_KEY, WorkerRuntime
 
@@ -158,6 +159,9 @@ def build_worker(
             files=JobFiles.from_settings(settings),
             queue=JobQueue(redis),
         )
+        runtime = ctx[RUNTIME_KEY]
+        # Mail that tasks queue goes out after their commit, like the API's.
+        attach_mail_scheduler(runtime.database.engine, MailQueue(runtime.queue))
         log.info(
             "worker_started",
             functions=sorted(f.name for f in functions),

@@ -107,3 +107,18 @@ async def authenticate_api_key(session: AsyncSession, token: str) -> Principal |
     return Principal(
         kind="api_key", id=key.id, tenant_id=key.tenant_id, role=Role(key.role), label=key.name
     )
+
+
+async def api_key_still_valid(session: AsyncSession, principal: Principal) -> Principal | None:
+    """The key's principal as it is now (a ticket redeemed later: revoked or expired
+    keys are refused), with the transaction scoped to its tenant; None if no longer valid."""
+    await set_tenant(session, principal.tenant_id)
+    key = await repository.api_key_by_id(session, principal.id)
+    now = utcnow()
+    if key is None or key.revoked_at is not None:
+        return None
+    if key.expires_at is not None and key.expires_at <= now:
+        return None
+    return Principal(
+        kind="api_key", id=key.id, tenant_id=key.tenant_id, role=Role(key.role), label=key.name
+    )

@@ -34,6 +34,12 @@ class Actions:
     MEMBER_REMOVED = "member.removed"
     API_KEY_CREATED = "api_key.created"
     API_KEY_REVOKED = "api_key.revoked"
+    PASSWORD_CHANGED = "auth.password_changed"  # noqa: S105 - an audit action
+    PASSWORD_RESET = "auth.password_reset"  # noqa: S105 - an audit action
+    INVITATION_CREATED = "invitation.created"
+    INVITATION_RESENT = "invitation.resent"
+    INVITATION_REVOKED = "invitation.revoked"
+    MEMBER_JOINED = "member.joined"
 
 
 def record(

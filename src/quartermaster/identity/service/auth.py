@@ -25,6 +25,7 @@ from quartermaster.identity.errors import (
     InvalidCredentials,
     InvalidRefreshToken,
     NotAMemberOfTenant,
+    OrganizationRequired,
     SignupDisabled,
     Unauthenticated,
     WeakPassword,
@@ -35,6 +36,7 @@ from quartermaster.identity.principal import Principal
 from quartermaster.identity.schemas import (
     MIN_PASSWORD_LENGTH,
     ApiKeyIdentity,
+    LoginOut,
     MembershipRead,
     MeOut,
     SignupIn,
@@ -65,9 +67,11 @@ class AuthContext:
 @dataclass(frozen=True)
 class Refused:
     """A refusal that must still commit what it recorded (an audit entry, a revocation):
-    the router returns it as a response instead of raising."""
+    the router returns it as a response instead of raising. ``user``: the account a
+    refused password belonged to, if any (never shown to the caller)."""
 
     error: AppError
+    user: User | None = None
 
 
 def normalize_email(email: str) -> str:
@@ -97,10 +101,12 @@ async def issue_token_pair(
     email: str,
     tenant_id: uuid.UUID,
     role: Role,
+    version: int,
     family_id: uuid.UUID | None = None,
 ) -> TokenPair:
-    """A new access token and a new refresh token (a new family unless one is given).
-    The transaction must be scoped to ``tenant_id``."""
+    """A new access token (carrying the membership's token ``version``) and a new refresh
+    token (a new family unless one is given). The transaction must be scoped to
+    ``tenant_id``."""
     settings = ctx.settings
     opaque = new_opaque_token(tenant_id)
     repository.add(
@@ -122,6 +128,7 @@ async def issue_token_pair(
         tenant_id=tenant_id,
         role=role,
         ttl=timedelta(seconds=settings.access_token_ttl_seconds),
+        version=version,
     )
     return TokenPair(
         access_token=access,
@@ -190,6 +197,7 @@ async def signup(session: AsyncSession, ctx: AuthContext, data: SignupIn) -> Sig
     await set_user(session, user.id)
     repository.add(session, Membership(tenant_id=tenant.id, user_id=user.id, role=Role.OWNER.value))
     await session.flush()
+    user.last_tenant_id = tenant.id
     record(
         session,
         tenant_id=tenant.id,
@@ -200,7 +208,13 @@ async def signup(session: AsyncSession, ctx: AuthContext, data: SignupIn) -> Sig
         details={"name": tenant.name, "slug": tenant.slug},
     )
     pair = await issue_token_pair(
-        session, ctx, user_id=user.id, email=user.email, tenant_id=tenant.id, role=Role.OWNER
+        session,
+        ctx,
+        user_id=user.id,
+        email=user.email,
+        tenant_id=tenant.id,
+        role=Role.OWNER,
+        version=0,
     )
     return SignupOut(
         **pair.model_dump(),
@@ -216,11 +230,48 @@ async def login(
     *,
     email: str,
     password: str,
-    tenant_slug: str | None,
-) -> TokenPair | Refused:
+    tenant: str | None,
+) -> LoginOut | Refused:
     """Password login. Unknown e-mail, wrong password and inactive account look the same
-    and cost the same; repeated failures are throttled per e-mail and per IP."""
+    and cost the same; repeated failures are throttled per (account, address) and per
+    address. ``tenant`` (slug or id) names the organization; without it, the one last
+    used (``users.last_tenant_id``), else the only one, else a 409 naming them."""
     email = normalize_email(email)
+    user = await verify_password(session, ctx, throttle, email=email, password=password)
+    if isinstance(user, Refused):
+        if user.user is not None:
+            await _audit_failed_login(session, ctx, user.user, tenant)
+        return user
+    memberships = await repository.memberships_of_user(session, user.id)
+    chosen = choose_membership(memberships, tenant, last_used=user.last_tenant_id)
+    if isinstance(chosen, AppError):
+        return Refused(chosen)
+    membership, organization = chosen
+    await throttle.succeeded(email, ctx.client.ip)
+    await set_tenant(session, organization.id, user_id=user.id)
+    user.last_login_at = utcnow()
+    user.last_tenant_id = organization.id
+    record(
+        session,
+        tenant_id=organization.id,
+        action=Actions.LOGIN_SUCCEEDED,
+        actor_user=(user.id, user.email),
+        client=ctx.client,
+    )
+    return await login_out(session, ctx, user, membership, organization)
+
+
+async def verify_password(
+    session: AsyncSession,
+    ctx: AuthContext,
+    throttle: LoginThrottle,
+    *,
+    email: str,
+    password: str,
+) -> User | Refused:
+    """The active account with this e-mail and password (its hash upgraded if due), with
+    the transaction acting as it; or a refusal that looks the same for an unknown e-mail,
+    a wrong password and an inactive account. Throttled (429 while blocked)."""
     await throttle.check(email, ctx.client.ip)
     await set_lookup_email(session, email)
     user = await repository.user_by_email(session, email)
@@ -229,54 +280,72 @@ async def login(
     )
     if user is None or not user.is_active or not valid:
         await throttle.record_failure(email, ctx.client.ip)
-        if user is not None:
-            await _audit_failed_login(session, ctx, user, tenant_slug)
-        return Refused(InvalidCredentials())
-
+        return Refused(InvalidCredentials(), user=user)
     await set_user(session, user.id)
-    memberships = await repository.memberships_of_user(session, user.id)
-    if tenant_slug is not None:
-        memberships = [(m, t) for m, t in memberships if t.slug == tenant_slug]
-        if not memberships:
-            return Refused(NotAMemberOfTenant())
-    if not memberships:
-        return Refused(
-            Unauthenticated(
-                "This account is not a member of any organization.", code="no-membership"
-            )
-        )
-    membership, tenant = memberships[0]
-    await throttle.clear_email(email)
-    await set_tenant(session, tenant.id, user_id=user.id)
     if new_hash is not None:  # bcrypt, or argon2 with old parameters: upgrade now
         user.password_hash = new_hash
-    user.last_login_at = utcnow()
-    record(
-        session,
-        tenant_id=tenant.id,
-        action=Actions.LOGIN_SUCCEEDED,
-        actor_user=(user.id, user.email),
-        client=ctx.client,
-    )
-    return await issue_token_pair(
+    return user
+
+
+def choose_membership(
+    memberships: list[tuple[Membership, Tenant]],
+    wanted: str | None,
+    *,
+    last_used: uuid.UUID | None,
+) -> tuple[Membership, Tenant] | AppError:
+    """The membership a login goes to (see :func:`login`)."""
+    if wanted is not None:
+        for membership, organization in memberships:
+            if wanted in (organization.slug, str(organization.id)):
+                return membership, organization
+        try:
+            as_id = uuid.UUID(wanted)
+        except ValueError:
+            return NotAMemberOfTenant()
+        found = [(m, t) for m, t in memberships if t.id == as_id]
+        return found[0] if found else NotAMemberOfTenant()
+    if not memberships:
+        return Unauthenticated(
+            "This account is not a member of any organization.", code="no-membership"
+        )
+    if len(memberships) == 1:
+        return memberships[0]
+    for membership, organization in memberships:
+        if organization.id == last_used:
+            return membership, organization
+    return OrganizationRequired([organization for _, organization in memberships])
+
+
+async def login_out(
+    session: AsyncSession,
+    ctx: AuthContext,
+    user: User,
+    membership: Membership,
+    organization: Tenant,
+) -> LoginOut:
+    pair = await issue_token_pair(
         session,
         ctx,
         user_id=user.id,
         email=user.email,
-        tenant_id=tenant.id,
+        tenant_id=organization.id,
         role=Role(membership.role),
+        version=membership.token_version,
+    )
+    return LoginOut(
+        **pair.model_dump(), tenant=TenantRead.model_validate(organization, from_attributes=True)
     )
 
 
 async def _audit_failed_login(
-    session: AsyncSession, ctx: AuthContext, user: User, tenant_slug: str | None
+    session: AsyncSession, ctx: AuthContext, user: User, tenant: str | None
 ) -> None:
     """Record the failure in the tenant the login aimed at (or the user's first one), so
     that tenant's admins see attacks on their members. Unknown e-mails have no tenant;
     they only reach the server log."""
     await set_user(session, user.id)
     memberships = await repository.memberships_of_user(session, user.id)
-    targets = [t for _, t in memberships if tenant_slug is None or t.slug == tenant_slug]
+    targets = [t for _, t in memberships if tenant is None or tenant in (t.slug, str(t.id))]
     if not targets:
         return
     await set_tenant(session, targets[0].id, user_id=user.id)
@@ -335,6 +404,7 @@ async def refresh(session: AsyncSession, ctx: AuthContext, token: str) -> TokenP
         email=user.email,
         tenant_id=row.tenant_id,
         role=Role(membership.role),
+        version=membership.token_version,
         family_id=row.family_id,
     )
 
@@ -362,30 +432,30 @@ async def logout(session: AsyncSession, ctx: AuthContext, token: str) -> None:
 
 
 async def switch_tenant(
-    session: AsyncSession, ctx: AuthContext, principal: Principal, tenant_id: uuid.UUID
-) -> TokenPair:
+    session: AsyncSession, ctx: AuthContext, principal: Principal, tenant: str
+) -> LoginOut:
+    """A token pair for another organization of the caller's, named by slug or id."""
     if principal.user_id is None:
         raise NotAMemberOfTenant
-    membership = await repository.membership(session, tenant_id, principal.user_id)
-    if membership is None:
-        raise NotAMemberOfTenant
-    await set_tenant(session, tenant_id, user_id=principal.user_id)
+    memberships = await repository.memberships_of_user(session, principal.user_id)
+    chosen = choose_membership(memberships, tenant, last_used=None)
+    if isinstance(chosen, AppError):
+        raise chosen
+    membership, organization = chosen
+    user = await repository.user_by_id(session, principal.user_id)
+    if user is None:
+        raise Unauthenticated("This account no longer exists.")
+    await set_tenant(session, organization.id, user_id=user.id)
+    user.last_tenant_id = organization.id
     record(
         session,
-        tenant_id=tenant_id,
+        tenant_id=organization.id,
         action=Actions.TENANT_SWITCHED,
-        actor_user=(principal.user_id, principal.label),
+        actor_user=(user.id, user.email),
         client=ctx.client,
         details={"from_tenant_id": str(principal.tenant_id)},
     )
-    return await issue_token_pair(
-        session,
-        ctx,
-        user_id=principal.user_id,
-        email=principal.label,
-        tenant_id=tenant_id,
-        role=Role(membership.role),
-    )
+    return await login_out(session, ctx, user, membership, organization)
 
 
 async def me(session: AsyncSession, principal: Principal) -> MeOut:

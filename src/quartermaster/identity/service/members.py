@@ -1,7 +1,10 @@
-"""Members of a tenant: list, add (creating the user if new), change role, remove.
+"""Members of a tenant: list, change role, remove. (People become members by accepting
+an invitation: service/invitations.py.)
 
 Rules: nobody grants a role above their own or manages a member whose role is above
-their own; the last owner can be neither demoted nor removed.
+their own; the last owner can be neither demoted nor removed. A changed role or a removal
+revokes the member's access tokens at once (token version) and, for a removal, their
+refresh tokens in this organization.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.core.clock import utcnow
-from quartermaster.core.db import set_lookup_email
 from quartermaster.core.deps import ClientInfo
 from quartermaster.core.pagination import (
     InvalidCursor,
@@ -21,15 +23,13 @@ from quartermaster.core.pagination import (
     decode_cursor,
     encode_cursor,
 )
-from quartermaster.core.security import PasswordHasher
 from quartermaster.identity import repository
-from quartermaster.identity.errors import AlreadyMember, LastOwner, MemberNotFound, RoleAboveOwn
+from quartermaster.identity.errors import LastOwner, MemberNotFound, RoleAboveOwn
 from quartermaster.identity.models import Membership, User
 from quartermaster.identity.permissions import Role
 from quartermaster.identity.principal import Principal
-from quartermaster.identity.schemas import MemberCreate, MemberRead
+from quartermaster.identity.schemas import MemberRead
 from quartermaster.identity.service.audit import Actions, record
-from quartermaster.identity.service.auth import create_user, normalize_email
 
 
 def _member_read(membership: Membership, user: User) -> MemberRead:
@@ -42,7 +42,7 @@ def _member_read(membership: Membership, user: User) -> MemberRead:
     )
 
 
-def _ensure_may_grant(actor: Principal, role: Role) -> None:
+def ensure_may_grant(actor: Principal, role: Role) -> None:
     if role > actor.role:
         raise RoleAboveOwn(role.value, actor.role.value)
 
@@ -66,41 +66,6 @@ async def list_members(
         last = rows[page.limit - 1][0]
         next_cursor = encode_cursor([last.created_at.isoformat(), str(last.user_id)])
     return Page[MemberRead](items=items, next_cursor=next_cursor)
-
-
-async def add_member(
-    session: AsyncSession,
-    hasher: PasswordHasher,
-    client: ClientInfo,
-    actor: Principal,
-    data: MemberCreate,
-) -> MemberRead:
-    """Add a member by e-mail. An existing user keeps their name and password; a new
-    user is created (without a password they cannot log in until one is set)."""
-    _ensure_may_grant(actor, data.role)
-    email = normalize_email(data.email)
-    await set_lookup_email(session, email)
-    user = await repository.user_by_email(session, email)
-    if user is None:
-        user = await create_user(
-            session, hasher, email=email, full_name=data.full_name, password=data.password
-        )
-    elif await repository.membership(session, actor.tenant_id, user.id) is not None:
-        raise AlreadyMember(email)
-    membership = Membership(tenant_id=actor.tenant_id, user_id=user.id, role=data.role.value)
-    repository.add(session, membership)
-    await session.flush()
-    await session.refresh(membership)
-    record(
-        session,
-        tenant_id=actor.tenant_id,
-        action=Actions.MEMBER_ADDED,
-        actor=actor,
-        target=("user", user.id),
-        client=client,
-        details={"email": email, "role": data.role.value},
-    )
-    return _member_read(membership, user)
 
 
 async def _target_membership(
@@ -132,7 +97,7 @@ async def change_role(
     user_id: uuid.UUID,
     role: Role,
 ) -> MemberRead:
-    _ensure_may_grant(actor, role)
+    ensure_may_grant(actor, role)
     membership, user = await _target_membership(session, actor, user_id)
     previous = Role(membership.role)
     if previous == role:
@@ -140,6 +105,7 @@ async def change_role(
     if previous is Role.OWNER:
         await _ensure_not_last_owner(session, actor.tenant_id)
     membership.role = role.value
+    membership.token_version += 1  # tokens with the old role stop working at once
     membership.updated_at = utcnow()
     await session.flush()
     record(

@@ -1,0 +1,169 @@
+"""Queueing mail in the caller's transaction, and handing it to the sender after commit.
+
+:func:`queue_mail` inserts a ``mail_messages`` row with the caller's other writes: the
+mail exists exactly when the change it reports committed. Once (and only if) the
+transaction commits, the engine's :class:`MailScheduler` (the job queue, attached by the
+application and the worker at start-up) is asked to send it; a process that dies in
+between loses nothing, since the mail sweeper hands every due message to the queue
+again. Without a scheduler (a CLI command) the sweeper is the only way out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+import weakref
+from dataclasses import dataclass
+from typing import Protocol
+
+import structlog
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.orm import Session
+
+from quartermaster.core.ids import new_id
+from quartermaster.core.mail.message import OutboundMail, checked, default_message_id
+from quartermaster.core.mail.models import MailMessage
+
+log = structlog.stdlib.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class MailOwner:
+    """Whose message it is: a tenant's, or (mail about an account) an account's."""
+
+    tenant_id: uuid.UUID | None = None
+    account_user_id: uuid.UUID | None = None
+
+    def __post_init__(self) -> None:
+        if (self.tenant_id is None) == (self.account_user_id is None):
+            raise ValueError("a mail belongs to a tenant or to an account, exactly one")
+
+    def render(self) -> str:
+        """For job arguments: ``t:<uuid>`` or ``u:<uuid>``."""
+        if self.tenant_id is not None:
+            return f"t:{self.tenant_id}"
+        return f"u:{self.account_user_id}"
+
+    @classmethod
+    def parse(cls, value: str) -> MailOwner:
+        kind, _, raw = value.partition(":")
+        if kind == "t":
+            return cls(tenant_id=uuid.UUID(raw))
+        if kind == "u":
+            return cls(account_user_id=uuid.UUID(raw))
+        raise ValueError(f"not a mail owner: {value!r}")
+
+
+@dataclass(frozen=True)
+class QueuedMail:
+    owner: MailOwner
+    message_id: uuid.UUID
+
+
+class MailScheduler(Protocol):
+    """Gets committed mail to a sender (the jobs module's queue implements it)."""
+
+    async def send_soon(self, mails: list[QueuedMail]) -> None: ...
+
+
+_schedulers: weakref.WeakKeyDictionary[AsyncEngine, MailScheduler] = weakref.WeakKeyDictionary()
+_PENDING = "quartermaster.mail_pending"
+_in_flight: set[asyncio.Task[None]] = set()
+
+
+def attach_mail_scheduler(engine: AsyncEngine, scheduler: MailScheduler) -> None:
+    """Mail queued on sessions of ``engine`` is handed to ``scheduler`` after commit."""
+    _schedulers[engine] = scheduler
+
+
+async def queue_mail(
+    session: AsyncSession,
+    mail: OutboundMail,
+    *,
+    tenant_id: uuid.UUID | None = None,
+    account_user_id: uuid.UUID | None = None,
+) -> uuid.UUID:
+    """Queue ``mail`` in the session's transaction; returns the message's id.
+
+    The message belongs to ``tenant_id`` (the transaction must be scoped to it) or, for
+    mail about an account rather than an organization, to ``account_user_id`` (the
+    transaction must act as that user: ``set_user``). It is sent once the transaction
+    commits, retried while failures prove it was not delivered, and never sent twice.
+    Raises :class:`InvalidMail` for an unusable address, header or attachment."""
+    owner = MailOwner(tenant_id=tenant_id, account_user_id=account_user_id)
+    mail = checked(mail)
+    row_id = new_id()
+    sender = mail.from_address
+    row = MailMessage(
+        id=row_id,
+        tenant_id=tenant_id,
+        account_user_id=account_user_id,
+        kind=mail.kind,
+        related_type=mail.related[0] if mail.related else None,
+        related_id=mail.related[1] if mail.related else None,
+        from_address=sender,
+        reply_to=mail.reply_to,
+        to_addresses=list(mail.to),
+        cc_addresses=list(mail.cc),
+        bcc_addresses=list(mail.bcc),
+        subject=mail.subject,
+        text_body=mail.text,
+        html_body=mail.html,
+        headers=dict(mail.headers),
+        message_id=mail.message_id or default_message_id(row_id, sender or mail.to[0]),
+        attachments=[
+            {"filename": a.filename, "content_type": a.media_type, "size": len(a.content)}
+            for a in mail.attachments
+        ],
+        attachment_data=[a.content for a in mail.attachments] or None,
+        confidential=mail.confidential,
+    )
+    session.add(row)
+    await session.flush()
+    bind = session.bind
+    engine = bind.engine if isinstance(bind, AsyncConnection) else bind
+    if isinstance(engine, AsyncEngine):
+        pending: list[tuple[AsyncEngine, QueuedMail]] = session.sync_session.info.setdefault(
+            _PENDING, []
+        )
+        pending.append((engine, QueuedMail(owner=owner, message_id=row_id)))
+    return row_id
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    pending: list[tuple[AsyncEngine, QueuedMail]] = session.info.pop(_PENDING, [])
+    by_engine: dict[AsyncEngine, list[QueuedMail]] = {}
+    for engine, mail in pending:
+        by_engine.setdefault(engine, []).append(mail)
+    for engine, mails in by_engine.items():
+        scheduler = _schedulers.get(engine)
+        if scheduler is None:
+            continue  # the sweeper sends them
+        task = asyncio.get_running_loop().create_task(_send_soon(scheduler, mails))
+        _in_flight.add(task)
+        task.add_done_callback(_in_flight.discard)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+async def _send_soon(scheduler: MailScheduler, mails: list[QueuedMail]) -> None:
+    try:
+        await scheduler.send_soon(mails)
+    except Exception as exc:  # the sweeper hands them over later
+        log.warning(
+            "mail_enqueue_failed",
+            messages=[str(m.message_id) for m in mails],
+            error=str(exc),
+            detail="the mail sweeper will queue them again",
+        )
+
+
+async def wait_for_mail_enqueues() -> None:
+    """Until every hand-over scheduled by a commit so far has been attempted (tests)."""
+    while _in_flight:
+        await asyncio.gather(*list(_in_flight), return_exceptions=True)

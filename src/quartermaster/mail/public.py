@@ -1,0 +1,3 @@
+"""The mail module offers nothing to other modules: they send through core.mail."""
+
+__all__: list[str] = []

@@ -14,13 +14,22 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import subprocess
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from quartermaster.core.settings import Settings
+from tests.conftest import Outbox
 from tests.realtime.conftest import serve
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,24 +47,55 @@ def _run_tool(*args: str) -> str:
     return result.stdout.strip()
 
 
+@asynccontextmanager
+async def mailbox(outbox: Outbox) -> AsyncIterator[str]:
+    """What a person would find in their inbox, for the journeys that follow a mailed link
+    (an invitation): ``GET /token?to=…&kind=…`` answers the newest link's token from the
+    mail the app queued. Outside the system under test, like the person's mail client."""
+
+    async def token(request: Request) -> JSONResponse:
+        to, kind = request.query_params["to"], request.query_params["kind"]
+        return JSONResponse({"token": await outbox.token(to, kind)})
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    app = Starlette(routes=[Route("/token", token)])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
 async def test_the_browser_journeys_pass_in_real_chromium(
-    settings: Settings, tmp_path: Path
+    settings: Settings, tmp_path: Path, outbox: Outbox
 ) -> None:
     chromium = _run_tool("chromium").splitlines()[-1]
     _run_tool("build")
-    async with serve(
-        settings,
-        web_dir=ROOT / "web" / "dist",
-        run_relay=True,
-        run_worker=True,
-        jobs_files_dir=tmp_path / "jobs",
-        jobs_import_chunk_rows=50,
-        # Signing up many organisations from one address is what these journeys do.
-        login_max_failures=1000,
-    ) as live:
+    async with (
+        serve(
+            settings,
+            web_dir=ROOT / "web" / "dist",
+            run_relay=True,
+            run_worker=True,
+            jobs_files_dir=tmp_path / "jobs",
+            jobs_import_chunk_rows=50,
+            # Signing up many organisations from one address is what these journeys do.
+            login_max_failures=1000,
+        ) as live,
+        mailbox(outbox) as mail_url,
+    ):
         env = {
             **os.environ,
             "QM_E2E_BASE_URL": live.http_url,
+            "QM_E2E_MAILBOX_URL": mail_url,
             "QM_CHROMIUM": chromium,
             "CI": "1",
         }

@@ -1,7 +1,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test } from "@playwright/test";
 import type { Page } from "@playwright/test";
-import { PASSWORD, createOrg, logIn, rest, shot, uniqueEmail, waitLive } from "./support";
+import { addMember, createOrg, logIn, rest, shot, uniqueEmail, waitLive } from "./support";
 
 /** An organisation with a little of everything, so each screen has something to show. */
 async function seedShowcase(request: Parameters<typeof createOrg>[0]) {
@@ -47,8 +47,9 @@ async function seedShowcase(request: Parameters<typeof createOrg>[0]) {
     await api.post("/stock/movements", { reference: "SO-2210", kind: "issue", product_id: product.id, from_location_id: where.location_id, quantity: String(Number(where.available) - 2) });
   }
   await api.post("/stock/reservations", { product_id: products[3]!.id, location_id: bins[0], quantity: "40", reference: "SO-2231" });
-  await api.post("/users", { email: uniqueEmail("sam"), full_name: "Sam Staff", role: "staff", password: PASSWORD });
-  await api.post("/users", { email: uniqueEmail("mia"), full_name: "Mia Manager", role: "manager", password: PASSWORD });
+  await addMember(request, org.token, "staff", "Sam Staff");
+  await addMember(request, org.token, "manager", "Mia Manager");
+  await api.post("/invitations", { email: uniqueEmail("new.hire"), role: "staff" });
   await api.post("/api-keys", { name: "Warehouse scanner", role: "staff" });
   return { org, products };
 }

@@ -101,3 +101,22 @@ export async function shot(page: Page, name: string): Promise<void> {
   await page.evaluate(() => document.fonts?.ready);
   await page.screenshot({ path: join(SHOTS, `${name}.png`), animations: "disabled", caret: "hide" });
 }
+
+/** The token of the newest invitation mailed to `to` (read from the app's mail queue). */
+export async function mailedInvitationToken(request: APIRequestContext, to: string): Promise<string> {
+  const mailbox = process.env.QM_E2E_MAILBOX_URL;
+  if (!mailbox) throw new Error("QM_E2E_MAILBOX_URL is not set (tests/web/test_e2e.py sets it)");
+  const response = await request.get(`${mailbox}/token?to=${encodeURIComponent(to)}&kind=identity.invitation`);
+  expect(response.status(), await response.text()).toBe(200);
+  return ((await response.json()) as { token: string }).token;
+}
+
+/** Someone invited into the org who accepted with PASSWORD, all through the API. */
+export async function addMember(request: APIRequestContext, token: string, role: string, name: string): Promise<string> {
+  const email = uniqueEmail(role);
+  await rest(request, token).post("/invitations", { email, role });
+  const invitation = await mailedInvitationToken(request, email);
+  const accepted = await request.post("/api/v1/auth/invitations/accept", { data: { token: invitation, password: PASSWORD, full_name: name } });
+  expect(accepted.status(), await accepted.text()).toBe(200);
+  return email;
+}

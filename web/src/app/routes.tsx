@@ -30,6 +30,8 @@ function screen(path: string, load: Loader, permission?: Permission): RouteObjec
 export const routes: RouteObject[] = [
   screen("/login", () => import("@/features/auth/LoginPage")),
   screen("/signup", () => import("@/features/auth/SignupPage")),
+  screen("/invitation", () => import("@/features/auth/InvitationPage")),
+  screen("/reset-password", () => import("@/features/auth/ResetPasswordPage")),
   {
     element: (
       <RequireSession>

@@ -95,6 +95,16 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     [queryClient],
   );
 
+  const acceptInvitation = useCallback<Auth["acceptInvitation"]>(
+    async (input) => {
+      const result = await unwrap(api.POST("/api/v1/auth/invitations/accept", { body: input }));
+      setEndedReason(null);
+      queryClient.clear();
+      setTokens(tokensFromPair(result));
+    },
+    [queryClient],
+  );
+
   const logout = useCallback(async () => {
     const current = getTokens();
     setEndedReason("You have logged out.");
@@ -134,10 +144,11 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       can: (permission) => permissions.has(permission),
       login,
       signup,
+      acceptInvitation,
       logout,
       switchTenant,
     };
-  }, [tokens, me, meQuery.error, tenantId, endedReason, login, signup, logout, switchTenant]);
+  }, [tokens, me, meQuery.error, tenantId, endedReason, login, signup, acceptInvitation, logout, switchTenant]);
 
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }

@@ -19,6 +19,8 @@ export interface Auth {
   can: (permission: Permission) => boolean;
   login: (input: LoginInput) => Promise<void>;
   signup: (input: Schemas["SignupIn"]) => Promise<void>;
+  /** Accept an invitation (the link's token) and sign in to that organisation. */
+  acceptInvitation: (input: Schemas["InvitationAccept"]) => Promise<void>;
   logout: () => Promise<void>;
   switchTenant: (tenantId: string) => Promise<void>;
 }

@@ -1,81 +1,21 @@
-import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Trash2, UserPlus } from "lucide-react";
 import { useState } from "react";
-import { useForm } from "react-hook-form";
-import { z } from "zod";
 import { api, unwrap } from "@/api/client";
 import type { Role, Schemas } from "@/api/client";
 import { describeError } from "@/api/problem";
 import { useAuth } from "@/auth/context";
 import { formatDate } from "@/lib/format";
-import { applyServerErrors } from "@/lib/serverErrors";
 import { Button } from "@/ui/Button";
 import { Dialog } from "@/ui/Dialog";
-import { SelectField, TextField, inputClass } from "@/ui/Field";
+import { inputClass } from "@/ui/Field";
 import { Card, PageHeader, Skeleton, Table, Td, Th } from "@/ui/layout";
-import { Notice } from "@/ui/Notice";
 import { useToast } from "@/ui/toast-context";
+import { InviteDialog, PendingInvitations } from "./Invitations";
 import { ROLES, rolesUpTo } from "./roles";
 
 type Member = Schemas["MemberRead"];
 const membersKey = ["members"] as const;
-
-const schema = z.object({
-  email: z.string().trim().email("That is not an e-mail address."),
-  full_name: z.string().trim().min(1, "Their name."),
-  role: z.enum(["viewer", "staff", "manager", "admin", "owner"]),
-  password: z.string().refine((v) => v === "" || v.length >= 10, "At least 10 characters, or leave empty."),
-});
-type Values = z.infer<typeof schema>;
-
-function AddMember({ open, onClose, grantable }: { open: boolean; onClose: () => void; grantable: Role[] }) {
-  const client = useQueryClient();
-  const toast = useToast();
-  const [formError, setFormError] = useState<string | null>(null);
-  const { register, handleSubmit, setError, formState, reset } = useForm<Values>({
-    resolver: zodResolver(schema),
-    defaultValues: { email: "", full_name: "", role: "staff", password: "" },
-  });
-  const add = useMutation({
-    mutationFn: (v: Values) => unwrap(api.POST("/api/v1/users", { body: { ...v, password: v.password || null } })),
-    onSuccess: (member) => {
-      void client.invalidateQueries({ queryKey: membersKey });
-      toast({ tone: "good", title: `${member.full_name} is now a ${member.role}` });
-      reset();
-      onClose();
-    },
-    onError: (error) => setFormError(applyServerErrors(error, setError, ["email", "full_name", "role", "password"])),
-  });
-  return (
-    <Dialog open={open} onClose={onClose} title="Add a member" description="An existing account joins at once; a new e-mail gets an account.">
-      <form onSubmit={handleSubmit((v) => add.mutate(v))} noValidate className="space-y-4">
-        <TextField label="E-mail" type="email" autoFocus error={formState.errors.email?.message} {...register("email")} />
-        <TextField label="Name" error={formState.errors.full_name?.message} {...register("full_name")} />
-        <SelectField label="Role" error={formState.errors.role?.message} {...register("role")}>
-          {grantable.map((role) => (
-            <option key={role} value={role}>
-              {ROLES[role].label} — {ROLES[role].can}
-            </option>
-          ))}
-        </SelectField>
-        <TextField
-          label="Password (new accounts)"
-          type="password"
-          autoComplete="new-password"
-          error={formState.errors.password?.message}
-          hint="Without one, a new account cannot log in until it sets a password."
-          {...register("password")}
-        />
-        {formError ? <Notice tone="bad">{formError}</Notice> : null}
-        <div className="flex justify-end gap-2">
-          <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" loading={add.isPending}>Add member</Button>
-        </div>
-      </form>
-    </Dialog>
-  );
-}
 
 export default function MembersPage() {
   const { me } = useAuth();
@@ -111,7 +51,7 @@ export default function MembersPage() {
       <PageHeader
         title="Members"
         description="Who can use this organisation, and what each may do."
-        actions={<Button variant="primary" icon={<UserPlus className="size-4" aria-hidden />} onClick={() => setAdding(true)}>Add member</Button>}
+        actions={<Button variant="primary" icon={<UserPlus className="size-4" aria-hidden />} onClick={() => setAdding(true)}>Invite member</Button>}
       />
       <Card>
         {!members ? (
@@ -162,6 +102,7 @@ export default function MembersPage() {
           </Table>
         )}
       </Card>
+      <PendingInvitations />
       <dl className="mt-6 grid gap-3 text-sm sm:grid-cols-2 lg:grid-cols-5">
         {Object.entries(ROLES).map(([role, info]) => (
           <div key={role} className="rounded-lg border border-line p-3">
@@ -170,7 +111,7 @@ export default function MembersPage() {
           </div>
         ))}
       </dl>
-      <AddMember open={adding} onClose={() => setAdding(false)} grantable={grantable} />
+      <InviteDialog open={adding} onClose={() => setAdding(false)} grantable={grantable} />
       <Dialog
         open={removing !== null}
         onClose={() => setRemoving(null)}

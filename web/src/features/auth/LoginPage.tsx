@@ -56,6 +56,9 @@ export default function LoginPage() {
         <Button type="submit" variant="primary" size="lg" className="w-full" loading={formState.isSubmitting}>
           Log in
         </Button>
+        <p className="text-center text-sm">
+          <Link to="/reset-password" className="text-accent hover:underline">Forgot your password?</Link>
+        </p>
       </form>
     </AuthLayout>
   );

@@ -212,7 +212,6 @@ export function LocationPicker({ label, value, onChange, error, inputRef, autoFo
           ref={inputRef}
           autoFocus={autoFocus}
           aria-label={`${label}: location code`}
-          list={`${id}-codes`}
           value={code}
           autoComplete="off"
           enterKeyHint="next"
@@ -231,13 +230,6 @@ export function LocationPicker({ label, value, onChange, error, inputRef, autoFo
           onBlur={() => code.trim() && void resolve()}
           className={cn(inputClass, "h-14 font-mono text-lg")}
         />
-        <datalist id={`${id}-codes`}>
-          {(locations ?? []).map((l) => (
-            <option key={l.id} value={l.code}>
-              {l.name}
-            </option>
-          ))}
-        </datalist>
       </div>
       {shown ? <p role="alert" className="text-sm text-bad">{shown}</p> : <p className="text-sm text-muted">Enter with no code picks the warehouse&apos;s DEFAULT location.</p>}
     </fieldset>

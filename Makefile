@@ -8,7 +8,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
 PYTEST_ARGS ?=
 
-.PHONY: help sync run test lint fmt typecheck imports pytest bench bench-topology topology clean
+.PHONY: help sync run test lint fmt typecheck imports pytest bench bench-topology topology clean web web-check web-client dev-web chromium screenshots
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -16,10 +16,35 @@ help: ## Show the targets
 sync: ## Install uv if missing, then the locked dependencies into .venv, compiled to bytecode
 	@./qm --sync
 
-run: ## Start Quartermaster (embedded PostgreSQL + Redis unless configured otherwise): ./qm serve
+run: web ## Start Quartermaster (embedded PostgreSQL + Redis unless configured otherwise): ./qm serve
 	@./qm serve
 
-test: sync lint typecheck imports pytest ## Install, lint, type-check, check imports, run all tests
+test: sync lint typecheck imports web-check chromium pytest ## Install, lint, type-check, check imports, front-end checks, run all tests (e2e in Chromium too)
+
+web: sync ## Build the browser app (web/dist) if its sources changed (Node.js ≥ 20, else from PyPI)
+	@$(UV) run python scripts/web.py build
+
+web-check: sync ## Front end: generated client current, tsc, eslint, vitest, build
+	@$(UV) run python scripts/web.py check
+
+web-client: sync ## Regenerate web/openapi.json and the TypeScript API types (after API changes)
+	@$(UV) run python scripts/web.py client
+
+dev-web: sync ## Vite dev server with hot reload; proxies /api to `make run` (QM_HOST/QM_PORT)
+	@$(UV) run python scripts/web.py dev
+
+# The README's screenshots (saved by the browser journeys; see web/e2e/screens.spec.ts).
+SCREENSHOTS := dashboard-1280-light dashboard-1280-dark products-1280-light product-1280-light \
+	product-360-light receive-360-light stock-360-dark counts-360-dark count-offline-360 imports \
+	alerts-1280-light members-1280-light
+
+screenshots: sync ## Refresh docs/screenshots (the README's) from a run of the browser journeys
+	@$(UV) run pytest tests/web/test_e2e.py -q
+	@mkdir -p docs/screenshots && for name in $(SCREENSHOTS); do \
+		cp web/test-results/screenshots/$$name.png docs/screenshots/; done
+
+chromium: sync ## Find the Chromium the end-to-end tests drive (QM_CHROMIUM, PATH, or apt as root)
+	@$(UV) run python scripts/web.py chromium >/dev/null
 
 lint: sync ## ruff lint + format check
 	@$(UV) run ruff check .
@@ -53,4 +78,4 @@ bench-topology: sync ## Movement throughput of 1 vs 2 API processes through ngin
 	@$(UV) run python bench/topology_throughput.py
 
 clean: ## Remove caches (keeps .qm, your local data)
-	rm -rf .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .pytest_cache .mypy_cache .ruff_cache web/dist web/test-results

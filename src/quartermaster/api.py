@@ -30,6 +30,7 @@ from quartermaster.core.settings import Settings, get_settings
 from quartermaster.core.tracing import add_http_tracing, flush_tracing, setup_tracing
 from quartermaster.jobs.public import JobQueue, MailQueue
 from quartermaster.modules import load_routers, resolve_modules
+from quartermaster.webapp import install_web
 
 API_PREFIX = "/api/v1"
 
@@ -133,7 +134,7 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
         version=__version__,
         summary="Inventory, service desk and knowledge base for many tenants, live.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # webapp.py serves Swagger UI from packaged assets, not a CDN
         redoc_url=None,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
@@ -165,6 +166,7 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
     app.include_router(health_router)
     _wire_modules(app, mounted)
     _document_problems(app)
+    install_web(app, settings.web_dir)  # /docs, then the browser app for every other path
     return app
 
 
@@ -314,3 +316,18 @@ async def _jobs_worker(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
 
 
 # --- end of jobs -------------------------------------------------------------------------------
+
+
+def openapi_document() -> str:
+    """The OpenAPI document of every module, as ``web/openapi.json`` stores it (the web
+    app's client is generated from that file; ``qm openapi`` and ``make web-client`` write
+    it). Building the app connects to nothing, so placeholder URLs do."""
+    import json
+
+    settings = Settings(
+        _env_file=None,
+        database_url="postgresql+asyncpg://openapi@127.0.0.1/openapi",
+        redis_url="redis://127.0.0.1/0",
+    )
+    spec = create_app(settings).openapi()
+    return json.dumps(spec, indent=2, ensure_ascii=False) + "\n"

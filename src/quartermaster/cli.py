@@ -594,6 +594,22 @@ def relay(
 
 
 @app.command()
+def openapi(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout")
+    ] = None,
+) -> None:
+    """Print the API's OpenAPI document (the web app's client is generated from it)."""
+    from quartermaster.api import openapi_document
+
+    document = openapi_document()
+    if output is None:
+        sys.stdout.write(document)
+    else:
+        output.write_text(document, encoding="utf-8")
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     typer.echo(__version__)

@@ -90,6 +90,7 @@ def _print_banner(
     base = f"http://{host}:{port}"
     lines = [
         f"[bold]Quartermaster {__version__}[/] is starting",
+        f"  App      {base}/",
         f"  API      {base}/api/v1",
         f"  Docs     {base}/docs",
         f"  Health   {base}/readyz",

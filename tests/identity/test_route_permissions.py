@@ -26,6 +26,7 @@ PUBLIC_ROUTES = {
     ("GET", "/metrics"),
     ("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"),
+    ("ANY", "/docs/assets"),  # Swagger UI's packaged files (webapp.py)
     ("GET", "/api/v1/openapi.json"),
     ("POST", "/api/v1/auth/signup"),
     ("POST", "/api/v1/auth/token"),

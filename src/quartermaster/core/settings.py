@@ -117,6 +117,9 @@ class Settings(BaseSettings):
     password_argon2_time_cost: int = Field(default=3, ge=1)
     password_argon2_memory_kib: int = Field(default=65536, ge=8)
 
+    # The built browser app served at `/` (unset: web/dist of the checkout).
+    web_dir: Path | None = None
+
     log_format: Literal["console", "json"] | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

@@ -1,0 +1,2 @@
+export { AlertList } from "./AlertList";
+export { useAlerts } from "./api";

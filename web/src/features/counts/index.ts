@@ -1,0 +1,2 @@
+export { OfflineQueueBadge } from "./OfflineQueueBadge";
+export { CountSyncAgent } from "./useCountQueue";

@@ -71,6 +71,7 @@ async def sign_out_everywhere(
             actor_user=(user.id, user.email),
             client=ctx.client,
         )
+        await session.flush()  # under this organization's scope, before the next one's
 
 
 async def change_password(

@@ -98,7 +98,9 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
         app.state.database = database
         app.state.redis = redis
         # Mail queued in requests goes to the job queue once the request committed.
-        attach_mail_scheduler(database.engine, MailQueue(JobQueue(redis)))
+        attach_mail_scheduler(
+            database.engine, MailQueue(JobQueue(redis)), default_from=settings.mail_from
+        )
         try:
             await _check_application_role(database, settings)
             # relay + live gateway, then the in-process job worker (stopped first) (issue 5)

@@ -161,7 +161,9 @@ def build_worker(
         )
         runtime = ctx[RUNTIME_KEY]
         # Mail that tasks queue goes out after their commit, like the API's.
-        attach_mail_scheduler(runtime.database.engine, MailQueue(runtime.queue))
+        attach_mail_scheduler(
+            runtime.database.engine, MailQueue(runtime.queue), default_from=settings.mail_from
+        )
         log.info(
             "worker_started",
             functions=sorted(f.name for f in functions),

@@ -60,7 +60,13 @@ def _run_with_database(
 
 
 def _print_banner(
-    settings: Settings, host: str, port: int, *, embedded: bool, demo: dict[str, str] | None
+    settings: Settings,
+    host: str,
+    port: int,
+    *,
+    embedded: bool,
+    demo: dict[str, str] | None,
+    mailbox: bool = False,
 ) -> None:
     base = f"http://{host}:{port}"
     lines = [
@@ -73,6 +79,11 @@ def _print_banner(
         lines.append("  Mode     embedded PostgreSQL + Redis")
         lines.append(f"  Data     {settings.data_dir.resolve()}")
         lines.append('  psql     psql "$(uv run qm db-url)"')
+        if mailbox:
+            lines.append(
+                f"  Mail     captured, not sent: {(settings.data_dir / 'mailbox').resolve()} "
+                "(uv run qm mail list)"
+            )
     else:
         lines.append("  Mode     external PostgreSQL and Redis (QM_DATABASE_URL, QM_REDIS_URL)")
     if demo:

@@ -35,7 +35,12 @@ def free_port() -> int:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QM_")}
+    # QM_EMBEDDED_SYSTEM_DIR stays: the session's (tests/conftest.py), not /var/lib's.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("QM_") or k == "QM_EMBEDDED_SYSTEM_DIR"
+    }
     env.update(extra)
     return env
 

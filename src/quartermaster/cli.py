@@ -79,7 +79,10 @@ def _start_embedded(settings: Settings, stack: ExitStack) -> Settings:
     from quartermaster.runtime import EmbeddedServices, EmbeddedStartError
 
     services = EmbeddedServices(
-        settings.data_dir, postgres=settings.database_url is None, redis=settings.redis_url is None
+        settings.data_dir,
+        postgres=settings.database_url is None,
+        redis=settings.redis_url is None,
+        system_dir=settings.embedded_system_dir,
     )
     with console.status(f"Starting embedded services in {settings.data_dir.resolve()} …"):
         try:

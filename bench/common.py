@@ -35,7 +35,9 @@ def free_port() -> int:
         return port
 
 
-def start_server(env: dict[str, str], port: int, *, tenant_id: str) -> subprocess.Popen[bytes]:
+def start_server(
+    env: dict[str, str], port: int, *, tenant_id: str, user_id: str | None = None
+) -> subprocess.Popen[bytes]:
     """The benchmark app (``bench.bench_app``) under one Uvicorn worker pinned to CPU 0;
     returns once ``/readyz`` answers 200."""
     proc = subprocess.Popen(
@@ -45,7 +47,7 @@ def start_server(env: dict[str, str], port: int, *, tenant_id: str) -> subproces
             "--loop", "uvloop", "--http", "httptools", "--no-access-log",
             "--log-level", "warning",
         ],
-        env={**env, "QM_BENCH_TENANT_ID": tenant_id},
+        env={**env, "QM_BENCH_TENANT_ID": tenant_id, "QM_BENCH_USER_ID": user_id or tenant_id},
         cwd=ROOT,
     )  # fmt: skip
     deadline = time.monotonic() + 60

@@ -151,6 +151,7 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
 DOCUMENTED_TAGS = (
     "auth",
     "users",
+    "invitations",
     "api-keys",
     "audit",
     "products",

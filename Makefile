@@ -2,32 +2,22 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# uv, installed for this user if missing (`python3 -m uv` works even when ~/.local/bin is
-# not on PATH).
-UV := $(shell command -v uv 2>/dev/null || (python3 -m uv --version >/dev/null 2>&1 && echo "python3 -m uv"))
-ifeq ($(strip $(UV)),)
-UV = python3 -m uv
-NEED_UV := 1
-endif
+# uv: the one on PATH, else `python3 -m uv` (which works even when ~/.local/bin is not on
+# PATH); ./qm installs it for this user when neither exists (`make sync` runs ./qm --sync).
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
 PYTEST_ARGS ?=
 
-.PHONY: help uv sync run test lint fmt typecheck imports pytest bench clean
+.PHONY: help sync run test lint fmt typecheck imports pytest bench clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-uv:
-ifeq ($(NEED_UV),1)
-	@echo "Installing uv (python3 -m pip install --user uv) ..."
-	@python3 -m pip install --user --quiet uv || python3 -m pip install --user --quiet --break-system-packages uv
-endif
+sync: ## Install uv if missing, then the locked dependencies into .venv, compiled to bytecode
+	@./qm --sync
 
-sync: uv
-	@$(UV) sync --frozen
-
-run: sync ## Start Quartermaster (embedded PostgreSQL + Redis unless configured otherwise)
-	@$(UV) run qm serve
+run: ## Start Quartermaster (embedded PostgreSQL + Redis unless configured otherwise): ./qm serve
+	@./qm serve
 
 test: sync lint typecheck imports pytest ## Install, lint, type-check, check imports, run all tests
 
@@ -50,7 +40,7 @@ pytest: sync ## The test suite on real PostgreSQL and Redis
 
 bench: sync ## Run the benchmarks and record their figures in docs/benchmarks.md (needs wrk)
 	@command -v wrk >/dev/null || { echo "bench needs wrk: sudo apt-get install wrk"; exit 1; }
-	@$(UV) run python bench/startup.py --runs 3 --record
+	@$(UV) run python bench/startup.py --runs 3 --later 3 --record
 	@$(UV) run python bench/catalog_reads.py --products 100000 --seconds 10 --record
 	@$(UV) run python bench/ledger_writes.py --products 1000 --seconds 30 --record
 	@$(UV) run python bench/realtime.py --record

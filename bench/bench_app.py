@@ -1,16 +1,21 @@
 """The benchmark server: the real application plus two raw endpoints as baselines.
 
 ``GET /bench/raw-products/{id}`` does what a hand-written service would: one asyncpg
-transaction that sets the tenant and selects the row by primary key, no auth, no ORM, no
-Pydantic. ``POST /bench/raw-movements`` records a transfer the same way: one asyncpg
-transaction running the statements of the application's movement (the writer's own SQL
-strings) with no auth, no validation, no idempotency, no Pydantic and a one-line event
-payload, so it is the floor of what a Python service sending these statements can do. Both
-exist only in this benchmark process.
+transaction that sets the tenant and runs the application's own product read (the same
+SQL string as ``GET /api/v1/products/{id}``), no auth, no ORM, no Pydantic.
+``POST /bench/raw-movements`` records a transfer the same way: one asyncpg transaction
+running the statements of the application's movement (the writer's own SQL strings; with
+an ``Idempotency-Key`` header, the key's claim and stored response too; for a transfer
+between warehouses, the low-stock alert statements), with no auth, no validation, no
+Pydantic and a one-line event payload and response, so it is the floor of what a Python
+service sending these statements can do. What it leaves out: the relay's wake-up (one
+NOTIFY after a burst of commits, on the app's own connection). Both exist only in this
+benchmark process.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import uuid
@@ -24,10 +29,32 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
 from quartermaster.api import create_app_from_environment
-from quartermaster.catalog.repository import _PRODUCTS_BY_IDS
+from quartermaster.catalog.repository import _PRODUCT_READ, _PRODUCTS_BY_IDS
 from quartermaster.core.events import _EMIT
 from quartermaster.core.ids import new_id
-from quartermaster.inventory.repository.writer import _APPEND, _APPLY, _PLACES
+from quartermaster.inventory.repository.writer import (
+    _APPEND,
+    _APPLY,
+    _AVAILABILITY,
+    _LOCK_PAIRS,
+    _PLACES,
+    _RAISE,
+    _RESOLVE,
+)
+
+# What inventory.repository.idempotency sends (through SQLAlchemy Core), as plain SQL.
+_CLAIM_KEY = (
+    "INSERT INTO idempotency_keys (tenant_id, key, request_hash, created_at)"
+    " VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, key) DO NOTHING RETURNING key"
+)
+_STORED_KEY = (
+    "SELECT response_status, response_body::text FROM idempotency_keys"
+    " WHERE tenant_id = $1 AND key = $2"
+)
+_STORE_RESPONSE = (
+    "UPDATE idempotency_keys SET response_status = $3, response_body = $4::json"
+    " WHERE tenant_id = $1 AND key = $2"
+)
 
 
 def create_bench_app() -> FastAPI:
@@ -42,30 +69,37 @@ def create_bench_app() -> FastAPI:
     async def raw_product(product_id: uuid.UUID) -> Response:
         async with pool["pool"].acquire() as connection, connection.transaction():
             await connection.execute("SELECT set_config('app.tenant_id', $1, true)", tenant_id)
-            row = await connection.fetchrow(
-                "SELECT id, sku, name, unit_code, version FROM products WHERE id = $1", product_id
-            )
-        body = {k: str(v) for k, v in dict(row).items()} if row else {}
+            row = await connection.fetchrow(_PRODUCT_READ, uuid.UUID(tenant_id), product_id)
+        if row is None:
+            return Response(status_code=404)
+        body = {key: value if value is None else str(value) for key, value in row.items()}
         return Response(json.dumps(body), media_type="application/json")
 
     @router.post("/bench/raw-movements", status_code=201)
     async def raw_movement(request: Request) -> Response:
-        body = json.loads(await request.body())
+        raw_body = await request.body()
+        body = json.loads(raw_body)
+        key = request.headers.get("idempotency-key")
         product = uuid.UUID(body["product_id"])
         source, target = uuid.UUID(body["from_location_id"]), uuid.UUID(body["to_location_id"])
         quantity = Decimal(str(body["quantity"]))
         tenant, now = uuid.UUID(tenant_id), datetime.now(UTC)
         user = uuid.UUID(user_id)
-        keys = sorted([(source, -quantity), (target, quantity)])
+        changes = sorted([(source, -quantity), (target, quantity)])
         async with pool["pool"].acquire() as connection, connection.transaction():
             # What an access token's request starts with (identity.repository._ENTER_MEMBER):
             # the tenant and user scope and the membership's token version, one round trip.
             await connection.fetchval("SELECT qm_enter_member($1, $2)", tenant, user)
-            await connection.fetch(_PRODUCTS_BY_IDS, tenant, [product])
-            await connection.fetch(_PLACES, tenant, [source, target])
+            if key is not None:
+                fingerprint = hashlib.sha256(raw_body).hexdigest()
+                if await connection.fetchval(_CLAIM_KEY, tenant, key, fingerprint, now) is None:
+                    status, stored = await connection.fetchrow(_STORED_KEY, tenant, key)
+                    return Response(stored, status, media_type="application/json")
+            (found,) = await connection.fetch(_PRODUCTS_BY_IDS, tenant, [product])
+            places = await connection.fetch(_PLACES, tenant, [source, target])
             levels = await connection.fetch(
-                _APPLY, tenant, [product, product], [key[0] for key in keys],
-                [key[1] for key in keys], [Decimal(0), Decimal(0)], now, False,
+                _APPLY, tenant, [product, product], [c[0] for c in changes],
+                [c[1] for c in changes], [Decimal(0), Decimal(0)], now, False,
             )  # fmt: skip
             if any(row[2] - row[3] < 0 for row in levels):
                 raise RuntimeError("raw movement: insufficient stock")
@@ -77,14 +111,42 @@ def create_bench_app() -> FastAPI:
             await connection.execute(
                 _EMIT, new_id(), tenant, "inventory.stock.moved", json.dumps({"batch": str(batch)})
             )
-        return Response(json.dumps({"id": str(batch)}), 201, media_type="application/json")
+            warehouse = {row[0]: row[3] for row in places}
+            if warehouse[source] != warehouse[target]:
+                # Both warehouses' available totals changed: the alert path, as the writer.
+                pairs = sorted({(product, warehouse[source]), (product, warehouse[target])})
+                await connection.execute(
+                    _LOCK_PAIRS, [f"stock_alert:{tenant}:{p}:{w}" for p, w in pairs]
+                )
+                rows = await connection.fetch(
+                    _AVAILABILITY, tenant, [p for p, _ in pairs], [w for _, w in pairs]
+                )
+                available = {(row[0], row[1]): row[2] for row in rows}
+                point = found[5]
+                below = [p for p in pairs if point > 0 and available.get(p, 0) <= point]
+                above = [p for p in pairs if p not in below]
+                if below:
+                    await connection.fetch(
+                        _RAISE, tenant, [new_id() for _ in below], [p for p, _ in below],
+                        [w for _, w in below], now,
+                    )  # fmt: skip
+                if above:
+                    await connection.fetch(
+                        _RESOLVE, tenant, [p for p, _ in above], [w for _, w in above], now
+                    )
+            response = json.dumps({"id": str(batch)})
+            if key is not None:
+                await connection.execute(_STORE_RESPONSE, tenant, key, 201, response)
+        return Response(response, 201, media_type="application/json")
 
     app.include_router(router)
     inner = app.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(application: FastAPI) -> AsyncIterator[None]:
-        pool["pool"] = await asyncpg.create_pool(dsn, min_size=4, max_size=10)
+        # As many connections as the app's pool (QM_DATABASE_POOL_SIZE, 16 in the benchmarks).
+        size = int(os.environ.get("QM_DATABASE_POOL_SIZE", "10"))
+        pool["pool"] = await asyncpg.create_pool(dsn, min_size=4, max_size=size)
         try:
             async with inner(application):
                 yield

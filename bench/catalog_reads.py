@@ -2,14 +2,15 @@
 
 1. GET /api/v1/products/{id} (FastAPI, authentication, the request's SQLAlchemy session
    and transaction, RLS, Pydantic; its SELECT is plain SQL on the session's connection,
-   docs/architecture.md rule 12) vs a raw asyncpg primary-key select in the same process
-   (target ≥ 0.5x).
+   docs/architecture.md rule 12) vs a raw asyncpg endpoint in the same process running the
+   same SELECT (the app's own SQL string) in its own transaction (target ≥ 0.7x).
 2. GET /api/v1/products?q=…&limit=50 on a 100,000-product tenant: p95 (target ≤ 50 ms).
 3. The same read, and a write (POST /api/v1/products), with and without row-level
    security on the products table (target ≥ 0.95x).
 
 The server (one Uvicorn worker) is pinned to CPU 0 and wrk to CPU 1; PostgreSQL and Redis
-are not pinned. wrk's own CPU use is reported so a generator-bound run shows.
+are not pinned. wrk's own CPU use is reported so a generator-bound run shows. Throughput
+and the ratios count successful answers only (not 4xx/5xx, which wrk counts apart).
 Usage: uv run python bench/catalog_reads.py [--products 100000] [--seconds 10] [--record]
 Needs wrk (Debian: apt-get install wrk).
 """
@@ -50,7 +51,7 @@ WORDS = ["drill", "screw", "hammer", "saw", "bolt", "nut", "washer", "cable", "p
 @dataclass
 class Result:
     name: str
-    rps: float
+    rps: float  # successful answers (not 4xx/5xx) per second
     p50: float
     p95: float
     p99: float
@@ -81,8 +82,8 @@ def wrk(
     output = proc.stdout.read() if proc.stdout else ""
     elapsed = time.perf_counter() - started
     match = re.search(
-        r"RESULT requests=(\d+) errors=(\d+) non2xx=(\d+) rps=([\d.]+) p50=([\d.]+) "
-        r"p95=([\d.]+) p99=([\d.]+)",
+        r"RESULT requests=(\d+) errors=(\d+) non2xx=(\d+) rps=[\d.]+ ok_rps=([\d.]+) "
+        r"p50=([\d.]+) p95=([\d.]+) p99=([\d.]+)",
         output,
     )
     if match is None:
@@ -234,7 +235,7 @@ def main() -> None:
                 "GET /products/{id} (auth+RLS+session, plain SQL)",
                 [f"/api/v1/products/{i}" for i in ids],
             )
-            raw = run("raw asyncpg PK select", [f"/bench/raw-products/{i}" for i in ids])
+            raw = run("raw asyncpg, the same SELECT", [f"/bench/raw-products/{i}" for i in ids])
             terms = [rng.choice(WORDS) for _ in range(50)]
             terms += [f"SKU-{rng.randint(1, args.products):07d}"[:9] for _ in range(50)]
             terms += [str(rng.randint(100, 99999)) for _ in range(50)]
@@ -260,7 +261,7 @@ def main() -> None:
         title=f"Catalog reads and RLS cost ({args.products:,} products, "
         "16 connections unless marked)"
     )
-    for column in ("case", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "wrk CPU"):
+    for column in ("case", "2xx/s", "p50 ms", "p95 ms", "p99 ms", "errors", "wrk CPU"):
         table.add_column(column)
     for r in results:
         table.add_row(
@@ -269,7 +270,7 @@ def main() -> None:
         )  # fmt: skip
     console.print(table)
     ratios = {
-        "app read / raw read (target ≥ 0.5)": orm.rps / raw.rps,
+        "app read / raw read of the same SELECT (target ≥ 0.7)": orm.rps / raw.rps,
         "read with RLS / without (target ≥ 0.95)": orm.rps / read_off.rps,
         "write with RLS / without (target ≥ 0.95)": write_on.rps / write_off.rps,
     }
@@ -304,7 +305,7 @@ def record(
         f"`uv run python bench/catalog_reads.py --products {args.products} "
         f"--seconds {args.seconds} --record`. wrk: 1 thread, 16 connections (1 where marked).",
         "",
-        "| case | req/s | p50 ms | p95 ms | p99 ms | errors | wrk CPU |",
+        "| case | 2xx/s | p50 ms | p95 ms | p99 ms | errors | wrk CPU |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in results:

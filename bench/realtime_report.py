@@ -65,6 +65,17 @@ def relay_lag_buckets(metrics_url: str) -> dict[float, float]:
     return buckets
 
 
+def relay_published(metrics_url: str) -> float:
+    """How many events the relay has published so far (``qm_relay_published_events_total``,
+    all labels)."""
+    text = httpx.get(metrics_url, timeout=10).text
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("qm_relay_published_events_total")
+    )
+
+
 def bucket_quantile(before: dict[float, float], after: dict[float, float], q: float) -> str:
     """The upper bound of the bucket holding quantile q of the observations in between."""
     diffs = sorted((le, after.get(le, 0) - before.get(le, 0)) for le in after)
@@ -136,7 +147,7 @@ class Report:
     with_outbox: Throughput | None
     without_outbox: Throughput | None
     load_relay_p99: str
-    live_outbox: Throughput | None = None
+    paused_outbox: Throughput | None = None  # with the relay paused: reported, not judged
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -174,14 +185,14 @@ class Report:
         ]
         if self.with_outbox is not None:
             checks.append(
-                f"outbox cost (relay paused): with / without = {self.ratio:.2f} ≥ "
-                f"{TARGET_RATIO}: " + verdict(self.ratio >= TARGET_RATIO)
+                f"outbox cost, relay publishing (the running pipeline): with / without = "
+                f"{self.ratio:.2f} ≥ {TARGET_RATIO}: " + verdict(self.ratio >= TARGET_RATIO)
             )
-        if self.live_outbox is not None and self.without_outbox is not None:
-            live = self.live_outbox.commits_per_s / self.without_outbox.commits_per_s
+        if self.paused_outbox is not None and self.without_outbox is not None:
+            paused = self.paused_outbox.commits_per_s / self.without_outbox.commits_per_s
             checks.append(
-                f"with the relay publishing on the same 2 cores (the whole live pipeline): "
-                f"{live:.2f} of the commits/s without the outbox (not the target's measure)"
+                f"outbox cost with the relay paused (the outbox write alone, not judged): "
+                f"{paused:.2f}"
             )
         return checks
 
@@ -223,7 +234,7 @@ class Report:
                 "—",
             ],
         ]
-        for t in (self.with_outbox, self.without_outbox, self.live_outbox):
+        for t in (self.with_outbox, self.without_outbox, self.paused_outbox):
             if t is None:
                 continue
             rows.append(
@@ -263,11 +274,13 @@ class Report:
             f"{args.load_at_start:.1f}. Latency = client receive - commit, where commit = "
             f"{args.commit_source}; milliseconds. "
             "Outbox cost: wrk -t2 -c16 transfers (`bench/lua/ledger_transfers.lua`), "
-            f"{args.wrk_seconds} s runs: first one with the relay publishing (relay lag under "
-            "write load), then, with the relay process paused (SIGSTOP), in the order with, "
-            "without, without, with (both servers up, each after a 2 s warm-up; commits/s "
-            "over both runs, p50/p99 their mean), real app vs the same app with "
-            "`emit` patched to a no-op (`bench.realtime:create_no_outbox_app`).",
+            f"{args.wrk_seconds} s runs in the order with (relay publishing; relay lag under "
+            "write load), without, with the relay process paused (SIGSTOP) twice, without "
+            "(after the relay caught up), with (relay publishing); both servers up, each "
+            "after a 2 s warm-up; 2xx commits/s over a kind's runs, p50/p99 their mean; the "
+            "real app vs the same app with `emit` patched to a no-op "
+            "(`bench.realtime:create_no_outbox_app`). The target is judged with the relay "
+            "publishing.",
             "",
             "| " + " | ".join(COLUMNS) + " |",
             "| " + " | ".join("---" for _ in COLUMNS) + " |",

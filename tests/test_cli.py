@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -22,7 +23,7 @@ import pytest
 from quartermaster import __version__
 from quartermaster.core.migrate import head_revision
 
-from .conftest import TestServices
+from .conftest import TestServices, plain
 
 STARTUP_TIMEOUT = 90.0
 
@@ -495,3 +496,143 @@ def test_qm_mail_lists_shows_and_decides(services: TestServices, serve_cwd: Path
     assert cancelled.returncode == 0, cancelled.stderr
     assert mail_id[:8] in after.stdout
     assert unknown.returncode == 1
+
+
+# ./qm and the psql commands: what the README and the banner tell people to type.
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def path_without_uv() -> str:
+    """PATH with every directory that holds a `uv` left out (python3 stays)."""
+    return os.pathsep.join(
+        entry
+        for entry in os.environ.get("PATH", "").split(os.pathsep)
+        if entry and not (Path(entry) / "uv").exists()
+    )
+
+
+def wrapper(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(ROOT / "qm"), *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=300
+    )
+
+
+class TestDatabaseUrlFailsLoudly:
+    """`psql "$(./qm db-url)"` must never get a URL that is not this checkout's running
+    server: without one, db-url prints nothing, says why on stderr and exits 1."""
+
+    def test_nothing_running_for_the_data_dir(self, tmp_path: Path, serve_cwd: Path) -> None:
+        env = clean_env(QM_DATA_DIR=str(tmp_path / "data"), PATH=path_without_uv())
+        result = wrapper("db-url", env=env, cwd=serve_cwd)
+        assert result.returncode == 1
+        assert result.stdout == ""
+        assert f"the embedded PostgreSQL for {tmp_path / 'data'} is not running" in result.stderr
+
+    def test_a_stale_pid_file_of_a_dead_server_is_not_trusted(
+        self, tmp_path: Path, serve_cwd: Path
+    ) -> None:
+        from quartermaster.runtime.layout import DataDirLayout, load_or_create_credentials
+
+        layout = DataDirLayout.of(tmp_path / "data")
+        layout.root.mkdir(parents=True)
+        load_or_create_credentials(layout)
+        layout.pgdata.mkdir(parents=True)
+        dead = subprocess.Popen([sys.executable, "-c", "pass"])
+        dead.wait()
+        # What a killed server leaves: its pid (now gone) and the port it had.
+        (layout.pgdata / "postmaster.pid").write_text(
+            f"{dead.pid}\n{layout.pgdata}\n1700000000\n5432\n/tmp\n127.0.0.1\n0 0\nready\n"
+        )
+        env = clean_env(QM_DATA_DIR=str(layout.root), PATH=path_without_uv())
+        result = wrapper("db-url", "--owner", env=env, cwd=serve_cwd)
+        assert (result.returncode, result.stdout) == (1, "")
+        assert "is not running" in result.stderr
+
+    def test_qm_psql_never_starts_psql_without_the_url(
+        self, tmp_path: Path, serve_cwd: Path, services: TestServices
+    ) -> None:
+        fake = tmp_path / "bin"
+        fake.mkdir()
+        marker = tmp_path / "psql-args"
+        (fake / "psql").write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > "{marker}"\n')
+        (fake / "psql").chmod(0o755)
+        path = f"{fake}{os.pathsep}{path_without_uv()}"
+
+        refused = wrapper(
+            "psql", env=clean_env(QM_DATA_DIR=str(tmp_path / "d"), PATH=path), cwd=serve_cwd
+        )
+        assert (refused.returncode, refused.stdout) == (1, "")
+        assert not marker.exists()
+
+        external = clean_env(
+            QM_DATABASE_URL=services.app_url, QM_REDIS_URL=services.redis_url, PATH=path
+        )
+        ran = wrapper("psql", "-c", "select 1", env=external, cwd=serve_cwd)
+        assert ran.returncode == 0, ran.stderr
+        url, *rest = marker.read_text().splitlines()
+        assert url == plain(services.app_url)
+        assert rest == ["-c", "select 1"]
+
+
+class TestWrapper:
+    """./qm in a checkout: .venv/bin/qm without uv once synced, from the checkout's
+    directory, with what it says itself on stderr."""
+
+    @pytest.fixture
+    def checkout(self, tmp_path: Path) -> Path:
+        """A copy of the wrapper beside a fake .venv whose qm and python report calls."""
+        root = tmp_path / "checkout"
+        (root / ".venv" / "bin").mkdir(parents=True)
+        (root / "src").mkdir()
+        (root / "src" / "module.py").write_text("")
+        shutil.copy(ROOT / "qm", root / "qm")
+        for name in ("uv.lock", "pyproject.toml"):
+            (root / name).write_text("")
+        calls = root / "calls"
+        for name in ("qm", "python"):
+            script = root / ".venv" / "bin" / name
+            script.write_text(f'#!/bin/sh\necho "{name} $PWD $*" >> "{calls}"\necho "{name} ran"\n')
+            script.chmod(0o755)
+        stamp = root / ".venv" / ".qm-synced"
+        stamp.touch()
+        past = time.time() - 60
+        for path in (root / "uv.lock", root / "pyproject.toml", root / "src" / "module.py"):
+            os.utime(path, (past, past))
+        return root
+
+    def test_a_synced_checkout_runs_its_venv_qm_from_its_directory_without_uv(
+        self, checkout: Path, tmp_path: Path
+    ) -> None:
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        result = subprocess.run(
+            [str(checkout / "qm"), "db-url", "--owner"],
+            capture_output=True,
+            text=True,
+            cwd=elsewhere,
+            env=clean_env(PATH=path_without_uv()),
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "qm ran\n"
+        assert (checkout / "calls").read_text() == f"qm {checkout} db-url --owner\n"
+
+    def test_changed_sources_are_compiled_once_and_quietly(self, checkout: Path) -> None:
+        (checkout / "src" / "module.py").write_text("x = 1\n")  # newer than the stamp
+        first = subprocess.run(
+            [str(checkout / "qm"), "version"],
+            capture_output=True,
+            text=True,
+            env=clean_env(PATH=path_without_uv()),
+            timeout=60,
+        )
+        assert first.stdout == "qm ran\n"  # the compiler's output went to stderr
+        calls = (checkout / "calls").read_text().splitlines()
+        assert calls[0].startswith("python ")
+        assert "-m compileall" in calls[0]
+        assert calls[1].endswith("version")
+        subprocess.run(
+            [str(checkout / "qm"), "version"], env=clean_env(), capture_output=True, check=True
+        )
+        assert len((checkout / "calls").read_text().splitlines()) == 3  # no second compile

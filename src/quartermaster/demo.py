@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.catalog.public import ProductRef, products_by_ids
 from quartermaster.catalog.schemas import (
+    BarcodeType,
     CategoryCreate,
     PriceCreate,
     PriceListCreate,
@@ -142,11 +143,16 @@ async def _write_catalog(
         )
         category_ids[path] = created.id
     report.categories = len(category_ids)
+    # Small parts are priced in tenths of a cent (money()): one more place than EUR's two.
     retail = await create_price_list(
-        session, principal, PriceListCreate(name="Retail EUR", currency="EUR", is_default=True)
+        session,
+        principal,
+        PriceListCreate(name="Retail EUR", currency="EUR", is_default=True, price_decimals=3),
     )
     wholesale = await create_price_list(
-        session, principal, PriceListCreate(name="Wholesale EUR", currency="EUR")
+        session,
+        principal,
+        PriceListCreate(name="Wholesale EUR", currency="EUR", price_decimals=3),
     )
     progress.start("products", len(catalog.products))
     product_ids: list[uuid.UUID] = []
@@ -161,6 +167,7 @@ async def _write_catalog(
                 category_id=category_ids[spec.category],
                 unit=spec.unit,
                 barcode=spec.barcode,
+                barcode_type=BarcodeType.EAN13 if spec.barcode else BarcodeType.OTHER,
                 attributes=spec.attributes,
                 reorder_point=spec.reorder_point,
                 reorder_quantity=spec.reorder_quantity,

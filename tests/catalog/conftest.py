@@ -64,9 +64,16 @@ class Catalog:
         return ok(await self.post("/categories", {"name": name, "parent_id": parent_id}), 201)
 
     async def price_list(
-        self, name: str, currency: str = "EUR", *, is_default: bool = False
+        self,
+        name: str,
+        currency: str = "EUR",
+        *,
+        is_default: bool = False,
+        price_decimals: int | None = None,
     ) -> dict[str, Any]:
-        body = {"name": name, "currency": currency, "is_default": is_default}
+        body: dict[str, Any] = {"name": name, "currency": currency, "is_default": is_default}
+        if price_decimals is not None:
+            body["price_decimals"] = price_decimals
         return ok(await self.post("/price-lists", body), 201)
 
     async def price(

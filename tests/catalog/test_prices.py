@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tests.catalog.conftest import Catalog, catalog_rows, ok
 from tests.conftest import TestServices
 from tests.identity.conftest import Account
@@ -60,7 +62,7 @@ class TestPrices:
     ) -> None:
         product = await catalog.product()
         retail = await catalog.price_list("Retail", "EUR")
-        wholesale = await catalog.price_list("Wholesale", "USD")
+        wholesale = await catalog.price_list("Wholesale", "USD", price_decimals=4)
         now = datetime.now(UTC)
         await catalog.price(product["id"], retail["id"], "10.00", _iso(now - timedelta(days=10)))
         second = await catalog.price(
@@ -101,6 +103,60 @@ class TestPrices:
             response = await catalog.post(path, body)
             assert response.status_code == 422, (body, response.text)
         assert await catalog_rows(services, owner.tenant_id) == before
+
+    @pytest.mark.parametrize(
+        ("currency", "accepted", "refused", "decimals"),
+        [
+            ("EUR", "1.99", "1.999", 2),
+            ("JPY", "1500", "1500.5", 0),
+            ("BHD", "1.999", "1.9995", 3),
+            ("USD", "0.10", "0.105", 2),
+        ],
+    )
+    async def test_a_price_has_at_most_the_currencys_minor_units(
+        self,
+        catalog: Catalog,
+        owner: Account,
+        services: TestServices,
+        currency: str,
+        accepted: str,
+        refused: str,
+        decimals: int,
+    ) -> None:
+        product = await catalog.product()
+        price_list = await catalog.price_list(f"List {currency}", currency)
+        assert price_list["price_decimals"] == decimals
+        path = f"/products/{product['id']}/prices"
+        ok(await catalog.post(path, {"price_list_id": price_list["id"], "amount": accepted}), 201)
+        before = await catalog_rows(services, owner.tenant_id)
+        response = await catalog.post(path, {"price_list_id": price_list["id"], "amount": refused})
+        assert response.status_code == 422, response.text
+        problem = response.json()
+        assert problem["code"] == "too-many-decimals"
+        assert [e["field"] for e in problem["errors"]] == ["amount"]
+        assert f"at most {decimals} decimal places" in problem["detail"]
+        assert currency in problem["detail"]
+        assert await catalog_rows(services, owner.tenant_id) == before
+
+    async def test_a_list_may_declare_more_places_for_sub_cent_prices(
+        self, catalog: Catalog
+    ) -> None:
+        product = await catalog.product()
+        screws = await catalog.price_list("Screws by the piece", "EUR", price_decimals=3)
+        path = f"/products/{product['id']}/prices"
+        created = ok(
+            await catalog.post(path, {"price_list_id": screws["id"], "amount": "0.045"}), 201
+        )
+        assert created["amount"] == "0.045"
+        refused = await catalog.post(path, {"price_list_id": screws["id"], "amount": "0.0455"})
+        assert refused.json()["code"] == "too-many-decimals"
+        # Raised later, it applies to the prices added from then on.
+        changed = ok(await catalog.patch(f"/price-lists/{screws['id']}", {"price_decimals": 4}))
+        assert changed["price_decimals"] == 4
+        ok(await catalog.post(path, {"price_list_id": screws["id"], "amount": "0.0455"}), 201)
+        for body in ({"price_decimals": 5}, {"price_decimals": -1}, {"price_decimals": None}):
+            response = await catalog.patch(f"/price-lists/{screws['id']}", body)
+            assert response.status_code == 422, (body, response.text)
 
     async def test_product_without_prices_has_empty_lists(self, catalog: Catalog) -> None:
         product = await catalog.product()

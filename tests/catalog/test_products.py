@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from httpx import AsyncClient
 
 from tests.catalog.conftest import Catalog, catalog_rows, ok
@@ -119,6 +120,112 @@ class TestUniqueness:
         assert response.status_code == 409, response.text
         assert response.json()["code"] == "barcode-taken"
         assert await catalog_rows(services, owner.tenant_id) == before
+
+
+# "4006381333931" in fullwidth digits: str.isdigit() says yes, a scanner never sends it.
+FULLWIDTH_EAN13 = "".join(chr(0xFF10 + int(digit)) for digit in "4006381333931")
+
+
+class TestHostileStrings:
+    @pytest.mark.parametrize(
+        "body",
+        [
+            {"sku": "A\u0000B", "name": "x"},
+            {"sku": "AB", "name": "x\u0000"},
+            {"sku": "AB", "name": "x", "attributes": {"colour": "red\u0000"}},
+            {"sku": "AB", "name": "x", "attributes": {"k\u0000": 1}},
+            {"sku": "AB", "name": "x", "attributes": {"list": ["a", ["b\u0000"]]}},
+        ],
+    )
+    async def test_a_nul_character_anywhere_in_a_body_is_422_and_writes_nothing(
+        self, catalog: Catalog, owner: Account, services: TestServices, body: dict[str, object]
+    ) -> None:
+        before = await catalog_rows(services, owner.tenant_id)
+        response = await catalog.post("/products", body)
+        assert response.status_code == 422, response.text
+        assert "NUL" in response.json()["detail"]
+        assert await catalog_rows(services, owner.tenant_id) == before
+
+
+class TestBarcodeTypes:
+    """EAN-13, EAN-8 and UPC-A have a fixed length and a check digit; ``other`` (the
+    default) takes any code, as every product before barcode types did."""
+
+    @pytest.mark.parametrize(
+        ("kind", "code"),
+        [
+            ("ean13", "4006381333931"),
+            ("ean8", "96385074"),
+            ("upca", "036000291452"),
+            ("other", "123"),
+            ("other", "ABC-42/x"),
+        ],
+    )
+    async def test_a_valid_code_of_its_type_is_accepted(
+        self, catalog: Catalog, kind: str, code: str
+    ) -> None:
+        product = await catalog.product(barcode=code, barcode_type=kind)
+        assert (product["barcode"], product["barcode_type"]) == (code, kind)
+        read = ok(await catalog.get(f"/products/{product['id']}"))
+        assert read["barcode_type"] == kind
+
+    async def test_the_default_type_is_other_and_takes_any_code(self, catalog: Catalog) -> None:
+        product = await catalog.product(barcode="123")
+        assert product["barcode_type"] == "other"
+
+    @pytest.mark.parametrize(
+        ("kind", "code", "message"),
+        [
+            ("ean13", "123", "'123' is not an EAN-13: an EAN-13 is 13 digits."),
+            (
+                "ean13",
+                "4006381333932",
+                "'4006381333932' is not an EAN-13: its check digit should be 1, not 2.",
+            ),
+            ("ean13", "400638133393X", "is 13 digits"),
+            ("ean13", FULLWIDTH_EAN13, "is 13 digits"),
+            ("ean8", "96385075", "its check digit should be 4, not 5"),
+            ("ean8", "4006381333931", "an EAN-8 is 8 digits"),
+            ("upca", "036000291453", "its check digit should be 2, not 3"),
+            ("upca", "36000291452", "a UPC-A is 12 digits"),
+        ],
+    )
+    async def test_a_malformed_code_is_422_naming_the_field_and_writes_nothing(
+        self,
+        catalog: Catalog,
+        owner: Account,
+        services: TestServices,
+        kind: str,
+        code: str,
+        message: str,
+    ) -> None:
+        before = await catalog_rows(services, owner.tenant_id)
+        response = await catalog.post(
+            "/products", {"sku": "X", "name": "X", "barcode": code, "barcode_type": kind}
+        )
+        assert response.status_code == 422, response.text
+        problem = response.json()
+        assert problem["code"] == "invalid-barcode"
+        assert [e["field"] for e in problem["errors"]] == ["barcode"]
+        assert message in problem["detail"]
+        assert await catalog_rows(services, owner.tenant_id) == before
+
+    async def test_a_patch_checks_the_code_against_the_type_it_leaves(
+        self, catalog: Catalog
+    ) -> None:
+        product = await catalog.product(barcode="123")
+        path = f"/products/{product['id']}"
+        refused = await catalog.patch(path, {"barcode_type": "ean13"})
+        assert refused.status_code == 422
+        assert [e["field"] for e in refused.json()["errors"]] == ["barcode_type"]
+        both = ok(await catalog.patch(path, {"barcode": "4006381333931", "barcode_type": "ean13"}))
+        assert (both["barcode_type"], both["version"]) == ("ean13", 2)
+        wrong_code = await catalog.patch(path, {"barcode": "4006381333932"})
+        assert [e["field"] for e in wrong_code.json()["errors"]] == ["barcode"]
+        assert ok(await catalog.get(path))["barcode"] == "4006381333931"
+        unknown = await catalog.patch(path, {"barcode_type": "isbn"})
+        assert unknown.status_code == 422
+        assert ok(await catalog.patch(path, {"barcode": None}))["barcode"] is None
 
 
 class TestChanges:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
+import uuid
 from collections.abc import AsyncIterator
 
 import pytest
 from fastapi import APIRouter, FastAPI
+from fastapi.routing import iter_route_contexts
 from httpx import ASGITransport, AsyncClient
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -188,3 +191,44 @@ def test_problem_summaries_do_not_double_the_final_period() -> None:
 def test_an_extension_cannot_shadow_a_standard_member() -> None:
     with pytest.raises(ValueError, match="status"):
         AppError(409, "x", "detail", extensions={"status": "released"})
+
+
+class TestAllowListsEveryMethodOfThePath:
+    """A 405's ``Allow`` names every method the path has, whichever route the router tried
+    first (it used to name that route's methods only: ``PUT /products`` → ``Allow: GET``)."""
+
+    @staticmethod
+    def _paths(app: FastAPI) -> dict[str, set[str]]:
+        """Every route template of the app with the methods of all its routes."""
+        paths: dict[str, set[str]] = {}
+        for route in iter_route_contexts(app.routes):
+            if route.methods and route.path:
+                paths.setdefault(route.path, set()).update(route.methods)
+        return paths
+
+    async def test_every_path_of_the_app_answers_a_wrong_method_with_all_of_its_methods(
+        self, app: FastAPI, client: AsyncClient
+    ) -> None:
+        paths = self._paths(app)
+        checked: dict[tuple[str, str], str] = {}
+        for template, methods in paths.items():
+            path = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), template)
+            for method in sorted({"GET", "POST", "PUT", "PATCH", "DELETE"} - methods):
+                response = await client.request(method, path)
+                assert response.status_code == 405, (method, template, response.text)
+                assert set(response.headers["allow"].split(", ")) == methods, (method, template)
+                assert response.json()["code"] == "method-not-allowed"
+                checked[(method, template)] = response.headers["allow"]
+        # Not vacuous: the cases the bug report named, and many more.
+        assert checked[("PUT", "/api/v1/products")] == "GET, POST"
+        assert checked[("PUT", "/api/v1/products/{product_id}")] == "GET, PATCH, DELETE"
+        assert checked[("DELETE", "/api/v1/stock/movements")] == "GET, POST"
+        assert checked[("PUT", "/api/v1/warehouses")] == "GET, POST"
+        assert checked[("DELETE", "/api/v1/jobs")] == "GET"
+        assert len(checked) > 100
+
+    async def test_the_detail_names_the_allowed_methods(self, client: AsyncClient) -> None:
+        response = await client.put("/api/v1/products")
+        assert response.json()["detail"] == (
+            "PUT is not allowed on /api/v1/products; allowed: GET, POST."
+        )

@@ -40,9 +40,11 @@ async def create_key(client: AsyncClient, admin: Account, **body: Any) -> dict[s
 
 
 async def listed(client: AsyncClient, admin: Account) -> list[dict[str, Any]]:
-    response = await client.get(KEYS, headers=admin.headers)
+    response = await client.get(KEYS, headers=admin.headers, params={"limit": 500})
     assert response.status_code == 200, response.text
-    keys: list[dict[str, Any]] = response.json()
+    body = response.json()
+    assert body["next_cursor"] is None
+    keys: list[dict[str, Any]] = body["items"]
     return keys
 
 
@@ -152,6 +154,34 @@ class TestCreate:
         assert response.json()["code"] == "permission-denied"
 
 
+class TestList:
+    async def test_the_list_is_a_cursor_page_newest_first_like_every_list(
+        self, client: AsyncClient, identity: Identity
+    ) -> None:
+        owner = await identity.signup("Acme")
+        created = [(await create_key(client, owner, name=f"key {n}"))["id"] for n in range(5)]
+
+        first = await client.get(KEYS, headers=owner.headers, params={"limit": 2})
+        assert first.status_code == 200, first.text
+        page = first.json()
+        assert set(page) == {"items", "next_cursor"}
+        seen = [key["id"] for key in page["items"]]
+        while page["next_cursor"] is not None:
+            page = (
+                await client.get(
+                    KEYS, headers=owner.headers, params={"limit": 2, "cursor": page["next_cursor"]}
+                )
+            ).json()
+            seen += [key["id"] for key in page["items"]]
+        assert seen == created[::-1]
+
+    async def test_a_forged_cursor_is_400(self, client: AsyncClient, identity: Identity) -> None:
+        owner = await identity.signup("Acme")
+        response = await client.get(KEYS, headers=owner.headers, params={"cursor": "bm9wZQ"})
+        assert response.status_code == 400
+        assert response.json()["code"] == "invalid-cursor"
+
+
 class TestSecrecy:
     async def test_list_never_contains_the_key_and_shows_hint_and_last_use(
         self, client: AsyncClient, identity: Identity
@@ -165,7 +195,7 @@ class TestSecrecy:
         assert created["key"] not in response.text
         assert secret_of(created["key"]) not in response.text
         assert hashlib.sha256(secret_of(created["key"]).encode()).hexdigest() not in response.text
-        [item] = response.json()
+        [item] = response.json()["items"]
         assert "key" not in item
         assert "key_digest" not in item
         assert item["id"] == created["id"]

@@ -81,7 +81,7 @@ async def _fingerprint(client: AsyncClient, tenant: Tenant) -> set[str]:
         me["tenant"]["slug"],
     }
     values |= {u["id"] for u in users["items"]} | {u["email"] for u in users["items"]}
-    values |= {k["id"] for k in keys}
+    values |= {k["id"] for k in keys["items"]}
     values |= {e["id"] for e in audit["items"]}
     values |= {i["id"] for i in invitations["items"]}
     values |= {m["id"] for m in mail["items"]} | {m["message_id"] for m in mail["items"]}
@@ -137,7 +137,7 @@ class TestReadsShowOnlyOwnTenant:
         staff = [u for u in users["items"] if u["full_name"] == STAFF_NAME]
         assert [u["id"] for u in staff] == [a.staff.user_id]
         keys = await _ok(await client.get("/api/v1/api-keys", headers=a.owner.headers))
-        assert [k["id"] for k in keys if k["name"] == KEY_NAME] == [a.key["id"]]
+        assert [k["id"] for k in keys["items"] if k["name"] == KEY_NAME] == [a.key["id"]]
 
     async def test_an_api_key_lists_only_its_own_tenants_members(
         self, client: AsyncClient, tenants: tuple[Tenant, Tenant]
@@ -183,7 +183,7 @@ class TestAnotherTenantsIdsAreNotFound:
         assert response.json()["code"] == "api-key-not-found"
 
         keys = await _ok(await client.get("/api/v1/api-keys", headers=b.owner.headers))
-        assert [(k["id"], k["revoked_at"]) for k in keys] == [(b.key["id"], None)]
+        assert [(k["id"], k["revoked_at"]) for k in keys["items"]] == [(b.key["id"], None)]
         me = await _ok(await client.get("/api/v1/me", headers=b.key_headers))
         assert me["tenant"]["id"] == b.owner.tenant_id
 

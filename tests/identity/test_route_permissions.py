@@ -148,7 +148,7 @@ async def _caller(identity: Identity, owner: Account, role: str, kind: str) -> d
 
 async def _tenant_state(client: AsyncClient, owner: Account) -> tuple[set[str], set[str]]:
     users = (await client.get("/api/v1/users", headers=owner.headers)).json()["items"]
-    keys = (await client.get("/api/v1/api-keys", headers=owner.headers)).json()
+    keys = (await client.get("/api/v1/api-keys", headers=owner.headers)).json()["items"]
     return {u["id"] for u in users}, {k["id"] for k in keys if k["revoked_at"] is None}
 
 

@@ -74,6 +74,11 @@ class Held:
     key: Key
     quantity: Decimal
     status: str = "active"
+    fulfilled: Decimal = Decimal(0)
+
+    @property
+    def open(self) -> Decimal:
+        return self.quantity - self.fulfilled
 
 
 @dataclass(frozen=True)
@@ -146,7 +151,7 @@ class LedgerMachine(RuleBasedStateMachine):
         reserved: dict[Key, Decimal] = defaultdict(Decimal)
         for held in self.held.values():
             if held.status == "active":
-                reserved[held.key] += held.quantity
+                reserved[held.key] += held.open
         return reserved
 
     def _refused(
@@ -325,19 +330,28 @@ class LedgerMachine(RuleBasedStateMachine):
         return sorted(id_ for id_, held in self.held.items() if held.status != "active")
 
     @precondition(lambda self: bool(self._active()))
-    @rule(data=st.data())
-    def fulfil(self, data: st.DataObject) -> None:
+    @rule(data=st.data(), part=st.booleans())
+    def fulfil(self, data: st.DataObject, part: bool) -> None:
         reservation_id = data.draw(st.sampled_from(self._active()))
         held = self.held[reservation_id]
-        response = self._request("POST", f"/stock/reservations/{reservation_id}/fulfil")
+        # All that is open (no body), or a part of it: the rest stays reserved.
+        quantity = held.open
+        body = None
+        if part:
+            step = Decimal(1) if held.key[0] == self.ids["pcs"] else Decimal("0.25")
+            quantity = step * data.draw(st.integers(1, int(held.open / step)))
+            body = {"quantity": str(quantity)}
+        response = self._request("POST", f"/stock/reservations/{reservation_id}/fulfil", body)
         # on_hand and reserved both go down: available does not change, never refused.
         assert response.status_code == 200, response.text
         result = response.json()
-        assert result["status"] == "fulfilled"
+        held.fulfilled += quantity
+        held.status = "fulfilled" if held.open == 0 else "active"
+        assert result["status"] == held.status
+        assert Decimal(result["open_quantity"]) == (held.open if held.status == "active" else 0)
         assert result["batch_id"] is not None
-        held.status = "fulfilled"
         # The level is written in the ledger batch's transaction, at its recorded_at.
-        self._apply(result["level"]["updated_at"], {held.key: -held.quantity})
+        self._apply(result["level"]["updated_at"], {held.key: -quantity})
         self._check_level(result["level"])
 
     @precondition(lambda self: bool(self._active()))
@@ -497,10 +511,13 @@ class LedgerMachine(RuleBasedStateMachine):
             for row in levels
         }
         assert {key: value for key, value in found.items() if value != (0, 0)} == expected
-        # reserved at each (product, location) is the sum of its active reservations
+        # reserved at each (product, location) is the sum of its active reservations' open
+        # quantities (quantity - fulfilled_quantity)
         by_key: dict[Key, Decimal] = defaultdict(Decimal)
         for row in active:
-            by_key[(row["product_id"], row["location_id"])] += Decimal(row["quantity"])
+            open_quantity = Decimal(row["open_quantity"])
+            assert open_quantity == Decimal(row["quantity"]) - Decimal(row["fulfilled_quantity"])
+            by_key[(row["product_id"], row["location_id"])] += open_quantity
         assert {row["id"] for row in active} == set(self._active())
         assert {key: value for key, value in by_key.items() if value} == {
             key: value[1] for key, value in found.items() if value[1]

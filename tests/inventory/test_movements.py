@@ -42,8 +42,12 @@ class TestEachKind:
         assert received["levels"] == [
             {
                 "product_id": bolt,
+                "sku": "BOLT",
+                "product_name": stock["pcs"]["name"],
                 "location_id": stock["a"],
+                "location_code": "DEFAULT",
                 "warehouse_id": stock["warehouse_a"],
+                "warehouse_code": "A",
                 "on_hand": "10",
                 "reserved": "0",
                 "available": "10",
@@ -370,6 +374,26 @@ class TestRejections:
         response = await inventory.move(body)
         assert response.status_code == 422, response.text
         assert [e["field"] for e in response.json()["errors"]] == fields
+
+    @pytest.mark.parametrize(
+        ("line", "message"),
+        [
+            ({"kind": "issue"}, "from_location_id: Required for an issue ("),
+            ({"kind": "adjustment", "reason": "x"}, "to_location_id: Required for an adjustment ("),
+            ({"kind": "receipt"}, "to_location_id: Required for a receipt ("),
+            ({"kind": "transfer", "to": True}, "from_location_id: Required for a transfer ("),
+        ],
+    )
+    async def test_messages_name_the_kind_in_plain_english(
+        self, inventory: Inventory, stock: dict[str, Any], line: dict[str, Any], message: str
+    ) -> None:
+        body = {"product_id": stock["pcs"]["id"], "quantity": "1", "kind": line["kind"]}
+        body.update({k: v for k, v in line.items() if k in ("reason",)})
+        if line.get("to"):
+            body["to_location_id"] = stock["b"]
+        response = await inventory.move(body)
+        assert response.status_code == 422, response.text
+        assert message in response.json()["detail"]
 
     async def test_unknown_product_and_location_are_422_naming_the_line(
         self, inventory: Inventory, stock: dict[str, Any]

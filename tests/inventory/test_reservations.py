@@ -140,6 +140,132 @@ class TestLifecycle:
         assert other["items"] == []
 
 
+class TestPartialFulfilment:
+    async def test_fulfilling_three_of_ten_issues_three_and_keeps_seven_reserved(
+        self,
+        inventory: Inventory,
+        stock: dict[str, Any],
+        database: Database,
+        services: TestServices,
+    ) -> None:
+        reservation = await reserve(inventory, stock, "10")
+        path = f"/stock/reservations/{reservation['id']}/fulfil"
+        part = ok(await inventory.post(path, {"quantity": "3"}))
+        assert (part["status"], part["quantity"]) == ("active", "10")
+        assert (part["fulfilled_quantity"], part["open_quantity"]) == ("3", "7")
+        assert (part["level"]["on_hand"], part["level"]["reserved"]) == ("7", "7")
+        assert await level(inventory, stock) == ("7", "7", "0")
+        fetched = ok(await inventory.get(f"/stock/reservations/{reservation['id']}"))
+        assert (fetched["fulfilled_quantity"], fetched["open_quantity"]) == ("3", "7")
+        (line,) = ok(await inventory.get("/stock/movements", batch_id=part["batch_id"]))["items"]
+        assert (line["kind"], line["quantity"], line["from_location_id"]) == (
+            "fulfilment",
+            "3",
+            stock["a"],
+        )
+
+        rest = ok(await inventory.post(path, None))  # no body: all that is still open
+        assert (rest["status"], rest["fulfilled_quantity"], rest["open_quantity"]) == (
+            "fulfilled",
+            "10",
+            "0",
+        )
+        assert await level(inventory, stock) == ("0", "0", "0")
+        (last,) = ok(await inventory.get("/stock/movements", batch_id=rest["batch_id"]))["items"]
+        assert last["quantity"] == "7"
+        assert await mismatches(database, inventory.account.tenant_id) == []
+
+        events = await outbox_types(services, inventory.account.tenant_id)
+        fulfilled = [p for k, p in events if k == "inventory.reservation.fulfilled"]
+        assert [
+            (e["status"], e["fulfilled_quantity"], e["open_quantity"], e["batch_id"])
+            for e in fulfilled
+        ] == [("active", "3", "7", part["batch_id"]), ("fulfilled", "10", "0", rest["batch_id"])]
+        moved = {p["batch_id"]: p["lines"] for k, p in events if k == "inventory.stock.moved"}
+        assert [line["quantity"] for line in moved[part["batch_id"]]] == ["3"]
+        assert [line["quantity"] for line in moved[rest["batch_id"]]] == ["7"]
+
+    async def test_releasing_a_partly_fulfilled_reservation_gives_back_only_the_open_rest(
+        self, inventory: Inventory, stock: dict[str, Any], database: Database
+    ) -> None:
+        reservation = await reserve(inventory, stock, "6")
+        ok(
+            await inventory.post(
+                f"/stock/reservations/{reservation['id']}/fulfil", {"quantity": "2"}
+            )
+        )
+        released = ok(await inventory.delete(f"/stock/reservations/{reservation['id']}"))
+        assert (released["status"], released["fulfilled_quantity"], released["open_quantity"]) == (
+            "released",
+            "2",
+            "0",
+        )
+        assert await level(inventory, stock) == ("8", "0", "8")
+        assert await mismatches(database, inventory.account.tenant_id) == []
+
+    async def test_a_partly_fulfilled_reservation_expires_with_its_open_rest(
+        self, inventory: Inventory, stock: dict[str, Any], database: Database
+    ) -> None:
+        now = utcnow()
+        reservation = await reserve(
+            inventory, stock, "5", expires_at=(now + timedelta(hours=1)).isoformat()
+        )
+        ok(
+            await inventory.post(
+                f"/stock/reservations/{reservation['id']}/fulfil", {"quantity": "1"}
+            )
+        )
+        tenant = uuid.UUID(inventory.account.tenant_id)
+        async with database.transaction(tenant) as session:
+            assert (
+                await release_expired_reservations(session, tenant, now + timedelta(hours=2)) == 1
+            )
+        assert await level(inventory, stock) == ("9", "0", "9")
+        assert await mismatches(database, inventory.account.tenant_id) == []
+
+    @pytest.mark.parametrize(
+        ("body", "field", "code"),
+        [
+            ({"quantity": "11"}, "quantity", "invalid-movement"),
+            ({"quantity": "0"}, "quantity", "invalid-movement"),
+            ({"quantity": "1.5"}, "quantity", "invalid-movement"),
+            ({"quantity": "abc"}, "quantity", "validation-failed"),
+            ({"quantity": "3", "note": "x"}, "note", "validation-failed"),
+            ({"qty": "3"}, "qty", "validation-failed"),
+        ],
+    )
+    async def test_what_cannot_be_fulfilled_as_written_is_422_and_changes_nothing(
+        self,
+        inventory: Inventory,
+        stock: dict[str, Any],
+        services: TestServices,
+        body: dict[str, Any],
+        field: str,
+        code: str,
+    ) -> None:
+        reservation = await reserve(inventory, stock, "10")
+        before = await inventory_rows(services, inventory.account.tenant_id, ALL_TABLES)
+        response = await inventory.post(f"/stock/reservations/{reservation['id']}/fulfil", body)
+        assert response.status_code == 422, response.text
+        problem = response.json()
+        assert problem["code"] == code
+        assert [e["field"] for e in problem["errors"]] == [field]
+        assert await inventory_rows(services, inventory.account.tenant_id, ALL_TABLES) == before
+
+    async def test_more_than_is_still_open_is_422_naming_what_is_open(
+        self, inventory: Inventory, stock: dict[str, Any]
+    ) -> None:
+        reservation = await reserve(inventory, stock, "10")
+        path = f"/stock/reservations/{reservation['id']}/fulfil"
+        ok(await inventory.post(path, {"quantity": "4"}))
+        response = await inventory.post(path, {"quantity": "7"})
+        assert response.status_code == 422
+        (error,) = response.json()["errors"]
+        assert (error["field"], error["type"]) == ("quantity", "exceeds_open_quantity")
+        assert "Only 6 of this reservation is still open" in error["message"]
+        assert await level(inventory, stock) == ("6", "6", "0")
+
+
 class TestAvailability:
     async def test_reserving_more_than_available_is_409_and_writes_nothing(
         self, inventory: Inventory, stock: dict[str, Any], services: TestServices

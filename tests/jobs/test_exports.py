@@ -8,6 +8,8 @@ import io
 from datetime import UTC, datetime, timedelta
 
 from tests.catalog.conftest import ok
+from tests.conftest import TestServices
+from tests.hostile.test_database_limits import movements_locked
 from tests.identity.conftest import Account
 from tests.inventory.conftest import Inventory
 from tests.jobs.conftest import API, Jobs, run_queued_jobs
@@ -129,3 +131,21 @@ class TestMovementsExport:
         assert response.status_code == 422
         missing = await jobs.client.post(f"{API}/exports/movements", headers=jobs.headers)
         assert missing.status_code == 422
+
+
+class TestStatementTimeout:
+    async def test_an_export_stuck_past_the_jobs_statement_timeout_fails_with_that_reason(
+        self, jobs: Jobs, owner: Account, services: TestServices
+    ) -> None:
+        params = {"from": "2026-01-01T00:00:00Z", "to": "2026-02-01T00:00:00Z"}
+        job = ok(
+            await jobs.client.post(f"{API}/exports/movements", headers=jobs.headers, params=params),
+            202,
+        )
+        impatient = jobs.settings.model_copy(update={"database_job_statement_timeout_seconds": 0.5})
+        async with movements_locked(services):
+            await run_queued_jobs(impatient)
+        done = await jobs.job(job["id"])
+        assert done["status"] == "failed", done
+        assert "statement timeout" in done["error"], done["error"]
+        assert done["attempts"] == 1  # not retried: the same work would hit the same limit

@@ -123,6 +123,49 @@ class TestRowErrors:
         ] == {"a": [1, 2]}
 
 
+class TestBarcodeTypes:
+    async def test_rows_are_checked_against_the_barcode_type_they_leave(
+        self, jobs: Jobs, owner: Account, services: TestServices
+    ) -> None:
+        ok(
+            await jobs.client.post(
+                f"{API}/products",
+                headers=jobs.headers,
+                json={
+                    "sku": "EAN-HELD",
+                    "name": "Held",
+                    "barcode": "4006381333931",
+                    "barcode_type": "ean13",
+                },
+            ),
+            201,
+        )
+        typed = await _run(
+            jobs,
+            [
+                ["sku", "name", "barcode", "barcode_type"],
+                ["GOOD", "Good", "96385074", "ean8"],
+                ["BAD", "Bad", "123", "ean13"],
+                ["FREE", "Free", "12", ""],  # empty: other, any code
+            ],
+        )
+        assert typed["status"] == "succeeded", typed
+        result = typed["result"]
+        assert (result["created"], result["skipped"]) == (2, 1)
+        assert [(e["row"], e["column"]) for e in result["errors"]] == [(3, "barcode")]
+        assert "is not an EAN-13" in result["errors"][0]["message"]
+
+        # Without a barcode_type column, the product's own type (ean13) decides.
+        untyped = await _run(jobs, [["sku", "barcode"], ["EAN-HELD", "4006381333932"]])
+        assert [(e["row"], e["column"]) for e in untyped["result"]["errors"]] == [(2, "barcode")]
+
+        found = await products(services, owner.tenant_id)
+        assert (found["GOOD"]["barcode"], found["GOOD"]["barcode_type"]) == ("96385074", "ean8")
+        assert found["FREE"]["barcode_type"] == "other"
+        assert "BAD" not in found
+        assert found["EAN-HELD"]["barcode"] == "4006381333931"
+
+
 class TestMalformedFiles:
     async def _assert_failed_and_nothing_written(
         self, jobs: Jobs, owner: Account, services: TestServices, content: bytes, expect: str
@@ -288,3 +331,50 @@ class TestReimport:
         again = await jobs.import_products(export.content)
         assert again["status"] == "succeeded", again
         assert again["result"]["unchanged"] == 2, again["result"]
+
+
+class TestHostileCells:
+    """Cells that used to crash the job (RecursionError) or reach PostgreSQL (NUL,
+    lone surrogates through JSON escapes) are row errors; the other rows go in."""
+
+    async def test_deep_nul_and_surrogate_attributes_are_row_errors(
+        self, jobs: Jobs, owner: Account, services: TestServices
+    ) -> None:
+        deep = "[" * 1500 + "]" * 1500
+        job = await _run(
+            jobs,
+            [
+                HEADER,
+                ["DEEP", "Deep", "pcs", "", "", "", '{"a": ' + deep + "}"],  # row 2
+                ["NUL", "Nul", "pcs", "", "", "", '{"a": "x\\u0000y"}'],  # row 3
+                ["KEY", "Key", "pcs", "", "", "", '{"\\u0000": 1}'],  # row 4
+                ["SURROGATE", "Surrogate", "pcs", "", "", "", '{"a": "\\ud800"}'],  # row 5
+                ["NESTED", "Nested", "pcs", "", "", "", '{"a": ' + "[" * 40 + "]" * 40 + "}"],
+                ["FINE", "Fine", "pcs", "", "", "", '{"a": {"b": ["c"]}}'],  # row 7
+            ],
+        )
+        assert job["status"] == "succeeded", job
+        errors = {e["row"]: (e["column"], e["message"]) for e in job["result"]["errors"]}
+        assert set(errors) == {2, 3, 4, 5, 6}
+        assert {column for column, _ in errors.values()} == {"attributes"}
+        assert "NUL" in errors[3][1]
+        assert "NUL" in errors[4][1]
+        assert "surrogate" in errors[5][1]
+        assert "32 levels" in errors[2][1]
+        assert "32 levels" in errors[6][1]
+        assert set(await products(services, owner.tenant_id)) == {"FINE"}
+
+
+async def test_an_upload_whose_file_name_holds_a_nul_is_a_422(jobs: Jobs) -> None:
+    body = (
+        b"--b\r\n"
+        b'Content-Disposition: form-data; name="file"; filename="prod\x00ucts.csv"\r\n'
+        b"Content-Type: text/csv\r\n\r\n" + csv_bytes([HEADER]) + b"\r\n--b--\r\n"
+    )
+    response = await jobs.client.post(
+        f"{API}/imports/products",
+        headers={**jobs.headers, "content-type": "multipart/form-data; boundary=b"},
+        content=body,
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "file"

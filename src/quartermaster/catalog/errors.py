@@ -78,6 +78,47 @@ class TooManyDecimals(AppError):
         )
 
 
+def _one_field(field: str, detail: str, kind: str) -> dict[str, object]:
+    """The ``errors`` extension of a problem about one body field."""
+    return {
+        "errors": [
+            {
+                "location": "body",
+                "field": field,
+                "loc": ["body", field],
+                "message": detail,
+                "type": kind,
+            }
+        ]
+    }
+
+
+class InvalidBarcode(AppError):
+    """A barcode that its ``barcode_type`` (EAN-13, EAN-8, UPC-A) says is malformed."""
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(
+            422, "invalid-barcode", detail, extensions=_one_field(field, detail, "invalid_barcode")
+        )
+
+
+class TooManyPriceDecimals(AppError):
+    """More decimal places than the price list allows (the currency's minor units)."""
+
+    def __init__(self, currency: str, decimals: int) -> None:
+        detail = (
+            f"amount may have at most {decimals} decimal places in this price list "
+            f"({currency}); a list's price_decimals can be changed with "
+            "PATCH /api/v1/price-lists/{id}."
+        )
+        super().__init__(
+            422,
+            "too-many-decimals",
+            detail,
+            extensions=_one_field("amount", detail, "too_many_decimals"),
+        )
+
+
 class ProductNotFound(NotFound):
     def __init__(self) -> None:
         super().__init__("No product with this id in this organization.", code="product-not-found")

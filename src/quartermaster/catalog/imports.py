@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, File, Query, Response, UploadFile, statu
 from quartermaster.catalog.service.imports import PRODUCT_IMPORT
 from quartermaster.core.db import SessionDep
 from quartermaster.core.deps import SettingsDep
+from quartermaster.core.inputs import QueryFlag
 from quartermaster.identity.public import Permission, Principal, require
 from quartermaster.jobs.public import (
     JobFilesDep,
@@ -43,7 +44,7 @@ async def import_products(
         UploadFile, File(description="CSV (UTF-8) with the columns of the products export")
     ],
     dry_run: Annotated[
-        bool, Query(description="Validate every row and report; write nothing")
+        QueryFlag, Query(description="Validate every row and report; write nothing")
     ] = False,
 ) -> JobRead:
     job = await submit_upload_job(

@@ -26,6 +26,9 @@ from quartermaster.core.db import Base, IdMixin, TimestampMixin
 
 NIL_UUID = "'00000000-0000-0000-0000-000000000000'::uuid"
 
+# "other" is free-form (any code); the GS1 types are checked for length and check digit.
+BARCODE_TYPES = ("other", "ean13", "ean8", "upca")
+
 
 def _tenant_fk() -> Any:
     return mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
@@ -89,6 +92,10 @@ class Product(IdMixin, TimestampMixin, Base):
         CheckConstraint("reorder_quantity >= 0", name="reorder_quantity_not_negative"),
         CheckConstraint("version >= 1", name="version_positive"),
         CheckConstraint("jsonb_typeof(attributes) = 'object'", name="attributes_object"),
+        CheckConstraint(
+            "barcode_type IN (" + ", ".join(f"'{t}'" for t in BARCODE_TYPES) + ")",
+            name="barcode_type_known",
+        ),
         Index("uq_products_tenant_id_lower_sku", "tenant_id", func.lower(text("sku")), unique=True),
         Index(
             "uq_products_tenant_id_barcode",
@@ -100,6 +107,8 @@ class Product(IdMixin, TimestampMixin, Base):
         Index("ix_products_tenant_id_lower_name_id", "tenant_id", func.lower(text("name")), "id"),
         Index("ix_products_tenant_id_updated_at_id", "tenant_id", "updated_at", "id"),
         Index("ix_products_tenant_id_category_id", "tenant_id", "category_id"),
+        # Exact SKU lookups (codes in stock requests): usable under RLS, unlike lower(sku).
+        Index("ix_products_tenant_id_sku", "tenant_id", "sku"),
         # Substring search (q) is served by ProductSearchGram, kept by triggers on this table.
     )
 
@@ -110,6 +119,7 @@ class Product(IdMixin, TimestampMixin, Base):
     category_id: Mapped[uuid.UUID | None]
     unit_code: Mapped[str] = mapped_column(String(20))
     barcode: Mapped[str | None] = mapped_column(String(64))
+    barcode_type: Mapped[str] = mapped_column(String(10), server_default=text("'other'"))
     attributes: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
     reorder_point: Mapped[Decimal] = mapped_column(server_default=text("0"))
     reorder_quantity: Mapped[Decimal] = mapped_column(server_default=text("0"))
@@ -140,6 +150,7 @@ class PriceList(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "id"),
         CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_format"),
+        CheckConstraint("price_decimals BETWEEN 0 AND 4", name="price_decimals_range"),
         Index(
             "uq_price_lists_tenant_id_lower_name",
             "tenant_id",
@@ -158,6 +169,8 @@ class PriceList(IdMixin, TimestampMixin, Base):
     tenant_id: Mapped[uuid.UUID] = _tenant_fk()
     name: Mapped[str] = mapped_column(String(200))
     currency: Mapped[str] = mapped_column(String(3))
+    # Decimal places a price may have: the currency's ISO 4217 minor units unless chosen.
+    price_decimals: Mapped[int] = mapped_column(SmallInteger)
     is_default: Mapped[bool] = mapped_column(server_default=text("false"))
 
 

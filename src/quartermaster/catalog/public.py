@@ -6,9 +6,10 @@ Other modules hold product and category ids and ask here; they never read catalo
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,24 +43,47 @@ class ProductRef:
     category_id: uuid.UUID | None
 
 
+def _product_ref(row: Sequence[Any]) -> ProductRef:
+    return ProductRef(
+        id=row[0],
+        sku=row[1],
+        name=row[2],
+        unit=row[3],
+        unit_decimals=row[4],
+        reorder_point=row[5],
+        is_active=row[6],
+        category_id=row[7],
+    )
+
+
 async def products_by_ids(
     session: AsyncSession, tenant_id: uuid.UUID, ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, ProductRef]:
     """The tenant's products among ``ids`` (unknown ids, and other tenants', are absent)."""
     rows = await repository.products_by_ids(session, tenant_id, list(dict.fromkeys(ids)))
-    return {
-        row[0]: ProductRef(
-            id=row[0],
-            sku=row[1],
-            name=row[2],
-            unit=row[3],
-            unit_decimals=row[4],
-            reorder_point=row[5],
-            is_active=row[6],
-            category_id=row[7],
-        )
-        for row in rows
-    }
+    return {row[0]: _product_ref(row) for row in rows}
+
+
+@dataclass(frozen=True)
+class ProductsByCode:
+    """Products found by the codes a scanner or a spreadsheet has (absent: not found)."""
+
+    by_sku: dict[str, ProductRef]  # keyed by the SKU as asked (matched case-insensitively)
+    by_barcode: dict[str, ProductRef]
+
+
+async def products_by_codes(
+    session: AsyncSession, tenant_id: uuid.UUID, skus: Iterable[str], barcodes: Iterable[str]
+) -> ProductsByCode:
+    """The tenant's products among ``skus`` (exactly, else regardless of case, as SKUs are
+    unique) and ``barcodes`` (exactly), in one statement (two when a SKU differs in case)."""
+    by_sku, by_barcode = await repository.products_by_codes(
+        session, tenant_id, list(dict.fromkeys(skus)), list(dict.fromkeys(barcodes))
+    )
+    return ProductsByCode(
+        by_sku={sku: _product_ref(row) for sku, row in by_sku.items()},
+        by_barcode={code: _product_ref(row) for code, row in by_barcode.items()},
+    )
 
 
 async def category_descendants(
@@ -95,8 +119,10 @@ __all__ = [
     "PriceChanged",
     "ProductRead",
     "ProductRef",
+    "ProductsByCode",
     "category_descendants",
     "product_labels",
+    "products_by_codes",
     "products_by_ids",
     "reorder_points",
 ]

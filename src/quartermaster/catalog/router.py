@@ -31,6 +31,7 @@ from quartermaster.catalog.schemas import (
 from quartermaster.catalog.service import categories, exports, prices, products, units
 from quartermaster.core.concurrency import IfMatch, etag
 from quartermaster.core.db import SessionDep, get_database
+from quartermaster.core.inputs import QueryFlag
 from quartermaster.core.pagination import Page, PageParamsDep
 from quartermaster.core.responses import CONFLICT, NOT_FOUND, STALE
 from quartermaster.identity.public import Permission, Principal, require
@@ -162,9 +163,9 @@ async def list_products(
     category_id: Annotated[
         uuid.UUID | None, Query(description="This category and all below it")
     ] = None,
-    is_active: Annotated[bool | None, Query()] = None,
+    is_active: Annotated[QueryFlag | None, Query()] = None,
     below_reorder: Annotated[
-        bool | None,
+        QueryFlag | None,
         Query(
             description="true: products with a reorder point whose available stock across "
             "all warehouses is at or below it; false: all others"

@@ -13,9 +13,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, Numeric, func, text
@@ -32,6 +33,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.orm import relationship as sa_relationship
 
 from quartermaster.core.ids import new_id
+from quartermaster.core.responses import can_refuse
+
+if TYPE_CHECKING:
+    from quartermaster.core.settings import Settings
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -105,6 +110,7 @@ class Database:
         pool_pre_ping: bool = False,
         pool_recycle: int = 1800,
         application_name: str = "quartermaster",
+        limits: TransactionLimits | None = None,
     ) -> None:
         connect_args: dict[str, Any] = {"server_settings": {"application_name": application_name}}
         if pgbouncer:
@@ -121,7 +127,12 @@ class Database:
             pool_recycle=pool_recycle,
             connect_args=connect_args,
         )
-        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Sent with the statement that scopes each transaction (set_tenant and friends), so
+        # they cost no round trip and work behind pgbouncer in transaction mode.
+        self.limits = limits
+        self.sessionmaker = async_sessionmaker(
+            self.engine, expire_on_commit=False, info={_LIMITS: limits} if limits else None
+        )
 
     @asynccontextmanager
     async def transaction(self, tenant_id: uuid.UUID | None = None) -> AsyncIterator[AsyncSession]:
@@ -149,6 +160,45 @@ class Database:
         await self.engine.dispose()
 
 
+@dataclass(frozen=True)
+class TransactionLimits:
+    """What PostgreSQL allows one transaction of this process: ``statement_timeout`` and
+    ``idle_in_transaction_session_timeout``, in milliseconds as ``set_config`` takes them."""
+
+    statement_timeout_ms: str
+    idle_in_transaction_timeout_ms: str
+
+    @classmethod
+    def of(cls, *, statement_timeout: float, idle_in_transaction_timeout: float) -> Self:
+        """From seconds; 0 turns a limit off (as in PostgreSQL)."""
+        return cls(_ms(statement_timeout), _ms(idle_in_transaction_timeout))
+
+
+def request_limits(settings: Settings) -> TransactionLimits:
+    """The limits of the API's transactions (QM_DATABASE_STATEMENT_TIMEOUT_SECONDS, …)."""
+    return TransactionLimits.of(
+        statement_timeout=settings.database_statement_timeout_seconds,
+        idle_in_transaction_timeout=settings.database_idle_in_transaction_timeout_seconds,
+    )
+
+
+def job_limits(settings: Settings) -> TransactionLimits:
+    """The limits of background jobs and operator commands: a longer statement timeout."""
+    return TransactionLimits.of(
+        statement_timeout=settings.database_job_statement_timeout_seconds,
+        idle_in_transaction_timeout=settings.database_idle_in_transaction_timeout_seconds,
+    )
+
+
+def _ms(seconds: float) -> str:
+    return "0" if seconds <= 0 else str(max(1, round(seconds * 1000)))
+
+
+def transaction_limits(session: AsyncSession) -> TransactionLimits | None:
+    limits = session.info.get(_LIMITS)
+    return limits if isinstance(limits, TransactionLimits) else None
+
+
 async def set_tenant(
     session: AsyncSession, tenant_id: uuid.UUID, *, user_id: uuid.UUID | None = None
 ) -> None:
@@ -156,15 +206,13 @@ async def set_tenant(
 
     ``user_id`` additionally lets the user's own rows in global tables (their user record,
     their memberships in other tenants) be seen, e.g. to list the tenants they may switch to.
-    Both settings go in one statement: this runs at the start of every request.
+    The settings, and the transaction's time limits, go in one statement: this runs at the
+    start of every request.
     """
-    connection = await driver_connection(session)
-    if user_id is None:
-        await connection.execute(_SET_ONE, TENANT_SETTING, str(tenant_id))
-    else:
-        await connection.execute(
-            _SET_TWO, TENANT_SETTING, str(tenant_id), USER_SETTING, str(user_id)
-        )
+    settings = [TENANT_SETTING, str(tenant_id)]
+    if user_id is not None:
+        settings += [USER_SETTING, str(user_id)]
+    await _set_local(session, *settings)
     session.info["tenant_id"] = tenant_id
 
 
@@ -178,14 +226,38 @@ async def set_lookup_email(session: AsyncSession, email: str) -> None:
 
 
 # Plain SQL on the driver connection: this starts every request's transaction, where
-# SQLAlchemy's statement execution cost more than the round trip.
-_SET_ONE = "SELECT set_config($1, $2, true)"
-_SET_TWO = "SELECT set_config($1, $2, true), set_config($3, $4, true)"
+# SQLAlchemy's statement execution cost more than the round trip. One constant string per
+# shape (one or two settings, with or without limits), so each is prepared once.
+def _set_config_sql(pairs: int, *, limited: bool) -> str:
+    calls = [f"set_config(${2 * i + 1}, ${2 * i + 2}, true)" for i in range(pairs)]
+    if limited:
+        calls += [
+            f"set_config('statement_timeout', ${2 * pairs + 1}, true)",
+            f"set_config('idle_in_transaction_session_timeout', ${2 * pairs + 2}, true)",
+        ]
+    return "SELECT " + ", ".join(calls)
 
 
-async def _set_local(session: AsyncSession, name: str, value: str) -> None:
+_SET_CONFIG = {
+    (pairs, limited): _set_config_sql(pairs, limited=limited)
+    for pairs in (1, 2)
+    for limited in (False, True)
+}
+
+
+async def _set_local(session: AsyncSession, *names_and_values: str) -> None:
     connection = await driver_connection(session)
-    await connection.execute(_SET_ONE, name, value)
+    limits = transaction_limits(session)
+    pairs = len(names_and_values) // 2
+    if limits is None:
+        await connection.execute(_SET_CONFIG[pairs, False], *names_and_values)
+        return
+    await connection.execute(
+        _SET_CONFIG[pairs, True],
+        *names_and_values,
+        limits.statement_timeout_ms,
+        limits.idle_in_transaction_timeout_ms,
+    )
 
 
 async def driver_connection(session: AsyncSession) -> Any:
@@ -218,6 +290,7 @@ async def driver_connection(session: AsyncSession) -> Any:
 
 
 _DRIVER = "quartermaster.driver_connection"
+_LIMITS = "quartermaster.transaction_limits"
 
 
 async def current_tenant(session: AsyncSession) -> uuid.UUID | None:
@@ -233,6 +306,7 @@ def get_database(request: Request) -> Database:
     return database
 
 
+@can_refuse(503)  # the statement timeout (core.errors.known_failure)
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's transaction. If an earlier step identified the tenant
     (``request.state.tenant_id``), it is set before anything else runs."""

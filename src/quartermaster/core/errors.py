@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -206,6 +207,24 @@ _HTTP_CODES = {
 }
 
 
+_METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app answers at the request's path.
+
+    The router raises 405 from the first route whose path matches, with that route's
+    methods only (``PUT /products`` said ``Allow: GET`` though POST exists), so the answer
+    is collected over all routes. Only 405s pay for the walk."""
+    path = request.scope["path"]
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        pattern = getattr(route, "path_regex", None)
+        if route.methods and pattern is not None and pattern.match(path):
+            methods |= route.methods
+    return sorted(methods, key=lambda m: (_METHOD_ORDER.index(m) if m in _METHOD_ORDER else 99, m))
+
+
 async def _http_exception_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
@@ -213,7 +232,9 @@ async def _http_exception_handler(request: Request, exc: Exception) -> Response:
     if status == 404 and exc.detail == HTTPStatus.NOT_FOUND.phrase:
         detail = f"No resource at {request.method} {request.url.path}."
     elif status == 405:
-        allowed = headers.get("Allow") or headers.get("allow") or ""
+        first_match = headers.pop("Allow", None) or headers.pop("allow", None) or ""
+        allowed = ", ".join(allowed_methods(request)) or first_match
+        headers["Allow"] = allowed
         detail = f"{request.method} is not allowed on {request.url.path}" + (
             f"; allowed: {allowed}." if allowed else "."
         )
@@ -247,3 +268,63 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
+
+
+def app_error_response(exc: AppError, *, instance: str, request_id: str | None) -> Response:
+    """The problem response of ``exc`` outside FastAPI's handlers (the edge middleware)."""
+    body = problem_body(
+        status=exc.status,
+        code=exc.code,
+        title=exc.title,
+        detail=exc.detail,
+        instance=instance,
+        request_id=request_id,
+        extensions=exc.extensions,
+    )
+    return problem_response(exc.status, body, exc.headers)
+
+
+class DatabaseLimit(AppError):
+    """The database refused to go on with a request: it ran into one of the limits set for
+    every transaction (docs/operations.md). Temporary from the client's point of view."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(503, code, detail, headers={"Retry-After": "5"})
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a database error, whether asyncpg's own or SQLAlchemy's wrapper."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        state = getattr(current, "sqlstate", None)
+        if isinstance(state, str):
+            return state
+        current = getattr(current, "orig", None) or current.__cause__
+    return None
+
+
+def known_failure(exc: BaseException) -> AppError | None:
+    """What a client should be told about a database error that is not a bug: a statement
+    cancelled by ``statement_timeout`` (503), a query over ``temp_file_limit`` (503), or
+    text/datetime values PostgreSQL cannot hold that slipped past the edge checks (422).
+    None for anything else (a 500 with its traceback logged)."""
+    state = _sqlstate(exc)
+    if state == "57014":  # query_canceled: the statement timeout (or a cancel request)
+        return DatabaseLimit(
+            "statement-timeout",
+            "The database stopped this request: it ran longer than the statement timeout. "
+            "Narrow it (a shorter range, fewer rows) or try again later.",
+        )
+    if state == "53400":  # configuration_limit_exceeded: temp_file_limit
+        return DatabaseLimit(
+            "query-too-large",
+            "The database stopped this request: it needed more temporary disk space than "
+            "one query may use. Narrow it (a shorter range, fewer rows).",
+        )
+    if state in {"22021", "22P05"}:  # character_not_in_repertoire, untranslatable_character
+        return AppError(422, "invalid-text", "The request holds text the database cannot store.")
+    if state in {"22008", "22007"}:  # datetime_field_overflow, invalid_datetime_format
+        return AppError(422, "invalid-datetime", "The request holds a date outside the range.")
+    return None

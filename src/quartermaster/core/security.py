@@ -6,6 +6,7 @@ Nothing here knows about users or tenants; the identity module gives these meani
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import secrets
@@ -34,8 +35,20 @@ class PasswordHasher:
         self._hash = PasswordHash(
             (Argon2Hasher(time_cost=time_cost, memory_cost=memory_kib), BcryptHasher())
         )
-        # Verified against when the account does not exist, so both paths cost the same.
-        self._dummy = self._hash.hash(secrets.token_urlsafe(16))
+
+    @functools.cached_property
+    def _dummy(self) -> str:
+        """Verified against when the account does not exist, so both paths cost the same.
+        Made on first use (in the worker thread of that login), not at app creation: one
+        argon2 hash is ~0.1-0.7 s of a start on a busy machine."""
+        return self._hash.hash(secrets.token_urlsafe(16))
+
+    def _verify_dummy(self, password: str) -> None:
+        self._hash.verify(password, self._dummy)
+
+    def prepare(self) -> None:
+        """Make the dummy hash now (blocking; the app runs it in a thread after start-up)."""
+        _ = self._dummy
 
     def hash(self, password: str) -> str:
         return self._hash.hash(password)
@@ -47,7 +60,7 @@ class PasswordHasher:
         """(valid, new hash if the stored one should be replaced). ``hashed=None`` burns the
         same time as a real check and fails."""
         if hashed is None:
-            await asyncio.to_thread(self._hash.verify, password, self._dummy)
+            await asyncio.to_thread(self._verify_dummy, password)
             return False, None
         return await asyncio.to_thread(self._hash.verify_and_update, password, hashed)
 

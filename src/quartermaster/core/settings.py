@@ -81,8 +81,19 @@ class Settings(BaseSettings):
     database_pool_recycle_seconds: int = Field(default=1800, ge=-1)
     # Behind pgbouncer in transaction mode, server-side prepared statements must be off.
     database_pgbouncer: bool = False
+    # Limits PostgreSQL enforces on every transaction the app starts, set with the tenant
+    # (set_config(..., true)), so no request can keep a backend busy: a statement running
+    # longer is cancelled (503 statement-timeout), a transaction left idle is ended. Jobs
+    # and operator commands get the longer statement limit. 0 turns a limit off.
+    database_statement_timeout_seconds: float = Field(default=30.0, ge=0)
+    database_job_statement_timeout_seconds: float = Field(default=600.0, ge=0)
+    database_idle_in_transaction_timeout_seconds: float = Field(default=60.0, ge=0)
 
     secret_key: SecretStr = SecretStr(INSECURE_SECRET_KEY)
+
+    # The largest JSON or form request body (413 above); the edge reads such bodies whole
+    # to check their text. File uploads have their own limit (jobs_max_upload_bytes).
+    http_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
 
     # Identity: token lifetimes, sign-up, login throttling, password hashing cost.
     access_token_ttl_seconds: int = Field(default=900, ge=30)

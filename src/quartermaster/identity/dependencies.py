@@ -24,6 +24,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.core.db import SessionDep
+from quartermaster.core.responses import can_refuse
 from quartermaster.core.security import InvalidToken
 from quartermaster.identity import repository
 from quartermaster.identity.errors import Forbidden, Unauthenticated
@@ -100,6 +101,7 @@ async def ensure_current(session: AsyncSession, principal: Principal) -> None:
         )
 
 
+@can_refuse(401)
 async def authenticate(
     request: Request,
     session: SessionDep,
@@ -121,6 +123,7 @@ async def authenticate(
 def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
     """A dependency that authenticates and insists on one permission (403 otherwise)."""
 
+    @can_refuse(401, 403)
     async def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if not principal.can(permission):
             raise Forbidden(

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from quartermaster.core.db import driver_connection
+from quartermaster.core.db import driver_connection, transaction_limits
 from quartermaster.identity.models import (
     ApiKey,
     AuditEvent,
@@ -25,7 +25,12 @@ from quartermaster.identity.permissions import Role
 
 # Scopes the transaction to (tenant, user) and returns the membership's token version, in
 # one round trip: this starts every request made with an access token (0011_accounts).
+# The transaction's time limits (core.db.transaction_limits) ride along in the same statement.
 _ENTER_MEMBER = "SELECT qm_enter_member($1, $2)"
+_ENTER_MEMBER_LIMITED = (
+    "SELECT qm_enter_member($1, $2), set_config('statement_timeout', $3, true), "
+    "set_config('idle_in_transaction_session_timeout', $4, true)"
+)
 
 
 async def enter_as_member(
@@ -34,7 +39,17 @@ async def enter_as_member(
     """Scope the transaction to the tenant and user (like ``set_tenant(…, user_id=…)``)
     and return the membership's token version; None when the user is no member."""
     connection = await driver_connection(session)
-    version = await connection.fetchval(_ENTER_MEMBER, tenant_id, user_id)
+    limits = transaction_limits(session)
+    if limits is None:
+        version = await connection.fetchval(_ENTER_MEMBER, tenant_id, user_id)
+    else:
+        version = await connection.fetchval(
+            _ENTER_MEMBER_LIMITED,
+            tenant_id,
+            user_id,
+            limits.statement_timeout_ms,
+            limits.idle_in_transaction_timeout_ms,
+        )
     session.info["tenant_id"] = tenant_id
     return None if version is None else int(version)
 
@@ -174,11 +189,16 @@ async def api_key_by_id(session: AsyncSession, key_id: uuid.UUID) -> ApiKey | No
     return await session.get(ApiKey, key_id)
 
 
-async def api_keys(session: AsyncSession, tenant_id: uuid.UUID) -> list[ApiKey]:
-    rows = await session.execute(
-        select(ApiKey).where(ApiKey.tenant_id == tenant_id).order_by(ApiKey.created_at.desc())
+async def api_keys_page(
+    session: AsyncSession, tenant_id: uuid.UUID, *, limit: int, before_id: uuid.UUID | None
+) -> list[ApiKey]:
+    """Newest first (ids are time-ordered UUIDv7s)."""
+    query = (
+        select(ApiKey).where(ApiKey.tenant_id == tenant_id).order_by(ApiKey.id.desc()).limit(limit)
     )
-    return list(rows.scalars())
+    if before_id is not None:
+        query = query.where(ApiKey.id < before_id)
+    return list((await session.execute(query)).scalars())
 
 
 async def touch_api_key(session: AsyncSession, key_id: uuid.UUID, at: datetime) -> None:

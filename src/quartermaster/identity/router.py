@@ -269,7 +269,12 @@ async def list_users(
     return await members.list_members(session, principal, page)
 
 
-@users_router.patch("/{user_id}", response_model=MemberRead, summary="Change a member's role")
+@users_router.patch(
+    "/{user_id}",
+    response_model=MemberRead,
+    summary="Change a member's role",
+    responses=CONFLICT,
+)
 async def update_user(
     user_id: uuid.UUID,
     data: MemberUpdate,
@@ -281,7 +286,10 @@ async def update_user(
 
 
 @users_router.delete(
-    "/{user_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a member"
+    "/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove a member",
+    responses=CONFLICT,
 )
 async def remove_user(
     user_id: uuid.UUID, principal: MembersWrite, session: SessionDep, client: ClientInfoDep
@@ -365,9 +373,13 @@ async def create_api_key(
     return created
 
 
-@keys_router.get("", response_model=list[ApiKeyRead], summary="API keys (never their secrets)")
-async def list_api_keys(principal: ApiKeysRead, session: SessionDep) -> list[ApiKeyRead]:
-    return await api_keys.list_api_keys(session, principal)
+@keys_router.get(
+    "", response_model=Page[ApiKeyRead], summary="API keys, newest first (never their secrets)"
+)
+async def list_api_keys(
+    principal: ApiKeysRead, session: SessionDep, page: PageParamsDep
+) -> Page[ApiKeyRead]:
+    return await api_keys.list_api_keys(session, principal, page)
 
 
 @keys_router.delete(

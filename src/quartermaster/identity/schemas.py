@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, EmailStr, Field, StringConstraints, model_validator
 
+from quartermaster.core.inputs import Timestamp
 from quartermaster.core.schemas import Strict
 from quartermaster.identity.permissions import Permission, Role
 
@@ -88,7 +89,7 @@ class MemberUpdate(Strict):
 class ApiKeyCreate(Strict):
     name: Name
     role: Role
-    expires_at: datetime | None = None
+    expires_at: Timestamp | None = None
 
 
 class TenantRead(BaseModel):

@@ -57,12 +57,15 @@ class StockMoved(BaseModel):
 class ReservationChanged(BaseModel):
     """A reservation was created, fulfilled or released (``status`` says which; an expired
     one is released with status ``expired``), with the new level of its (product,
-    location). ``batch_id`` is the ledger batch of a fulfilment."""
+    location). ``batch_id`` is the ledger batch of a fulfilment; a partial fulfilment
+    keeps ``status`` ``active`` with a smaller ``open_quantity``."""
 
     id: uuid.UUID
     product_id: uuid.UUID
     location_id: uuid.UUID
     quantity: Decimal
+    fulfilled_quantity: Decimal
+    open_quantity: Decimal
     reference: str
     status: str
     expires_at: datetime | None

@@ -8,10 +8,10 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import AwareDatetime
 
 from quartermaster.core.db import SessionDep
 from quartermaster.core.errors import AppError
+from quartermaster.core.inputs import Timestamp
 from quartermaster.identity.public import Principal
 from quartermaster.inventory.params import InventoryRead, LevelFilterDep
 from quartermaster.inventory.schemas import MovementKind
@@ -86,8 +86,8 @@ async def export_movements_job(
     session: SessionDep,
     queue: JobQueueDep,
     response: Response,
-    recorded_from: Annotated[AwareDatetime, Query(alias="from", description="recorded_at ≥ this")],
-    recorded_to: Annotated[AwareDatetime, Query(alias="to", description="recorded_at < this")],
+    recorded_from: Annotated[Timestamp, Query(alias="from", description="recorded_at ≥ this")],
+    recorded_to: Annotated[Timestamp, Query(alias="to", description="recorded_at < this")],
     product_id: Annotated[uuid.UUID | None, Query()] = None,
     warehouse_id: Annotated[
         uuid.UUID | None, Query(description="Movements into or out of this warehouse")

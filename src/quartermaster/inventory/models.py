@@ -206,9 +206,10 @@ ALERT_STATUSES = ("open", "acknowledged", "resolved")
 
 
 class Reservation(IdMixin, TimestampMixin, Base):
-    """Stock held for a reference at one location. While ``active`` its quantity is part of
-    the level's ``reserved``; fulfilling turns it into a ledger issue (kind
-    ``fulfilment``), releasing or expiring gives it back."""
+    """Stock held for a reference at one location. While ``active`` its open quantity
+    (``quantity - fulfilled_quantity``) is part of the level's ``reserved``; fulfilling
+    (all of it or a part) turns it into a ledger issue (kind ``fulfilment``), releasing or
+    expiring gives the open quantity back."""
 
     __tablename__ = "reservations"
     __table_args__ = (
@@ -223,6 +224,10 @@ class Reservation(IdMixin, TimestampMixin, Base):
             name="fk_reservations_tenant_id_location_id_locations",
         ),
         CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint(
+            "fulfilled_quantity >= 0 AND fulfilled_quantity <= quantity",
+            name="fulfilled_quantity_range",
+        ),
         CheckConstraint(
             "status IN (" + ", ".join(f"'{s}'" for s in RESERVATION_STATUSES) + ")",
             name="status_known",
@@ -241,6 +246,9 @@ class Reservation(IdMixin, TimestampMixin, Base):
     product_id: Mapped[uuid.UUID]
     location_id: Mapped[uuid.UUID]
     quantity: Mapped[Decimal]
+    # Issued so far: a partial fulfilment leaves the reservation active with
+    # quantity - fulfilled_quantity still reserved.
+    fulfilled_quantity: Mapped[Decimal] = mapped_column(server_default=text("0"))
     reference: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(20), server_default=text("'active'"))
     expires_at: Mapped[datetime | None]

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
+from quartermaster.core.inputs import QueryFlag
 from quartermaster.identity.public import Permission, Principal, require
 from quartermaster.inventory.repository import LevelFilter
 
@@ -19,7 +20,7 @@ async def level_filter(
     warehouse_id: Annotated[uuid.UUID | None, Query()] = None,
     location_id: Annotated[uuid.UUID | None, Query()] = None,
     below_reorder: Annotated[
-        bool | None, Query(description="As on GET /stock/levels (per warehouse)")
+        QueryFlag | None, Query(description="As on GET /stock/levels (per warehouse)")
     ] = None,
 ) -> LevelFilter:
     """The filters of a stock-levels export (the CSV stream and the background job)."""

@@ -7,9 +7,9 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from quartermaster.core.db import SessionDep
+from quartermaster.core.inputs import Timestamp
 from quartermaster.inventory.params import InventoryRead
 from quartermaster.inventory.schemas_reports import (
     MovementReport,
@@ -53,10 +53,10 @@ async def movement_report(
     principal: InventoryRead,
     session: SessionDep,
     recorded_from: Annotated[
-        AwareDatetime, Query(alias="from", description="recorded_at ≥ this (with an offset)")
+        Timestamp, Query(alias="from", description="recorded_at ≥ this (with an offset)")
     ],
     recorded_to: Annotated[
-        AwareDatetime, Query(alias="to", description="recorded_at < this (with an offset)")
+        Timestamp, Query(alias="to", description="recorded_at < this (with an offset)")
     ],
     interval: Annotated[ReportInterval, Query()] = ReportInterval.DAY,
     tz: Annotated[

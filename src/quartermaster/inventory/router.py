@@ -6,12 +6,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
-from pydantic import AwareDatetime
 
 from quartermaster.core.concurrency import IfMatch, etag
 from quartermaster.core.db import SessionDep, get_database
+from quartermaster.core.inputs import QueryFlag, Timestamp
 from quartermaster.core.pagination import Page, PageParamsDep
 from quartermaster.core.responses import CONFLICT, NOT_FOUND, STALE
 from quartermaster.identity.public import Permission, Principal, require
@@ -36,6 +36,7 @@ from quartermaster.inventory.schemas import (
     MovementRequest,
     ProductStock,
     ReservationCreate,
+    ReservationFulfil,
     ReservationRead,
     ReservationResult,
     ReservationStatus,
@@ -86,7 +87,7 @@ async def list_warehouses(
     principal: InventoryRead,
     session: SessionDep,
     page: PageParamsDep,
-    is_active: Annotated[bool | None, Query()] = None,
+    is_active: Annotated[QueryFlag | None, Query()] = None,
 ) -> Page[WarehouseRead]:
     return await warehouses.list_warehouses(session, principal, page, is_active=is_active)
 
@@ -246,10 +247,10 @@ async def list_movements(
     reference: Annotated[str | None, Query(max_length=200)] = None,
     batch_id: Annotated[uuid.UUID | None, Query()] = None,
     recorded_from: Annotated[
-        AwareDatetime | None, Query(alias="from", description="recorded_at ≥ this")
+        Timestamp | None, Query(alias="from", description="recorded_at ≥ this")
     ] = None,
     recorded_to: Annotated[
-        AwareDatetime | None, Query(alias="to", description="recorded_at < this")
+        Timestamp | None, Query(alias="to", description="recorded_at < this")
     ] = None,
 ) -> Page[MovementRead]:
     where = MovementFilter(
@@ -278,7 +279,7 @@ async def list_levels(
     warehouse_id: Annotated[uuid.UUID | None, Query()] = None,
     location_id: Annotated[uuid.UUID | None, Query()] = None,
     below_reorder: Annotated[
-        bool | None,
+        QueryFlag | None,
         Query(
             description="true: only products with a reorder point whose available stock is "
             "at or below it (per warehouse, as alerts are; across warehouses with "
@@ -395,13 +396,20 @@ async def get_reservation(
 @stock_router.post(
     "/reservations/{reservation_id}/fulfil",
     response_model=ReservationResult,
-    summary="Fulfil a reservation: issue its stock atomically",
-    responses={**NOT_FOUND, 409: {"description": "The reservation is not active"}},
+    summary="Fulfil a reservation (all of it, or a quantity): issue its stock atomically",
+    responses={
+        **NOT_FOUND,
+        409: {"description": "The reservation is not active, or not enough stock"},
+        422: {"description": "A quantity above what is open, or an unknown field"},
+    },
 )
 async def fulfil_reservation(
-    reservation_id: uuid.UUID, principal: ReservationsWrite, session: SessionDep
+    reservation_id: uuid.UUID,
+    principal: ReservationsWrite,
+    session: SessionDep,
+    data: Annotated[ReservationFulfil | None, Body()] = None,
 ) -> ReservationResult:
-    return await reservations.fulfil_reservation(session, principal, reservation_id)
+    return await reservations.fulfil_reservation(session, principal, reservation_id, data)
 
 
 @stock_router.delete(

@@ -9,13 +9,13 @@ from enum import StrEnum
 from typing import Annotated, ClassVar
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     Field,
     StringConstraints,
     model_validator,
 )
 
+from quartermaster.core.inputs import Flag, PlainDecimal, Timestamp
 from quartermaster.core.schemas import Strict, StrictPatch
 
 MAX_QUANTITY_DECIMALS = 6
@@ -28,11 +28,18 @@ Code = Annotated[
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+# A product's SKU or barcode, a warehouse's or location's code, as a scanner reads them.
+ProductCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^\S+$")
+]
+PlaceCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
 # Signed here (adjustments are); the service checks sign and the unit's decimals per kind.
 Quantity = Annotated[
-    Decimal, Field(max_digits=24, decimal_places=MAX_QUANTITY_DECIMALS, allow_inf_nan=False)
+    PlainDecimal, Field(max_digits=24, decimal_places=MAX_QUANTITY_DECIMALS, allow_inf_nan=False)
 ]
-UnitCost = Annotated[Decimal, Field(ge=0, max_digits=19, decimal_places=4, allow_inf_nan=False)]
+UnitCost = Annotated[
+    PlainDecimal, Field(ge=0, max_digits=19, decimal_places=4, allow_inf_nan=False)
+]
 
 
 # Warehouses and locations
@@ -42,7 +49,7 @@ class WarehouseCreate(Strict):
     code: Code
     name: Name
     address: Text | None = None
-    is_active: bool = True
+    is_active: Flag = True
 
 
 class WarehouseUpdate(StrictPatch):
@@ -51,7 +58,7 @@ class WarehouseUpdate(StrictPatch):
     code: Code | None = None
     name: Name | None = None
     address: Text | None = None
-    is_active: bool | None = None
+    is_active: Flag | None = None
 
 
 class WarehouseRead(BaseModel):
@@ -70,13 +77,13 @@ class LocationCreate(Strict):
     warehouse_id: uuid.UUID
     code: Code
     name: Name
-    allow_negative: bool = False
+    allow_negative: Flag = False
 
 
 class LocationUpdate(StrictPatch):
     code: Code | None = None
     name: Name | None = None
-    allow_negative: bool | None = None
+    allow_negative: Flag | None = None
 
 
 class LocationRead(BaseModel):
@@ -102,15 +109,24 @@ class MovementKind(StrEnum):
 
 
 class MovementLine(Strict):
-    """One line. ``receipt``: to_location_id (+ optional unit_cost). ``issue``:
-    from_location_id. ``transfer``: both, different. ``adjustment``: to_location_id, a
-    signed quantity ≠ 0 and a reason."""
+    """One line. ``receipt``: to (+ optional unit_cost). ``issue``: from. ``transfer``:
+    both, different. ``adjustment``: to, a signed quantity ≠ 0 and a reason.
+
+    The product is named by exactly one of ``product_id``, ``sku``, ``barcode``; each
+    location by its id (``from_location_id``) or by its warehouse's and its own code
+    (``from_warehouse_code`` + ``from_location_code``), not both."""
 
     kind: MovementKind
-    product_id: uuid.UUID
+    product_id: uuid.UUID | None = None
+    sku: ProductCode | None = None
+    barcode: ProductCode | None = None
     quantity: Quantity
     from_location_id: uuid.UUID | None = None
+    from_warehouse_code: PlaceCode | None = None
+    from_location_code: PlaceCode | None = None
     to_location_id: uuid.UUID | None = None
+    to_warehouse_code: PlaceCode | None = None
+    to_location_code: PlaceCode | None = None
     unit_cost: UnitCost | None = None
     reason: Reason | None = None
 
@@ -124,21 +140,19 @@ class MovementRequest(Strict):
     note: Text | None = None
     kind: MovementKind | None = None
     product_id: uuid.UUID | None = None
+    sku: ProductCode | None = None
+    barcode: ProductCode | None = None
     quantity: Quantity | None = None
     from_location_id: uuid.UUID | None = None
+    from_warehouse_code: PlaceCode | None = None
+    from_location_code: PlaceCode | None = None
     to_location_id: uuid.UUID | None = None
+    to_warehouse_code: PlaceCode | None = None
+    to_location_code: PlaceCode | None = None
     unit_cost: UnitCost | None = None
     reason: Reason | None = None
 
-    _LINE_FIELDS: ClassVar[tuple[str, ...]] = (
-        "kind",
-        "product_id",
-        "quantity",
-        "from_location_id",
-        "to_location_id",
-        "unit_cost",
-        "reason",
-    )
+    _LINE_FIELDS: ClassVar[tuple[str, ...]] = tuple(MovementLine.model_fields)
 
     @model_validator(mode="after")
     def _one_movement_or_a_batch(self) -> MovementRequest:
@@ -150,9 +164,7 @@ class MovementRequest(Strict):
                     "belong inside a line)"
                 )
             return self
-        missing = [
-            name for name in ("kind", "product_id", "quantity") if getattr(self, name) is None
-        ]
+        missing = [name for name in ("kind", "quantity") if getattr(self, name) is None]
         if missing:
             raise ValueError(f"{', '.join(missing)} required (or send a batch as lines: [...])")
         return self
@@ -179,8 +191,14 @@ class MovementRead(BaseModel):
     line_no: int
     kind: str
     product_id: uuid.UUID
+    sku: str
+    product_name: str
     from_location_id: uuid.UUID | None
+    from_location_code: str | None
+    from_warehouse_code: str | None
     to_location_id: uuid.UUID | None
+    to_location_code: str | None
+    to_warehouse_code: str | None
     quantity: Decimal = Field(description="Always positive; the locations give the direction")
     unit_cost: Decimal | None
     reason: str | None
@@ -193,8 +211,12 @@ class MovementRead(BaseModel):
 
 class LevelRead(BaseModel):
     product_id: uuid.UUID
+    sku: str
+    product_name: str
     location_id: uuid.UUID
+    location_code: str
     warehouse_id: uuid.UUID
+    warehouse_code: str
     on_hand: Decimal
     reserved: Decimal
     available: Decimal = Field(description="on_hand - reserved")
@@ -227,7 +249,10 @@ class LevelTotal(BaseModel):
     (``group_by=warehouse``)."""
 
     product_id: uuid.UUID
+    sku: str
+    product_name: str
     warehouse_id: uuid.UUID | None
+    warehouse_code: str | None
     on_hand: Decimal
     reserved: Decimal
     available: Decimal
@@ -273,20 +298,43 @@ class ReservationStatus(StrEnum):
 
 class ReservationCreate(Strict):
     """Hold ``quantity`` of a product at a location for ``reference`` (an order, a job…)
-    until it is fulfilled, released or, when ``expires_at`` is given, it expires."""
+    until it is fulfilled, released or, when ``expires_at`` is given, it expires. The
+    product is named by one of ``product_id``, ``sku``, ``barcode``; the location by
+    ``location_id`` or by ``warehouse_code`` + ``location_code``."""
 
-    product_id: uuid.UUID
-    location_id: uuid.UUID
+    product_id: uuid.UUID | None = None
+    sku: ProductCode | None = None
+    barcode: ProductCode | None = None
+    location_id: uuid.UUID | None = None
+    warehouse_code: PlaceCode | None = None
+    location_code: PlaceCode | None = None
     quantity: Quantity
     reference: Reference
-    expires_at: AwareDatetime | None = None
+    expires_at: Timestamp | None = None
+
+
+class ReservationFulfil(Strict):
+    """Issue all of a reservation's open quantity (no body, or no ``quantity``) or a part
+    of it; the rest stays reserved."""
+
+    quantity: Quantity | None = Field(
+        default=None, description="How much to issue now; default: all that is still open"
+    )
 
 
 class ReservationRead(BaseModel):
     id: uuid.UUID
     product_id: uuid.UUID
+    sku: str
+    product_name: str
     location_id: uuid.UUID
-    quantity: Decimal
+    location_code: str
+    warehouse_code: str
+    quantity: Decimal = Field(description="The quantity reserved in the first place")
+    fulfilled_quantity: Decimal = Field(description="Issued so far (partial fulfilments add up)")
+    open_quantity: Decimal = Field(
+        description="Still reserved: quantity - fulfilled_quantity while active, else 0"
+    )
     reference: str
     status: ReservationStatus
     expires_at: datetime | None
@@ -307,16 +355,23 @@ class ReservationResult(ReservationRead):
 
 
 class CountLine(Strict):
-    product_id: uuid.UUID
+    """A product (by one of ``product_id``, ``sku``, ``barcode``) and what was counted."""
+
+    product_id: uuid.UUID | None = None
+    sku: ProductCode | None = None
+    barcode: ProductCode | None = None
     counted_quantity: Quantity
 
 
 class CountRequest(Strict):
-    """What was on the shelves of one location at ``counted_at`` (which may be hours ago:
-    a scanner synced late). Each line is compared with the ledger as of ``counted_at``."""
+    """What was on the shelves of one location (``location_id``, or ``warehouse_code`` +
+    ``location_code``) at ``counted_at`` (which may be hours ago: a scanner synced late).
+    Each line is compared with the ledger as of ``counted_at``."""
 
-    location_id: uuid.UUID
-    counted_at: AwareDatetime
+    location_id: uuid.UUID | None = None
+    warehouse_code: PlaceCode | None = None
+    location_code: PlaceCode | None = None
+    counted_at: Timestamp
     lines: list[CountLine] = Field(min_length=1, max_length=MAX_LINES)
     reference: Reference | None = None
     note: Text | None = None
@@ -324,16 +379,28 @@ class CountRequest(Strict):
 
 class CountLineRead(BaseModel):
     product_id: uuid.UUID
+    sku: str
+    product_name: str
     counted_quantity: Decimal
     on_hand_as_of: Decimal = Field(description="The ledger's on_hand at counted_at")
+    movements_since_count: int = Field(
+        description="Ledger lines of this product at the location recorded after counted_at "
+        "(before this count): why the adjustment may differ from what was on the shelf then"
+    )
     adjustment: Decimal = Field(description="counted_quantity - on_hand_as_of, applied now")
     movement_id: uuid.UUID | None = Field(description="The count movement; null when 0")
 
 
 class CountRead(BaseModel):
     location_id: uuid.UUID
+    location_code: str
+    warehouse_code: str
     counted_at: datetime
     recorded_at: datetime
+    movements_since_count: int = Field(
+        description="Ledger lines at the location recorded after counted_at (before this "
+        "count); more than 0 means the count is older than the newest movement there"
+    )
     batch_id: uuid.UUID | None = Field(description="The ledger batch; null when nothing moved")
     lines: list[CountLineRead]
     levels: list[LevelRead] = Field(description="The new level of every adjusted product")
@@ -351,7 +418,10 @@ class AlertStatus(StrEnum):
 class AlertRead(BaseModel):
     id: uuid.UUID
     product_id: uuid.UUID
+    sku: str
+    product_name: str
     warehouse_id: uuid.UUID
+    warehouse_code: str
     status: AlertStatus
     raised_at: datetime
     acknowledged_at: datetime | None

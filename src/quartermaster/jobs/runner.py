@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.core.clock import utcnow
 from quartermaster.core.db import Database
+from quartermaster.core.errors import known_failure
 from quartermaster.core.events import emit
 from quartermaster.core.settings import Settings
 from quartermaster.jobs import repository
@@ -324,6 +325,16 @@ async def _run(runtime: WorkerRuntime, run: JobRun, body: JobBody) -> None:
     except Exception as exc:
         if isinstance(exc, TimeoutError) and scope.expired():
             error = f"The job took longer than {settings.jobs_timeout_seconds} s and was stopped."
+        elif (known := known_failure(exc)) is not None:
+            # A limit, not a bug, and no retry would pass it: say which.
+            log.warning("job_stopped_by_database", code=known.code, error=str(exc))
+            limit = settings.database_job_statement_timeout_seconds
+            error = (
+                f"A database statement ran longer than {limit:g} s (the jobs' statement "
+                "timeout) and was stopped; narrow the job, e.g. a shorter range."
+                if known.code == "statement-timeout"
+                else known.detail
+            )
         elif is_transient(exc):
             if run.attempt < settings.jobs_max_attempts:
                 delay = retry_delay(settings, run.attempt)

@@ -14,12 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from quartermaster.core.clock import utcnow
 from quartermaster.core.events import emit
 from quartermaster.core.ids import new_id
+from quartermaster.core.inputs import InvalidText, TextProblem, text_problem
 from quartermaster.core.pagination import (
     InvalidCursor,
     Page,
     PageParams,
-    decode_cursor,
-    encode_cursor,
 )
 from quartermaster.identity.public import Principal, Role
 from quartermaster.jobs import repository
@@ -141,6 +140,9 @@ async def submit_upload_job(
     """Keep the upload under the jobs files directory (413 past ``max_bytes``) and submit
     a job that reads it. The file's contents are the job's business: a malformed file
     fails the job, not the request."""
+    # The multipart body streams past the edge's text checks; its file name is kept.
+    if upload.filename is not None and (reason := text_problem(upload.filename)):
+        raise InvalidText(TextProblem("form", "file", f"has a file name that {reason}"))
     job_id = new_id()
     relative = files.upload_name(principal.tenant_id, job_id, suffix)
     try:
@@ -182,7 +184,7 @@ async def list_jobs(
 ) -> Page[JobRead]:
     before = None
     if page.cursor:
-        (last_id,) = decode_cursor(page.cursor, size=1)
+        (last_id,) = page.decode(str)
         try:
             before = uuid.UUID(str(last_id))
         except ValueError as exc:
@@ -195,7 +197,7 @@ async def list_jobs(
         limit=page.limit + 1,
         before=before,
     )
-    next_cursor = encode_cursor([str(jobs[page.limit - 1].id)]) if len(jobs) > page.limit else None
+    next_cursor = page.encode([str(jobs[page.limit - 1].id)]) if len(jobs) > page.limit else None
     return Page[JobRead](items=[job_read(j) for j in jobs[: page.limit]], next_cursor=next_cursor)
 
 

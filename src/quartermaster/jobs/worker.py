@@ -33,7 +33,7 @@ from arq.worker import Function, Worker
 from redis.asyncio import ConnectionPool
 from redis.exceptions import RedisError
 
-from quartermaster.core.db import Database
+from quartermaster.core.db import Database, job_limits
 from quartermaster.core.mail import attach_mail_scheduler
 from quartermaster.core.settings import Settings
 from quartermaster.jobs.enqueueing import QUEUE_NAME, WAKE_KEY, JobQueue, MailQueue
@@ -146,6 +146,7 @@ def build_worker(
                 pool_pre_ping=settings.database_pool_pre_ping,
                 pool_recycle=settings.database_pool_recycle_seconds,
                 application_name="quartermaster-worker",
+                limits=job_limits(settings),
             ),
             owner_database=Database(
                 owner_url,

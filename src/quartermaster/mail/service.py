@@ -17,8 +17,6 @@ from quartermaster.core.pagination import (
     InvalidCursor,
     Page,
     PageParams,
-    decode_cursor,
-    encode_cursor,
 )
 from quartermaster.identity.public import Principal
 from quartermaster.mail.schemas import MailDetail, MailRead, MailStatus
@@ -60,7 +58,7 @@ async def outbox_page(
     before = None
     if page.cursor:
         try:
-            before = uuid.UUID(str(decode_cursor(page.cursor, size=1)[0]))
+            before = uuid.UUID(page.decode(str)[0])
         except ValueError as exc:
             raise InvalidCursor from exc
     rows = await list_messages(
@@ -72,7 +70,7 @@ async def outbox_page(
         kind=kind,
     )
     items = [_read(row) for row in rows[: page.limit]]
-    next_cursor = encode_cursor([str(items[-1].id)]) if len(rows) > page.limit else None
+    next_cursor = page.encode([str(items[-1].id)]) if len(rows) > page.limit else None
     return Page[MailRead](items=items, next_cursor=next_cursor)
 
 

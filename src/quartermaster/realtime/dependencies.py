@@ -17,6 +17,7 @@ from fastapi import Depends, FastAPI, Query, Request, WebSocket
 from redis.asyncio import Redis
 
 from quartermaster.core.db import Database
+from quartermaster.core.responses import can_refuse
 from quartermaster.core.settings import Settings
 from quartermaster.identity.public import (
     Credential,
@@ -125,6 +126,7 @@ async def authenticate_socket(websocket: WebSocket) -> SocketAuth:
     return SocketAuth(credential=credential, subprotocol=subprotocol)
 
 
+@can_refuse(401, 403)
 async def authenticate_stream(
     request: Request,
     token: Annotated[
@@ -145,6 +147,7 @@ async def authenticate_stream(
         raise Unauthenticated(exc.detail, code=exc.code) from exc
 
 
+@can_refuse(401, 403)
 async def authenticate_for_ticket(request: Request) -> Credential:
     """An access token or API key in the Authorization header (not a ticket: a ticket
     cannot buy another)."""

@@ -19,6 +19,16 @@ logger = structlog.get_logger(__name__)
 # Serialises concurrent provisioning (e.g. parallel test workers) on one server.
 _PROVISION_LOCK_KEY = 0x716D_7072_6F76  # "qmprov"
 
+# Backstops on the application role, for every session it opens (docs/operations.md has
+# the same ALTER ROLE for external mode). temp_file_limit may only be set by a superuser,
+# which is why it is set here and not per transaction; the app sets shorter statement and
+# idle timeouts in each transaction it starts (QM_DATABASE_*_TIMEOUT_SECONDS).
+APP_ROLE_SETTINGS: dict[str, str] = {
+    "temp_file_limit": "1GB",
+    "statement_timeout": "10min",
+    "idle_in_transaction_session_timeout": "10min",
+}
+
 
 def quote_ident(name: str) -> str:
     """An SQL identifier, double-quoted so any role or database name is taken literally."""
@@ -99,6 +109,9 @@ async def provision_database_async(
             app_password,
             attributes="NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS",
         )
+        for name, value in APP_ROLE_SETTINGS.items():
+            # Names are constants above; the value is quoted as a literal.
+            await conn.execute(f"ALTER ROLE {app} SET {name} = {quote_literal(value)}")
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
         if not exists:
             # CREATE DATABASE cannot run in a transaction block; asyncpg's execute is autocommit.

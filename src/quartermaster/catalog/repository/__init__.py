@@ -280,8 +280,8 @@ async def product_by_id(
 
 
 _PRODUCT_READ = (
-    "SELECT id, sku, name, description, category_id, unit_code, barcode, attributes,"
-    " reorder_point, reorder_quantity, is_active, version, created_at, updated_at"
+    "SELECT id, sku, name, description, category_id, unit_code, barcode, barcode_type,"
+    " attributes, reorder_point, reorder_quantity, is_active, version, created_at, updated_at"
     " FROM products WHERE tenant_id = $1 AND id = $2"
 )
 
@@ -376,6 +376,43 @@ async def products_by_ids(
         return []
     connection = await driver_connection(session)
     return list(await connection.fetch(_PRODUCTS_BY_IDS, tenant_id, list(ids)))
+
+
+# Products named by code in a stock request (a scanner's barcode, a spreadsheet's SKU): one
+# statement per request whatever its number of lines. Exact SKUs and barcodes use their
+# indexes under RLS (text = is leakproof); lower(sku) cannot, so the case-insensitive
+# match is a separate statement, run only for the SKUs the exact one did not find.
+_PRODUCT_REF_COLUMNS = (
+    "p.id, p.sku, p.name, p.unit_code, u.decimals, p.reorder_point, p.is_active,"
+    " p.category_id, p.barcode"
+    " FROM products p JOIN units u ON u.tenant_id = p.tenant_id AND u.code = p.unit_code"
+)
+_PRODUCTS_BY_CODES = (
+    f"SELECT {_PRODUCT_REF_COLUMNS}"
+    " WHERE p.tenant_id = $1 AND (p.sku = ANY($2::text[]) OR p.barcode = ANY($3::text[]))"
+)
+_PRODUCTS_BY_SKU_ANY_CASE = (
+    f"SELECT k.sku, {_PRODUCT_REF_COLUMNS}"
+    " JOIN unnest($2::text[]) AS k(sku) ON lower(p.sku) = lower(k.sku)"
+    " WHERE p.tenant_id = $1"
+)
+
+
+async def products_by_codes(
+    session: AsyncSession, tenant_id: uuid.UUID, skus: Sequence[str], barcodes: Sequence[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(SKU as asked → row, barcode → row) of the tenant's products among ``skus`` (exact,
+    else case-insensitively) and ``barcodes`` (exact); rows as :func:`products_by_ids`'s
+    plus the barcode. Codes not found are absent."""
+    connection = await driver_connection(session)
+    rows = await connection.fetch(_PRODUCTS_BY_CODES, tenant_id, list(skus), list(barcodes))
+    by_sku = {row[1]: row for row in rows if row[1] in skus}
+    by_barcode = {row[8]: row for row in rows if row[8] is not None and row[8] in barcodes}
+    missing = [sku for sku in dict.fromkeys(skus) if sku not in by_sku]
+    if missing:
+        for row in await connection.fetch(_PRODUCTS_BY_SKU_ANY_CASE, tenant_id, missing):
+            by_sku[row[0]] = row[1:]
+    return by_sku, by_barcode
 
 
 async def delete_product(

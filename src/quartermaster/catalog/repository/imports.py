@@ -135,6 +135,7 @@ _UPSERT_ROW = (
     ("category_id", "uuid[]"),
     ("unit_code", "text[]"),
     ("barcode", "text[]"),
+    ("barcode_type", "text[]"),
     ("attributes", "text[]"),  # JSON text, cast per row
     ("reorder_point", "numeric[]"),
     ("reorder_quantity", "numeric[]"),

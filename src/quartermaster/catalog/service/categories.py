@@ -27,8 +27,6 @@ from quartermaster.core.ids import new_id
 from quartermaster.core.pagination import (
     Page,
     PageParams,
-    decode_cursor,
-    encode_cursor,
 )
 from quartermaster.identity.public import Principal
 
@@ -70,7 +68,7 @@ async def list_categories(
 ) -> Page[CategoryRead]:
     after = None
     if page.cursor:
-        path, category_id = decode_cursor(page.cursor, size=2)
+        path, category_id = page.decode(str, str)
         after = (str(path), cursor_uuid(category_id))
     rows = await repository.categories_page(
         session, principal.tenant_id, limit=page.limit + 1, after=after
@@ -79,7 +77,7 @@ async def list_categories(
     next_cursor = None
     if len(rows) > page.limit:
         last = rows[page.limit - 1]
-        next_cursor = encode_cursor([last.path, str(last.category.id)])
+        next_cursor = page.encode([last.path, str(last.category.id)])
     return Page[CategoryRead](items=items, next_cursor=next_cursor)
 
 

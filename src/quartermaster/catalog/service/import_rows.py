@@ -19,12 +19,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from quartermaster.catalog import repository
 from quartermaster.catalog.schemas import (
     Barcode,
+    BarcodeType,
     Name,
     Quantity,
     Sku,
     UnitCode,
 )
 from quartermaster.catalog.service.exports import PRODUCT_COLUMNS
+from quartermaster.core.csvtext import csv_cell_value
+from quartermaster.core.inputs import MAX_ATTRIBUTE_DEPTH, CellFlag, JsonObject
 
 if TYPE_CHECKING:
     from _csv import Reader
@@ -46,6 +49,7 @@ SETTABLE = {
     "category": "category_id",
     "unit": "unit_code",
     "barcode": "barcode",
+    "barcode_type": "barcode_type",
     "reorder_point": "reorder_point",
     "reorder_quantity": "reorder_quantity",
     "is_active": "is_active",
@@ -182,9 +186,11 @@ def inspect_file(path: Path) -> FileShape:
                 rows += 1
                 if len(record) != len(columns):
                     continue  # a row error, reported when the row is applied
-                if sku := record[sku_at].strip().lower():
+                if sku := csv_cell_value(record[sku_at]).strip().lower():
                     skus.append(_digest(sku))
-                if barcode_at is not None and (barcode := record[barcode_at].strip()):
+                if barcode_at is not None and (
+                    barcode := csv_cell_value(record[barcode_at]).strip()
+                ):
                     barcodes.append(_digest(barcode))
         except csv.Error as exc:
             raise MalformedFile(
@@ -207,10 +213,11 @@ class ImportedRow(BaseModel):
     category: Annotated[str | None, Field(max_length=5_000)] = None
     unit: UnitCode | None = None
     barcode: Barcode | None = None
+    barcode_type: BarcodeType = BarcodeType.OTHER
     reorder_point: Quantity = Decimal(0)
     reorder_quantity: Quantity = Decimal(0)
-    is_active: bool = True
-    attributes: dict[str, Any] = Field(default_factory=dict)
+    is_active: CellFlag = True
+    attributes: JsonObject = Field(default_factory=dict)
 
 
 @dataclass
@@ -276,7 +283,8 @@ def parse_row(
         return None, [
             RowError(row, None, f"The row has {len(record)} fields; the header has {len(columns)}.")
         ]
-    cells = dict(zip(columns, record, strict=True))
+    # Cells our exports neutralised ("'=…") read back as what was exported.
+    cells = {name: csv_cell_value(cell) for name, cell in zip(columns, record, strict=True)}
     errors: list[RowError] = []
     values: dict[str, Any] = {}
     fields = set()
@@ -295,6 +303,10 @@ def parse_row(
                 values[name] = json.loads(value)
             except json.JSONDecodeError as exc:
                 errors.append(RowError(row, name, f"Not valid JSON: {exc.msg}."))
+                continue
+            except RecursionError:
+                message = f"Nested more than {MAX_ATTRIBUTE_DEPTH} levels deep."
+                errors.append(RowError(row, name, message))
                 continue
             if not isinstance(values[name], dict):
                 errors.append(RowError(row, name, 'Must be a JSON object, e.g. {"color": "red"}.'))
@@ -326,8 +338,3 @@ def parse_row(
     if errors:
         return None, errors
     return Candidate(row, key, data, frozenset(fields), path), []
-
-
-def _decimals(value: Decimal) -> int:
-    exponent = value.normalize().as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0

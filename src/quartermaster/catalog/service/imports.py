@@ -46,6 +46,9 @@ from quartermaster.catalog.events import CatalogEvents
 from quartermaster.catalog.models import Product
 from quartermaster.catalog.schemas import (
     DEFAULT_UNITS,
+    BarcodeType,
+    barcode_problem,
+    decimal_places,
 )
 from quartermaster.catalog.service.import_rows import (
     DEFAULT_UNIT,
@@ -57,7 +60,6 @@ from quartermaster.catalog.service.import_rows import (
     MalformedFile,
     RepeatTracker,
     RowError,
-    _decimals,
     _open_csv,
     inspect_file,
     parse_row,
@@ -326,6 +328,7 @@ class ProductImport:
             "category_id": None,
             "unit_code": unit,
             "barcode": data.barcode if "barcode" in fields else None,
+            "barcode_type": data.barcode_type.value,
             "attributes": data.attributes,
             "reorder_point": data.reorder_point,
             "reorder_quantity": data.reorder_quantity,
@@ -337,7 +340,7 @@ class ProductImport:
                 if name not in self.columns:
                     values[attribute] = getattr(product, attribute)
         for name in ("reorder_point", "reorder_quantity"):
-            if _decimals(values[name]) > units[unit]:
+            if decimal_places(values[name]) > units[unit]:
                 errors.append(
                     RowError(
                         row,
@@ -346,6 +349,11 @@ class ProductImport:
                     )
                 )
         barcode = values["barcode"]
+        if barcode is not None and {"barcode", "barcode_type"} & fields:
+            problem = barcode_problem(barcode, BarcodeType(values["barcode_type"]))
+            if problem is not None:
+                column = "barcode" if "barcode" in fields else "barcode_type"
+                errors.append(RowError(row, column, problem))
         if "barcode" in fields and barcode is not None:
             owner = owners.get(barcode)
             if owner is not None and owner != candidate.key:

@@ -13,6 +13,7 @@ from quartermaster.catalog.errors import (
     PriceListNameTaken,
     PriceListNotFound,
     ProductNotFound,
+    TooManyPriceDecimals,
     UnknownPriceList,
 )
 from quartermaster.catalog.events import CatalogEvents, PriceChanged
@@ -24,6 +25,8 @@ from quartermaster.catalog.schemas import (
     PriceListUpdate,
     PriceRead,
     ProductPrices,
+    decimal_places,
+    minor_units,
 )
 from quartermaster.catalog.service.paging import cursor_uuid
 from quartermaster.core.clock import utcnow
@@ -32,8 +35,6 @@ from quartermaster.core.ids import new_id
 from quartermaster.core.pagination import (
     Page,
     PageParams,
-    decode_cursor,
-    encode_cursor,
 )
 from quartermaster.identity.public import Principal
 
@@ -43,6 +44,7 @@ def _price_list_read(price_list: PriceList) -> PriceListRead:
         id=price_list.id,
         name=price_list.name,
         currency=price_list.currency,
+        price_decimals=price_list.price_decimals,
         is_default=price_list.is_default,
         created_at=price_list.created_at,
         updated_at=price_list.updated_at,
@@ -63,7 +65,7 @@ async def list_price_lists(
 ) -> Page[PriceListRead]:
     after = None
     if page.cursor:
-        name, last_id = decode_cursor(page.cursor, size=2)
+        name, last_id = page.decode(str, str)
         after = (str(name), cursor_uuid(last_id))
     rows = await repository.price_lists_page(
         session, principal.tenant_id, limit=page.limit + 1, after=after
@@ -71,7 +73,7 @@ async def list_price_lists(
     next_cursor = None
     if len(rows) > page.limit:
         last = rows[page.limit - 1]
-        next_cursor = encode_cursor([last.name.lower(), str(last.id)])
+        next_cursor = page.encode([last.name.lower(), str(last.id)])
     return Page[PriceListRead](
         items=[_price_list_read(p) for p in rows[: page.limit]], next_cursor=next_cursor
     )
@@ -102,6 +104,9 @@ async def create_price_list(
         tenant_id=tenant_id,
         name=data.name,
         currency=data.currency,
+        price_decimals=(
+            data.price_decimals if data.price_decimals is not None else minor_units(data.currency)
+        ),
         is_default=is_default,
         created_at=now,
         updated_at=now,
@@ -131,6 +136,9 @@ async def update_price_list(
     if "name" in changes and changes["name"] != price_list.name:
         price_list.name = changes["name"]
         price_list.updated_at = now
+    if "price_decimals" in changes and changes["price_decimals"] != price_list.price_decimals:
+        price_list.price_decimals = changes["price_decimals"]
+        price_list.updated_at = now
     await _flush_price_list(session, price_list.name)
     return _price_list_read(price_list)
 
@@ -154,7 +162,9 @@ async def add_price(
     session: AsyncSession, principal: Principal, product_id: uuid.UUID, data: PriceCreate
 ) -> PriceRead:
     """Append a price to the product's history in one list (never overwriting a row) and
-    emit ``catalog.price.changed``. A future ``effective_from`` takes effect then."""
+    emit ``catalog.price.changed``. A future ``effective_from`` takes effect then. The
+    amount has at most the list's ``price_decimals`` (by default the currency's ISO 4217
+    minor units: "1.999" EUR is 422)."""
     tenant_id = principal.tenant_id
     product = await repository.product_by_id(session, tenant_id, product_id)
     if product is None:
@@ -162,6 +172,8 @@ async def add_price(
     price_list = await repository.price_list_by_id(session, tenant_id, data.price_list_id)
     if price_list is None:
         raise UnknownPriceList
+    if decimal_places(data.amount) > price_list.price_decimals:
+        raise TooManyPriceDecimals(price_list.currency, price_list.price_decimals)
     now = utcnow()
     price = Price(
         id=new_id(),

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from quartermaster.catalog import repository
 from quartermaster.catalog.errors import (
     BarcodeTaken,
+    InvalidBarcode,
     ProductInUse,
     ProductNotFound,
     SkuTaken,
@@ -24,11 +25,14 @@ from quartermaster.catalog.errors import (
 from quartermaster.catalog.events import CatalogEvents, ProductDeleted
 from quartermaster.catalog.models import Product, Unit
 from quartermaster.catalog.schemas import (
+    BarcodeType,
     ProductCreate,
     ProductRead,
     ProductSort,
     ProductUpdate,
     SortOrder,
+    barcode_problem,
+    decimal_places,
 )
 from quartermaster.catalog.service.paging import cursor_uuid
 from quartermaster.catalog.service.units import unit_for
@@ -40,8 +44,6 @@ from quartermaster.core.pagination import (
     InvalidCursor,
     Page,
     PageParams,
-    decode_cursor,
-    encode_cursor,
 )
 from quartermaster.identity.public import Principal
 
@@ -55,6 +57,7 @@ def product_read(product: Product) -> ProductRead:
         category_id=product.category_id,
         unit=product.unit_code,
         barcode=product.barcode,
+        barcode_type=BarcodeType(product.barcode_type),
         attributes=product.attributes,
         reorder_point=product.reorder_point,
         reorder_quantity=product.reorder_quantity,
@@ -65,15 +68,21 @@ def product_read(product: Product) -> ProductRead:
     )
 
 
-def _decimals(value: Decimal) -> int:
-    exponent = value.normalize().as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+def _check_barcode(barcode: str | None, kind: str, changed: frozenset[str]) -> None:
+    """A barcode of a GS1 type (EAN-13, EAN-8, UPC-A) has its length and check digit (422
+    naming the field that was changed; ``barcode`` when both were)."""
+    if barcode is None:
+        return
+    problem = barcode_problem(barcode, BarcodeType(kind))
+    if problem is not None:
+        field = "barcode_type" if changed == {"barcode_type"} else "barcode"
+        raise InvalidBarcode(field, problem)
 
 
 def _check_quantities(unit: Unit, values: dict[str, Decimal]) -> None:
     """Reorder quantities are quantities of the product's unit: no more decimals than it has."""
     for field, value in values.items():
-        if _decimals(value) > unit.decimals:
+        if decimal_places(value) > unit.decimals:
             raise TooManyDecimals(field, unit.code, unit.decimals)
 
 
@@ -114,6 +123,7 @@ async def create_product(
     _check_quantities(
         unit, {"reorder_point": data.reorder_point, "reorder_quantity": data.reorder_quantity}
     )
+    _check_barcode(data.barcode, data.barcode_type, frozenset({"barcode"}))
     if data.category_id is not None and (
         await repository.category_by_id(session, tenant_id, data.category_id) is None
     ):
@@ -128,6 +138,7 @@ async def create_product(
         category_id=data.category_id,
         unit_code=unit.code,
         barcode=data.barcode,
+        barcode_type=data.barcode_type.value,
         attributes=data.attributes,
         reorder_point=data.reorder_point,
         reorder_quantity=data.reorder_quantity,
@@ -150,6 +161,7 @@ async def get_product(
     if row is None:
         raise ProductNotFound
     row["unit"] = row.pop("unit_code")
+    row["barcode_type"] = BarcodeType(row["barcode_type"])
     # The row is the database's, typed by it: nothing to validate.
     return ProductRead.model_construct(**row)
 
@@ -184,6 +196,12 @@ async def update_product(
             "reorder_quantity": changes.get("reorder_quantity", product.reorder_quantity),
         },
     )
+    if {"barcode", "barcode_type"} & changes.keys():
+        _check_barcode(
+            changes.get("barcode", product.barcode),
+            changes.get("barcode_type", product.barcode_type),
+            frozenset({"barcode", "barcode_type"} & changes.keys()),
+        )
     if changes.get("category_id") is not None and (
         await repository.category_by_id(session, tenant_id, changes["category_id"]) is None
     ):
@@ -249,7 +267,7 @@ async def list_products(
         category_ids = await repository.descendant_ids(session, tenant_id, category_id)
     after: tuple[Any, uuid.UUID] | None = None
     if page.cursor:
-        cursor_sort, cursor_order, key, last_id = decode_cursor(page.cursor, size=4)
+        cursor_sort, cursor_order, key, last_id = page.decode(str, str, str, str)
         if cursor_sort != sort.value or cursor_order != order.value:
             raise InvalidCursor
         if sort is ProductSort.UPDATED_AT:
@@ -275,7 +293,7 @@ async def list_products(
     if len(products) > page.limit:
         last = products[page.limit - 1]
         key = repository.sort_value(last, sort.value)
-        next_cursor = encode_cursor(
+        next_cursor = page.encode(
             [
                 sort.value,
                 order.value,

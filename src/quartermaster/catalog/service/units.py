@@ -24,8 +24,6 @@ from quartermaster.core.ids import new_id
 from quartermaster.core.pagination import (
     Page,
     PageParams,
-    decode_cursor,
-    encode_cursor,
 )
 from quartermaster.identity.public import Principal
 
@@ -59,14 +57,14 @@ async def list_units(
     await ensure_default_units(session, principal.tenant_id)
     after = None
     if page.cursor:
-        (after,) = decode_cursor(page.cursor, size=1)
+        (after,) = page.decode(str)
         after = str(after)
     units = await repository.units_page(
         session, principal.tenant_id, limit=page.limit + 1, after_code=after
     )
     next_cursor = None
     if len(units) > page.limit:
-        next_cursor = encode_cursor([units[page.limit - 1].code])
+        next_cursor = page.encode([units[page.limit - 1].code])
     return Page[UnitRead](
         items=[_unit_read(u) for u in units[: page.limit]], next_cursor=next_cursor
     )

@@ -11,6 +11,11 @@ from quartermaster.core.clock import utcnow
 from quartermaster.core.db import set_tenant
 from quartermaster.core.deps import ClientInfo
 from quartermaster.core.errors import AppError
+from quartermaster.core.pagination import (
+    InvalidCursor,
+    Page,
+    PageParams,
+)
 from quartermaster.core.security import digest, same_digest
 from quartermaster.identity import repository
 from quartermaster.identity.errors import ApiKeyNotFound, RoleAboveOwn
@@ -63,9 +68,22 @@ async def create_api_key(
     return ApiKeyCreated(**read.model_dump(), key=opaque.render(API_KEY_PREFIX))
 
 
-async def list_api_keys(session: AsyncSession, principal: Principal) -> list[ApiKeyRead]:
-    keys = await repository.api_keys(session, principal.tenant_id)
-    return [ApiKeyRead.model_validate(k, from_attributes=True) for k in keys]
+async def list_api_keys(
+    session: AsyncSession, principal: Principal, page: PageParams
+) -> Page[ApiKeyRead]:
+    """Newest first, revoked and expired keys included (they say so)."""
+    before = None
+    if page.cursor:
+        try:
+            before = uuid.UUID(page.decode(str)[0])
+        except ValueError as exc:
+            raise InvalidCursor from exc
+    keys = await repository.api_keys_page(
+        session, principal.tenant_id, limit=page.limit + 1, before_id=before
+    )
+    items = [ApiKeyRead.model_validate(k, from_attributes=True) for k in keys[: page.limit]]
+    next_cursor = page.encode([str(items[-1].id)]) if len(keys) > page.limit else None
+    return Page[ApiKeyRead](items=items, next_cursor=next_cursor)
 
 
 async def revoke_api_key(

@@ -13,8 +13,6 @@ from quartermaster.core.pagination import (
     InvalidCursor,
     Page,
     PageParams,
-    decode_cursor,
-    encode_cursor,
 )
 from quartermaster.identity import repository
 from quartermaster.identity.models import AuditEvent
@@ -93,7 +91,7 @@ async def list_events(
     before = None
     if page.cursor:
         try:
-            before = uuid.UUID(str(decode_cursor(page.cursor, size=1)[0]))
+            before = uuid.UUID(str(page.decode(str)[0]))
         except ValueError as exc:
             raise InvalidCursor from exc
     rows = await repository.audit_page(
@@ -105,5 +103,5 @@ async def list_events(
         actor_id=actor_id,
     )
     items = [AuditEventRead.model_validate(row, from_attributes=True) for row in rows[: page.limit]]
-    next_cursor = encode_cursor([str(items[-1].id)]) if len(rows) > page.limit else None
+    next_cursor = page.encode([str(items[-1].id)]) if len(rows) > page.limit else None
     return Page[AuditEventRead](items=items, next_cursor=next_cursor)

@@ -28,8 +28,6 @@ from quartermaster.core.pagination import (
     InvalidCursor,
     Page,
     PageParams,
-    decode_cursor,
-    encode_cursor,
 )
 from quartermaster.core.security import digest, same_digest
 from quartermaster.identity import repository
@@ -198,7 +196,7 @@ async def list_invitations(
     before = None
     if page.cursor:
         try:
-            before = uuid.UUID(str(decode_cursor(page.cursor, size=1)[0]))
+            before = uuid.UUID(page.decode(str)[0])
         except ValueError as exc:
             raise InvalidCursor from exc
     now = utcnow()
@@ -206,7 +204,7 @@ async def list_invitations(
         session, actor.tenant_id, limit=page.limit + 1, before_id=before, state=state, now=now
     )
     items = [_read(row, now) for row in rows[: page.limit]]
-    next_cursor = encode_cursor([str(items[-1].id)]) if len(rows) > page.limit else None
+    next_cursor = page.encode([str(items[-1].id)]) if len(rows) > page.limit else None
     return Page[InvitationRead](items=items, next_cursor=next_cursor)
 
 

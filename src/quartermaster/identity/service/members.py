@@ -20,8 +20,6 @@ from quartermaster.core.pagination import (
     InvalidCursor,
     Page,
     PageParams,
-    decode_cursor,
-    encode_cursor,
 )
 from quartermaster.identity import repository
 from quartermaster.identity.errors import LastOwner, MemberNotFound, RoleAboveOwn
@@ -52,7 +50,7 @@ async def list_members(
 ) -> Page[MemberRead]:
     after: tuple[datetime, uuid.UUID] | None = None
     if page.cursor:
-        joined, user_id = decode_cursor(page.cursor, size=2)
+        joined, user_id = page.decode(str, str)
         try:
             after = (datetime.fromisoformat(str(joined)), uuid.UUID(str(user_id)))
         except ValueError as exc:
@@ -64,7 +62,7 @@ async def list_members(
     next_cursor = None
     if len(rows) > page.limit:
         last = rows[page.limit - 1][0]
-        next_cursor = encode_cursor([last.created_at.isoformat(), str(last.user_id)])
+        next_cursor = page.encode([last.created_at.isoformat(), str(last.user_id)])
     return Page[MemberRead](items=items, next_cursor=next_cursor)
 
 

@@ -33,6 +33,7 @@ from quartermaster.inventory.repository.levels import (
     level_totals_page,
     levels_of,
     levels_page,
+    movements_since,
     product_stock,
     stream_levels,
 )
@@ -59,6 +60,7 @@ from quartermaster.inventory.repository.warehouses import (
     location_by_id,
     locations_page,
     warehouse_by_id,
+    warehouse_codes,
     warehouses_page,
 )
 from quartermaster.inventory.repository.writer import (
@@ -66,6 +68,7 @@ from quartermaster.inventory.repository.writer import (
     append_movements,
     apply_level_changes,
     create_missing_levels,
+    locations_by_codes,
     locations_with_warehouses,
     lock_alert_pairs,
     lock_levels,
@@ -102,6 +105,7 @@ __all__ = [
     "levels_of",
     "levels_page",
     "location_by_id",
+    "locations_by_codes",
     "locations_page",
     "locations_with_warehouses",
     "lock_alert_pairs",
@@ -110,6 +114,7 @@ __all__ = [
     "lock_product_costs",
     "movement_flows",
     "movements_page",
+    "movements_since",
     "on_hand_totals",
     "product_stock",
     "raise_alerts",
@@ -125,5 +130,6 @@ __all__ = [
     "violated_constraint",
     "warehouse_availability",
     "warehouse_by_id",
+    "warehouse_codes",
     "warehouses_page",
 ]

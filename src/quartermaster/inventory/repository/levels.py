@@ -80,6 +80,26 @@ async def ledger_on_hand_as_of(
     return {row[0]: Decimal(row[1]) for row in rows}
 
 
+async def movements_since(
+    session: AsyncSession, tenant_id: uuid.UUID, location_id: uuid.UUID, since: datetime
+) -> dict[uuid.UUID, int]:
+    """product id → how many ledger lines into or out of one location were recorded after
+    ``since`` (products without any are absent)."""
+    rows = await session.execute(
+        select(StockMovement.product_id, func.count())
+        .where(
+            StockMovement.tenant_id == tenant_id,
+            or_(
+                StockMovement.from_location_id == location_id,
+                StockMovement.to_location_id == location_id,
+            ),
+            StockMovement.recorded_at > since,
+        )
+        .group_by(StockMovement.product_id)
+    )
+    return {row[0]: row[1] for row in rows}
+
+
 @dataclass(frozen=True)
 class LevelFilter:
     product_id: uuid.UUID | None = None

@@ -55,6 +55,18 @@ async def warehouses_page(
     return list((await session.execute(query)).scalars())
 
 
+async def warehouse_codes(
+    session: AsyncSession, tenant_id: uuid.UUID, warehouse_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """id → code of the tenant's warehouses among ``warehouse_ids``."""
+    rows = await session.execute(
+        select(Warehouse.id, Warehouse.code).where(
+            Warehouse.tenant_id == tenant_id, Warehouse.id.in_(list(warehouse_ids))
+        )
+    )
+    return {row.id: row.code for row in rows}
+
+
 async def default_location_ids(
     session: AsyncSession, tenant_id: uuid.UUID, warehouse_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, uuid.UUID]:

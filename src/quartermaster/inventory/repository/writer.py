@@ -25,8 +25,8 @@ from quartermaster.inventory.repository.common import LevelKey
 Pair = tuple[uuid.UUID, uuid.UUID]  # (product_id, warehouse_id)
 
 
-def _columns(pairs: Sequence[tuple[uuid.UUID, uuid.UUID]]) -> tuple[list[uuid.UUID], ...]:
-    """(firsts, seconds) of id pairs: the two arrays a statement unnests side by side."""
+def _columns(pairs: Sequence[tuple[Any, Any]]) -> tuple[list[Any], ...]:
+    """(firsts, seconds) of pairs: the two arrays a statement unnests side by side."""
     return [pair[0] for pair in pairs], [pair[1] for pair in pairs]
 
 
@@ -56,6 +56,32 @@ async def locations_with_warehouses(
     connection = await driver_connection(session)
     rows = await connection.fetch(_PLACES, tenant_id, list(dict.fromkeys(ids)))
     return {row[0]: Place(*row) for row in rows}
+
+
+# Codes are unique per tenant regardless of case; a tenant has few warehouses and locations,
+# so the hash join on lower() (which no index can serve under RLS) reads them once.
+_PLACES_BY_CODES = (
+    "SELECT k.warehouse_code, k.location_code,"
+    " l.id, l.code, l.allow_negative, w.id, w.code, w.is_active"
+    " FROM unnest($2::text[], $3::text[]) AS k(warehouse_code, location_code)"
+    " JOIN warehouses w ON lower(w.code) = lower(k.warehouse_code)"
+    " JOIN locations l ON l.tenant_id = w.tenant_id AND l.warehouse_id = w.id"
+    " AND lower(l.code) = lower(k.location_code)"
+    " WHERE w.tenant_id = $1"
+)
+
+
+async def locations_by_codes(
+    session: AsyncSession, tenant_id: uuid.UUID, codes: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], Place]:
+    """(warehouse code, location code) as asked → the place, compared regardless of case, in
+    one statement whatever the number of pairs; pairs not found are absent."""
+    if not codes:
+        return {}
+    connection = await driver_connection(session)
+    pairs = list(dict.fromkeys(codes))
+    rows = await connection.fetch(_PLACES_BY_CODES, tenant_id, *_columns(pairs))
+    return {(row[0], row[1]): Place(*row[2:]) for row in rows}
 
 
 # Rows are inserted in the order given (sorted by the caller): ORDER BY n.

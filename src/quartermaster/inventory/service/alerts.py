@@ -14,13 +14,14 @@ from quartermaster.catalog.public import ProductRef
 from quartermaster.core.clock import utcnow
 from quartermaster.core.events import emit
 from quartermaster.core.ids import new_id
-from quartermaster.core.pagination import Page, PageParams, decode_cursor, encode_cursor
+from quartermaster.core.pagination import Page, PageParams
 from quartermaster.identity.public import Principal
 from quartermaster.inventory import repository
 from quartermaster.inventory.errors import AlertNotFound, AlertNotOpen
 from quartermaster.inventory.events import AlertChanged, InventoryEvents
 from quartermaster.inventory.models import StockAlert
 from quartermaster.inventory.schemas import AlertRead, AlertStatus
+from quartermaster.inventory.service.labels import labels_for
 from quartermaster.inventory.service.paging import cursor_uuid
 
 
@@ -96,8 +97,32 @@ async def _emit(
     await emit(session, tenant_id, event_type, payload)
 
 
-def alert_read(alert: StockAlert) -> AlertRead:
-    return AlertRead.model_validate(alert, from_attributes=True)
+async def _reads(
+    session: AsyncSession, tenant_id: uuid.UUID, alerts: list[StockAlert]
+) -> list[AlertRead]:
+    """Alerts with their products' SKUs and names and their warehouses' codes."""
+    labels = await labels_for(
+        session,
+        tenant_id,
+        product_ids=[a.product_id for a in alerts],
+        warehouse_ids=[a.warehouse_id for a in alerts],
+    )
+    return [
+        AlertRead(
+            id=alert.id,
+            product_id=alert.product_id,
+            sku=labels.products[alert.product_id].sku,
+            product_name=labels.products[alert.product_id].name,
+            warehouse_id=alert.warehouse_id,
+            warehouse_code=labels.warehouse_codes[alert.warehouse_id],
+            status=AlertStatus(alert.status),
+            raised_at=alert.raised_at,
+            acknowledged_at=alert.acknowledged_at,
+            acknowledged_by=alert.acknowledged_by,
+            resolved_at=alert.resolved_at,
+        )
+        for alert in alerts
+    ]
 
 
 async def list_alerts(
@@ -111,7 +136,7 @@ async def list_alerts(
 ) -> Page[AlertRead]:
     before = None
     if page.cursor:
-        (last_id,) = decode_cursor(page.cursor, size=1)
+        (last_id,) = page.decode(str)
         before = cursor_uuid(last_id)
     rows = await repository.alerts_page(
         session,
@@ -124,9 +149,10 @@ async def list_alerts(
     )
     next_cursor = None
     if len(rows) > page.limit:
-        next_cursor = encode_cursor([str(rows[page.limit - 1].id)])
+        next_cursor = page.encode([str(rows[page.limit - 1].id)])
     return Page[AlertRead](
-        items=[alert_read(row) for row in rows[: page.limit]], next_cursor=next_cursor
+        items=await _reads(session, principal.tenant_id, rows[: page.limit]),
+        next_cursor=next_cursor,
     )
 
 
@@ -134,7 +160,8 @@ async def get_alert(session: AsyncSession, principal: Principal, alert_id: uuid.
     alert = await repository.alert_by_id(session, principal.tenant_id, alert_id)
     if alert is None:
         raise AlertNotFound
-    return alert_read(alert)
+    (read,) = await _reads(session, principal.tenant_id, [alert])
+    return read
 
 
 async def acknowledge_alert(
@@ -150,4 +177,5 @@ async def acknowledge_alert(
     alert.acknowledged_at = utcnow()
     alert.acknowledged_by = principal.id
     await session.flush()
-    return alert_read(alert)
+    (read,) = await _reads(session, principal.tenant_id, [alert])
+    return read

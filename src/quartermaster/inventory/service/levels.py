@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,13 +14,11 @@ from quartermaster.core.pagination import (
     InvalidCursor,
     Page,
     PageParams,
-    decode_cursor,
-    encode_cursor,
 )
 from quartermaster.identity.public import Principal
 from quartermaster.inventory import repository
 from quartermaster.inventory.errors import ProductNotFound
-from quartermaster.inventory.models import StockLevel, StockMovement
+from quartermaster.inventory.models import StockMovement
 from quartermaster.inventory.schemas import (
     LevelGrouping,
     LevelRead,
@@ -30,23 +29,19 @@ from quartermaster.inventory.schemas import (
     Quantities,
     WarehouseStock,
 )
+from quartermaster.inventory.service.labels import labels_for, level_read, movement_read
 from quartermaster.inventory.service.paging import cursor_datetime, cursor_uuid
 
-
-def level_read(level: StockLevel, warehouse_id: uuid.UUID) -> LevelRead:
-    return LevelRead(
-        product_id=level.product_id,
-        location_id=level.location_id,
-        warehouse_id=warehouse_id,
-        on_hand=level.on_hand,
-        reserved=level.reserved,
-        available=level.on_hand - level.reserved,
-        updated_at=level.updated_at,
-    )
+_LEDGER_COLUMNS = tuple(
+    name
+    for name in MovementRead.model_fields
+    if name not in ("sku", "product_name")
+    and not name.endswith(("_location_code", "_warehouse_code"))
+)
 
 
-def movement_read(movement: StockMovement) -> MovementRead:
-    return MovementRead.model_validate(movement, from_attributes=True)
+def _ledger_row(movement: StockMovement) -> dict[str, Any]:
+    return {name: getattr(movement, name) for name in _LEDGER_COLUMNS}
 
 
 async def list_levels(
@@ -57,7 +52,7 @@ async def list_levels(
 ) -> Page[LevelRead]:
     after = None
     if page.cursor:
-        product_id, location_id = decode_cursor(page.cursor, size=2)
+        product_id, location_id = page.decode(str, str)
         after = (cursor_uuid(product_id), cursor_uuid(location_id))
     rows = await repository.levels_page(
         session, principal.tenant_id, where, limit=page.limit + 1, after=after
@@ -65,9 +60,25 @@ async def list_levels(
     next_cursor = None
     if len(rows) > page.limit:
         last = rows[page.limit - 1][0]
-        next_cursor = encode_cursor([str(last.product_id), str(last.location_id)])
+        next_cursor = page.encode([str(last.product_id), str(last.location_id)])
+    levels = [level for level, _ in rows[: page.limit]]
+    labels = await labels_for(
+        session,
+        principal.tenant_id,
+        product_ids=[level.product_id for level in levels],
+        location_ids=[level.location_id for level in levels],
+    )
     return Page[LevelRead](
-        items=[level_read(level, warehouse_id) for level, warehouse_id in rows[: page.limit]],
+        items=[
+            level_read(
+                labels.products[level.product_id],
+                labels.places[level.location_id],
+                level.on_hand,
+                level.reserved,
+                level.updated_at,
+            )
+            for level in levels
+        ],
         next_cursor=next_cursor,
     )
 
@@ -82,7 +93,7 @@ async def level_totals(
     by_warehouse = group_by is LevelGrouping.WAREHOUSE
     after: tuple[uuid.UUID, uuid.UUID | None] | None = None
     if page.cursor:
-        grouping, product_id, warehouse_id = decode_cursor(page.cursor, size=3)
+        grouping, product_id, warehouse_id = page.decode(str, str, (str, None))
         if grouping != group_by.value:
             raise InvalidCursor
         after = (
@@ -100,19 +111,31 @@ async def level_totals(
     next_cursor = None
     if len(rows) > page.limit:
         last = rows[page.limit - 1]
-        next_cursor = encode_cursor(
+        next_cursor = page.encode(
             [group_by.value, str(last.product_id), str(last.warehouse_id) if by_warehouse else None]
         )
+    totals = rows[: page.limit]
+    labels = await labels_for(
+        session,
+        principal.tenant_id,
+        product_ids=[row.product_id for row in totals],
+        warehouse_ids=[row.warehouse_id for row in totals if row.warehouse_id is not None],
+    )
     return Page[LevelTotal](
         items=[
             LevelTotal(
                 product_id=row.product_id,
+                sku=labels.products[row.product_id].sku,
+                product_name=labels.products[row.product_id].name,
                 warehouse_id=row.warehouse_id,
+                warehouse_code=(
+                    labels.warehouse_codes[row.warehouse_id] if row.warehouse_id else None
+                ),
                 on_hand=row.on_hand,
                 reserved=row.reserved,
                 available=row.on_hand - row.reserved,
             )
-            for row in rows[: page.limit]
+            for row in totals
         ],
         next_cursor=next_cursor,
     )
@@ -178,7 +201,7 @@ async def list_movements(
     """The ledger, newest first."""
     before: tuple[datetime, uuid.UUID] | None = None
     if page.cursor:
-        recorded_at, last_id = decode_cursor(page.cursor, size=2)
+        recorded_at, last_id = page.decode(str, str)
         before = (cursor_datetime(recorded_at), cursor_uuid(last_id))
     movements = await repository.movements_page(
         session, principal.tenant_id, where, limit=page.limit + 1, before=before
@@ -186,7 +209,15 @@ async def list_movements(
     next_cursor = None
     if len(movements) > page.limit:
         last = movements[page.limit - 1]
-        next_cursor = encode_cursor([last.recorded_at.isoformat(), str(last.id)])
+        next_cursor = page.encode([last.recorded_at.isoformat(), str(last.id)])
+    shown = movements[: page.limit]
+    labels = await labels_for(
+        session,
+        principal.tenant_id,
+        product_ids=[m.product_id for m in shown],
+        location_ids=[i for m in shown for i in (m.from_location_id, m.to_location_id)],
+    )
     return Page[MovementRead](
-        items=[movement_read(m) for m in movements[: page.limit]], next_cursor=next_cursor
+        items=[movement_read(_ledger_row(m), labels.products, labels.places) for m in shown],
+        next_cursor=next_cursor,
     )

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from quartermaster.catalog.public import ProductRef, products_by_ids
+from quartermaster.catalog.public import ProductRef
 from quartermaster.core.clock import utcnow
 from quartermaster.core.events import emit
 from quartermaster.core.ids import new_id
@@ -31,10 +31,16 @@ from quartermaster.inventory.schemas import (
     MovementBatchRead,
     MovementKind,
     MovementLine,
-    MovementRead,
     MovementRequest,
 )
 from quartermaster.inventory.service import alerts, valuation
+from quartermaster.inventory.service.labels import level_read, movement_read
+from quartermaster.inventory.service.references import (
+    PlaceAsked,
+    ProductAsked,
+    in_line_order,
+    resolve,
+)
 
 Places = dict[uuid.UUID, Place]
 
@@ -44,6 +50,11 @@ def decimals_of(value: Decimal) -> int:
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
+def _a(kind: MovementKind) -> str:
+    """The kind with its article: "a receipt", "an issue", "an adjustment"."""
+    return ("an " if kind.value[0] in "aeiou" else "a ") + kind.value
+
+
 @dataclass(frozen=True)
 class _Entry:
     """One validated line as the ledger stores it (positive quantity, direction by the
@@ -51,27 +62,63 @@ class _Entry:
 
     line: MovementLine
     index: int
+    product_id: uuid.UUID
     from_location_id: uuid.UUID | None
     to_location_id: uuid.UUID | None
     quantity: Decimal
+
+
+@dataclass(frozen=True)
+class _LineRefs:
+    """A line's references as written and the ids they resolved to (None: not given, or
+    unknown, which the resolver reported)."""
+
+    source: PlaceAsked
+    target: PlaceAsked
+    product_id: uuid.UUID | None
+    from_location_id: uuid.UUID | None
+    to_location_id: uuid.UUID | None
+
+
+def _line_references(request: MovementRequest) -> tuple[list[ProductAsked], list[PlaceAsked]]:
+    """Every product and place a request names, two places per line (from, to)."""
+    products: list[ProductAsked] = []
+    places: list[PlaceAsked] = []
+    for index, line in enumerate(request.movement_lines()):
+        prefix = request.field(index, "")
+        products.append(ProductAsked(prefix, line.product_id, line.sku, line.barcode))
+        places.append(
+            PlaceAsked(
+                prefix,
+                "from_",
+                line.from_location_id,
+                line.from_warehouse_code,
+                line.from_location_code,
+            )
+        )
+        places.append(
+            PlaceAsked(
+                prefix, "to_", line.to_location_id, line.to_warehouse_code, line.to_location_code
+            )
+        )
+    return products, places
 
 
 def _check_line(
     request: MovementRequest,
     index: int,
     line: MovementLine,
+    refs: _LineRefs,
     products: dict[uuid.UUID, ProductRef],
-    places: Places,
 ) -> list[FieldProblem]:
-    """Everything wrong with one line as written (422s), each naming its field."""
+    """Everything wrong with one line as written (422s), each naming its field; unknown
+    products and places were reported when the references were resolved."""
     problems: list[FieldProblem] = []
 
     def problem(name: str, message: str, kind: str) -> None:
         problems.append(FieldProblem(request.field(index, name), message, kind))
 
-    product = products.get(line.product_id)
-    if product is None:
-        problem("product_id", "No product with this id in this organization.", "unknown_product")
+    product = products.get(refs.product_id) if refs.product_id is not None else None
     kind = line.kind
     if kind is MovementKind.ADJUSTMENT:
         if line.quantity == 0:
@@ -88,31 +135,42 @@ def _check_line(
         )
     wants_from = kind in (MovementKind.ISSUE, MovementKind.TRANSFER)
     wants_to = kind in (MovementKind.RECEIPT, MovementKind.TRANSFER, MovementKind.ADJUSTMENT)
-    for name, value, wanted in (
-        ("from_location_id", line.from_location_id, wants_from),
-        ("to_location_id", line.to_location_id, wants_to),
-    ):
-        if wanted and value is None:
-            problem(name, f"Required for a {kind.value}.", "missing")
-        elif not wanted and value is not None:
-            problem(name, f"Not allowed for a {kind.value}.", "not_allowed")
-        elif value is not None and value not in places:
-            problem(name, "No location with this id in this organization.", "unknown_location")
+    for asked, wanted in ((refs.source, wants_from), (refs.target, wants_to)):
+        if wanted and not asked.is_given:
+            problems.append(
+                FieldProblem(
+                    asked.name("location_id"),
+                    f"Required for {_a(kind)} (or {asked.side}warehouse_code and "
+                    f"{asked.side}location_code).",
+                    "missing",
+                )
+            )
+        elif not wanted and asked.is_given:
+            problems.extend(
+                FieldProblem(name, f"Not allowed for {_a(kind)}.", "not_allowed")
+                for name in asked.given_names()
+            )
     if (
         kind is MovementKind.TRANSFER
-        and line.from_location_id is not None
-        and line.from_location_id == line.to_location_id
+        and refs.from_location_id is not None
+        and refs.from_location_id == refs.to_location_id
     ):
-        problem("to_location_id", "A transfer needs two different locations.", "same_location")
+        (name, *_) = refs.target.given_names()
+        problems.append(
+            FieldProblem(name, "A transfer needs two different locations.", "same_location")
+        )
     if line.unit_cost is not None and kind is not MovementKind.RECEIPT:
         problem("unit_cost", "Only receipts carry a unit cost.", "not_allowed")
     return problems
 
 
-def _entry(index: int, line: MovementLine) -> _Entry:
+def _entry(index: int, line: MovementLine, refs: _LineRefs) -> _Entry:
+    assert refs.product_id is not None  # a line with problems never gets here
     if line.kind is MovementKind.ADJUSTMENT and line.quantity < 0:
-        return _Entry(line, index, line.to_location_id, None, -line.quantity)
-    return _Entry(line, index, line.from_location_id, line.to_location_id, line.quantity)
+        return _Entry(line, index, refs.product_id, refs.to_location_id, None, -line.quantity)
+    return _Entry(
+        line, index, refs.product_id, refs.from_location_id, refs.to_location_id, line.quantity
+    )
 
 
 def _check_inflows(
@@ -125,14 +183,16 @@ def _check_inflows(
     for entry in entries:
         if entry.to_location_id is None:
             continue
-        product = products[entry.line.product_id]
+        product = products[entry.product_id]
         if not product.is_active and entry.line.kind is not MovementKind.TRANSFER:
-            raise ProductArchived(request.field(entry.index, "product_id"), product.sku)
+            field = next(
+                name for name in ("product_id", "sku", "barcode") if getattr(entry.line, name)
+            )
+            raise ProductArchived(request.field(entry.index, field), product.sku)
         place = places[entry.to_location_id]
         if not place.warehouse_is_active:
-            raise WarehouseInactive(
-                request.field(entry.index, "to_location_id"), place.warehouse_code
-            )
+            field = "to_location_id" if entry.line.to_location_id else "to_warehouse_code"
+            raise WarehouseInactive(request.field(entry.index, field), place.warehouse_code)
 
 
 @dataclass(frozen=True)
@@ -213,15 +273,7 @@ async def _write_levels(
                 available=on_hand - reserved - change,
             )
     return [
-        LevelRead(
-            product_id=key[0],
-            location_id=key[1],
-            warehouse_id=places[key[1]].warehouse_id,
-            on_hand=levels[key][0],
-            reserved=levels[key][1],
-            available=levels[key][0] - levels[key][1],
-            updated_at=now,
-        )
+        level_read(products[key[0]], places[key[1]], levels[key][0], levels[key][1], now)
         for key in keys
     ]
 
@@ -301,7 +353,7 @@ async def post_ledger(
         recorded_at=now,
         recorded_by=principal.id,
         recorded_by_label=principal.label,
-        lines=[MovementRead.model_validate(row) for row in rows],
+        lines=[movement_read(row, products, places) for row in rows],
         levels=level_reads,
     )
     await emit(session, tenant_id, InventoryEvents.STOCK_MOVED, _stock_moved(batch))
@@ -322,22 +374,27 @@ async def record_movements(
     ``inventory.stock.moved`` with the new levels."""
     tenant_id = principal.tenant_id
     lines = request.movement_lines()
-    products = await products_by_ids(session, tenant_id, [line.product_id for line in lines])
-    location_ids = [
-        location_id
-        for line in lines
-        for location_id in (line.from_location_id, line.to_location_id)
-        if location_id is not None
+    asked_products, asked_places = _line_references(request)
+    resolved = await resolve(session, tenant_id, asked_products, asked_places)
+    products, places = resolved.products, resolved.places
+    refs = [
+        _LineRefs(
+            source=asked_places[2 * index],
+            target=asked_places[2 * index + 1],
+            product_id=resolved.product_ids[index],
+            from_location_id=resolved.location_ids[2 * index],
+            to_location_id=resolved.location_ids[2 * index + 1],
+        )
+        for index in range(len(lines))
     ]
-    places = await repository.locations_with_warehouses(session, tenant_id, location_ids)
-    problems = [
+    problems = resolved.problems + [
         problem
         for index, line in enumerate(lines)
-        for problem in _check_line(request, index, line, products, places)
+        for problem in _check_line(request, index, line, refs[index], products)
     ]
     if problems:
-        raise InvalidMovement(problems)
-    entries = [_entry(index, line) for index, line in enumerate(lines)]
+        raise InvalidMovement(in_line_order(problems))
+    entries = [_entry(index, line, refs[index]) for index, line in enumerate(lines)]
     _check_inflows(request, entries, products, places)
     return await post_ledger(
         session,
@@ -345,7 +402,7 @@ async def record_movements(
         [
             LedgerEntry(
                 kind=entry.line.kind.value,
-                product_id=entry.line.product_id,
+                product_id=entry.product_id,
                 from_location_id=entry.from_location_id,
                 to_location_id=entry.to_location_id,
                 quantity=entry.quantity,

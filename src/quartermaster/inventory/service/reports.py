@@ -64,13 +64,29 @@ def _period_start(moment: datetime, interval: ReportInterval) -> datetime:
     return day
 
 
-def _next_period(start: datetime, interval: ReportInterval) -> datetime:
-    if interval is ReportInterval.DAY:
-        return start + timedelta(days=1)
-    if interval is ReportInterval.WEEK:
-        return start + timedelta(days=7)
-    year, month = divmod(start.month, 12)
-    return start.replace(year=start.year + year, month=month + 1)
+def _next_period(start: datetime, interval: ReportInterval) -> datetime | None:
+    """The start of the period after ``start``; None past the end of year 9999 (the
+    period containing a time at the end of 9999 is the last one there is)."""
+    try:
+        if interval is ReportInterval.DAY:
+            return start + timedelta(days=1)
+        if interval is ReportInterval.WEEK:
+            return start + timedelta(days=7)
+        year, month = divmod(start.month, 12)
+        return start.replace(year=start.year + year, month=month + 1)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _local(moment: datetime, zone: tzinfo, field: str) -> datetime:
+    """``moment``'s naive wall-clock time in ``zone``; 422 when that falls past 9999-12-31
+    (a time at the very end of 9999 in UTC, in a zone ahead of UTC)."""
+    try:
+        return moment.astimezone(zone).replace(tzinfo=None)
+    except OverflowError as exc:
+        raise InvalidReportQuery(
+            field, "Falls after the year 9999 in the report's time zone.", "out_of_range"
+        ) from exc
 
 
 def period_range(
@@ -80,10 +96,10 @@ def period_range(
     when ``to`` is not after ``from`` or the range spans more than MAX_PERIODS periods."""
     if recorded_to <= recorded_from:
         raise InvalidReportQuery("to", "Must be later than from.", "range_empty")
-    local_to = recorded_to.astimezone(zone).replace(tzinfo=None)
-    first = last = _period_start(recorded_from.astimezone(zone).replace(tzinfo=None), interval)
+    local_from, local_to = _local(recorded_from, zone, "from"), _local(recorded_to, zone, "to")
+    first = last = _period_start(local_from, interval)
     count = 1
-    while (following := _next_period(last, interval)) < local_to:
+    while (following := _next_period(last, interval)) is not None and following < local_to:
         last = following
         count += 1
         if count > MAX_PERIODS:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +18,7 @@ from quartermaster.catalog.public import ProductRef, products_by_ids
 from quartermaster.core.clock import utcnow
 from quartermaster.core.events import emit
 from quartermaster.core.ids import new_id
-from quartermaster.core.pagination import Page, PageParams, decode_cursor, encode_cursor
+from quartermaster.core.pagination import Page, PageParams
 from quartermaster.identity.public import Principal
 from quartermaster.inventory import repository
 from quartermaster.inventory.errors import (
@@ -28,14 +29,16 @@ from quartermaster.inventory.errors import (
 )
 from quartermaster.inventory.events import InventoryEvents, NewLevel, ReservationChanged
 from quartermaster.inventory.models import Reservation
-from quartermaster.inventory.repository import LevelKey
+from quartermaster.inventory.repository import LevelKey, Place
 from quartermaster.inventory.schemas import (
     LevelRead,
     ReservationCreate,
+    ReservationFulfil,
     ReservationRead,
     ReservationResult,
     ReservationStatus,
 )
+from quartermaster.inventory.service.labels import labels_for
 from quartermaster.inventory.service.movements import (
     LedgerEntry,
     LevelChange,
@@ -44,18 +47,66 @@ from quartermaster.inventory.service.movements import (
     post_ledger,
 )
 from quartermaster.inventory.service.paging import cursor_uuid
+from quartermaster.inventory.service.references import PlaceAsked, ProductAsked, resolve
 
 
-def reservation_read(reservation: Reservation) -> ReservationRead:
-    return ReservationRead.model_validate(reservation, from_attributes=True)
+def open_quantity(reservation: Reservation) -> Decimal:
+    """What the reservation still holds in the level's ``reserved``."""
+    if reservation.status != ReservationStatus.ACTIVE.value:
+        return Decimal(0)
+    return reservation.quantity - reservation.fulfilled_quantity
+
+
+def reservation_read(
+    reservation: Reservation, product: ProductRef, place: Place
+) -> ReservationRead:
+    return ReservationRead(
+        id=reservation.id,
+        product_id=reservation.product_id,
+        sku=product.sku,
+        product_name=product.name,
+        location_id=reservation.location_id,
+        location_code=place.code,
+        warehouse_code=place.warehouse_code,
+        quantity=reservation.quantity,
+        fulfilled_quantity=reservation.fulfilled_quantity,
+        open_quantity=open_quantity(reservation),
+        reference=reservation.reference,
+        status=ReservationStatus(reservation.status),
+        expires_at=reservation.expires_at,
+        created_by=reservation.created_by,
+        created_at=reservation.created_at,
+        updated_at=reservation.updated_at,
+    )
 
 
 def _result(
-    reservation: Reservation, level: LevelRead, batch_id: uuid.UUID | None = None
+    reservation: Reservation,
+    product: ProductRef,
+    place: Place,
+    level: LevelRead,
+    batch_id: uuid.UUID | None = None,
 ) -> ReservationResult:
     return ReservationResult(
-        **reservation_read(reservation).model_dump(), level=level, batch_id=batch_id
+        **reservation_read(reservation, product, place).model_dump(),
+        level=level,
+        batch_id=batch_id,
     )
+
+
+async def _reads(
+    session: AsyncSession, tenant_id: uuid.UUID, reservations: list[Reservation]
+) -> list[ReservationRead]:
+    labels = await labels_for(
+        session,
+        tenant_id,
+        product_ids=[r.product_id for r in reservations],
+        location_ids=[r.location_id for r in reservations],
+    )
+    return [
+        reservation_read(r, labels.products[r.product_id], labels.places[r.location_id])
+        for r in reservations
+    ]
 
 
 async def _emit(
@@ -74,6 +125,8 @@ async def _emit(
             product_id=reservation.product_id,
             location_id=reservation.location_id,
             quantity=reservation.quantity,
+            fulfilled_quantity=reservation.fulfilled_quantity,
+            open_quantity=open_quantity(reservation),
             reference=reservation.reference,
             status=reservation.status,
             expires_at=reservation.expires_at,
@@ -91,25 +144,9 @@ async def _emit(
 
 
 def _check(
-    data: ReservationCreate,
-    products: dict[uuid.UUID, ProductRef],
-    location_known: bool,
-    now: datetime,
+    data: ReservationCreate, product: ProductRef | None, now: datetime
 ) -> list[FieldProblem]:
     problems: list[FieldProblem] = []
-    product = products.get(data.product_id)
-    if product is None:
-        problems.append(
-            FieldProblem(
-                "product_id", "No product with this id in this organization.", "unknown_product"
-            )
-        )
-    if not location_known:
-        problems.append(
-            FieldProblem(
-                "location_id", "No location with this id in this organization.", "unknown_location"
-            )
-        )
     if data.quantity <= 0:
         problems.append(
             FieldProblem("quantity", "Must be greater than 0.", "quantity_not_positive")
@@ -130,26 +167,39 @@ def _check(
 async def create_reservation(
     session: AsyncSession, principal: Principal, data: ReservationCreate
 ) -> ReservationResult:
-    """Reserve stock: 422 for what cannot be reserved as written, 409
-    ``insufficient-stock`` when less is available at a location that does not allow
-    negative stock (nothing written). Emits ``inventory.reservation.created``."""
+    """Reserve stock: 422 for what cannot be reserved as written (an unknown product or
+    location, by id or by code, names the field), 409 ``insufficient-stock`` when less is
+    available at a location that does not allow negative stock (nothing written). Emits
+    ``inventory.reservation.created``."""
     tenant_id = principal.tenant_id
-    products = await products_by_ids(session, tenant_id, [data.product_id])
-    places = await repository.locations_with_warehouses(session, tenant_id, [data.location_id])
+    resolved = await resolve(
+        session,
+        tenant_id,
+        [ProductAsked("", data.product_id, data.sku, data.barcode)],
+        [PlaceAsked("", "", data.location_id, data.warehouse_code, data.location_code, True)],
+    )
+    products, places = resolved.products, resolved.places
+    (product_id,), (location_id,) = resolved.product_ids, resolved.location_ids
     now = utcnow()
-    problems = _check(data, products, data.location_id in places, now)
+    problems = resolved.problems + _check(
+        data, products.get(product_id) if product_id else None, now
+    )
     if problems:
         raise InvalidMovement(problems)
-    key: LevelKey = (data.product_id, data.location_id)
+    # Both resolved, or a problem was listed.
+    assert product_id is not None
+    assert location_id is not None
+    key: LevelKey = (product_id, location_id)
     (level,) = await change_levels(
         session, tenant_id, {key: LevelChange(reserved=data.quantity)}, products, places, now
     )
     reservation = Reservation(
         id=new_id(),
         tenant_id=tenant_id,
-        product_id=data.product_id,
-        location_id=data.location_id,
+        product_id=product_id,
+        location_id=location_id,
         quantity=data.quantity,
+        fulfilled_quantity=Decimal(0),
         reference=data.reference,
         status=ReservationStatus.ACTIVE.value,
         expires_at=data.expires_at,
@@ -160,7 +210,7 @@ async def create_reservation(
     repository.add(session, reservation)
     await session.flush()
     await _emit(session, InventoryEvents.RESERVATION_CREATED, reservation, level)
-    return _result(reservation, level)
+    return _result(reservation, products[product_id], places[location_id], level)
 
 
 async def _active_for_update(
@@ -176,15 +226,52 @@ async def _active_for_update(
     return reservation
 
 
+def _fulfil_problems(
+    reservation: Reservation, product: ProductRef, quantity: Decimal
+) -> list[FieldProblem]:
+    still_open = open_quantity(reservation)
+    if quantity <= 0:
+        return [FieldProblem("quantity", "Must be greater than 0.", "quantity_not_positive")]
+    if decimals_of(quantity) > product.unit_decimals:
+        return [
+            FieldProblem(
+                "quantity",
+                f"At most {product.unit_decimals} decimal places in unit '{product.unit}'.",
+                "too_many_decimals",
+            )
+        ]
+    if quantity > still_open:
+        return [
+            FieldProblem(
+                "quantity",
+                f"Only {still_open} of this reservation is still open "
+                f"({reservation.fulfilled_quantity} of {reservation.quantity} fulfilled).",
+                "exceeds_open_quantity",
+            )
+        ]
+    return []
+
+
 async def fulfil_reservation(
-    session: AsyncSession, principal: Principal, reservation_id: uuid.UUID
+    session: AsyncSession,
+    principal: Principal,
+    reservation_id: uuid.UUID,
+    data: ReservationFulfil | None = None,
 ) -> ReservationResult:
-    """Turn an active reservation into an issue, atomically: one ledger row of kind
-    ``fulfilment`` from its location, on_hand and reserved both down by its quantity.
-    Emits ``inventory.stock.moved`` and ``inventory.reservation.fulfilled``."""
+    """Turn all of an active reservation's open quantity, or ``data.quantity`` of it, into
+    an issue, atomically: one ledger row of kind ``fulfilment`` from its location, on_hand
+    and reserved both down by that quantity. What is left stays reserved (the reservation
+    stays ``active``); once nothing is left it is ``fulfilled``. A quantity above what is
+    open is 422. Emits ``inventory.stock.moved`` and ``inventory.reservation.fulfilled``."""
     tenant_id = principal.tenant_id
     reservation = await _active_for_update(session, tenant_id, reservation_id)
     products = await products_by_ids(session, tenant_id, [reservation.product_id])
+    quantity = open_quantity(reservation)
+    if data is not None and data.quantity is not None:
+        quantity = data.quantity
+        problems = _fulfil_problems(reservation, products[reservation.product_id], quantity)
+        if problems:
+            raise InvalidMovement(problems)
     places = await repository.locations_with_warehouses(
         session, tenant_id, [reservation.location_id]
     )
@@ -199,7 +286,7 @@ async def fulfil_reservation(
                 product_id=reservation.product_id,
                 from_location_id=reservation.location_id,
                 to_location_id=None,
-                quantity=reservation.quantity,
+                quantity=quantity,
             )
         ],
         products,
@@ -207,21 +294,29 @@ async def fulfil_reservation(
         now,
         reference=reservation.reference,
         note=None,
-        extra={key: LevelChange(reserved=-reservation.quantity)},
+        extra={key: LevelChange(reserved=-quantity)},
     )
-    reservation.status = ReservationStatus.FULFILLED.value
+    reservation.fulfilled_quantity += quantity
+    if reservation.fulfilled_quantity == reservation.quantity:
+        reservation.status = ReservationStatus.FULFILLED.value
     reservation.updated_at = now
     await session.flush()
     (level,) = batch.levels
     await _emit(session, InventoryEvents.RESERVATION_FULFILLED, reservation, level, batch.id)
-    return _result(reservation, level, batch.id)
+    return _result(
+        reservation,
+        products[reservation.product_id],
+        places[reservation.location_id],
+        level,
+        batch.id,
+    )
 
 
 async def release_reservation(
     session: AsyncSession, principal: Principal, reservation_id: uuid.UUID
 ) -> ReservationResult:
-    """Give an active reservation's stock back (reserved down). Emits
-    ``inventory.reservation.released``."""
+    """Give an active reservation's open quantity back (reserved down; what a partial
+    fulfilment issued stays issued). Emits ``inventory.reservation.released``."""
     tenant_id = principal.tenant_id
     reservation = await _active_for_update(session, tenant_id, reservation_id)
     products = await products_by_ids(session, tenant_id, [reservation.product_id])
@@ -233,7 +328,7 @@ async def release_reservation(
     (level,) = await change_levels(
         session,
         tenant_id,
-        {key: LevelChange(reserved=-reservation.quantity)},
+        {key: LevelChange(reserved=-open_quantity(reservation))},
         products,
         places,
         now,
@@ -242,7 +337,9 @@ async def release_reservation(
     reservation.updated_at = now
     await session.flush()
     await _emit(session, InventoryEvents.RESERVATION_RELEASED, reservation, level)
-    return _result(reservation, level)
+    return _result(
+        reservation, products[reservation.product_id], places[reservation.location_id], level
+    )
 
 
 async def release_expired_reservations(
@@ -258,7 +355,7 @@ async def release_expired_reservations(
     changes: dict[LevelKey, LevelChange] = defaultdict(LevelChange)
     for reservation in expired:
         changes[(reservation.product_id, reservation.location_id)] += LevelChange(
-            reserved=-reservation.quantity
+            reserved=-open_quantity(reservation)
         )
     products = await products_by_ids(session, tenant_id, [r.product_id for r in expired])
     places = await repository.locations_with_warehouses(
@@ -283,7 +380,8 @@ async def get_reservation(
     reservation = await repository.reservation_by_id(session, principal.tenant_id, reservation_id)
     if reservation is None:
         raise ReservationNotFound
-    return reservation_read(reservation)
+    (read,) = await _reads(session, principal.tenant_id, [reservation])
+    return read
 
 
 async def list_reservations(
@@ -297,7 +395,7 @@ async def list_reservations(
 ) -> Page[ReservationRead]:
     before = None
     if page.cursor:
-        (last_id,) = decode_cursor(page.cursor, size=1)
+        (last_id,) = page.decode(str)
         before = cursor_uuid(last_id)
     rows = await repository.reservations_page(
         session,
@@ -310,7 +408,8 @@ async def list_reservations(
     )
     next_cursor = None
     if len(rows) > page.limit:
-        next_cursor = encode_cursor([str(rows[page.limit - 1].id)])
+        next_cursor = page.encode([str(rows[page.limit - 1].id)])
     return Page[ReservationRead](
-        items=[reservation_read(row) for row in rows[: page.limit]], next_cursor=next_cursor
+        items=await _reads(session, principal.tenant_id, rows[: page.limit]),
+        next_cursor=next_cursor,
     )

@@ -13,7 +13,7 @@ from quartermaster.core.clock import utcnow
 from quartermaster.core.concurrency import check_if_match
 from quartermaster.core.events import emit
 from quartermaster.core.ids import new_id
-from quartermaster.core.pagination import Page, PageParams, decode_cursor, encode_cursor
+from quartermaster.core.pagination import Page, PageParams
 from quartermaster.identity.public import Principal
 from quartermaster.inventory import repository
 from quartermaster.inventory.errors import (
@@ -173,7 +173,7 @@ async def list_warehouses(
     tenant_id = principal.tenant_id
     after = None
     if page.cursor:
-        code, last_id = decode_cursor(page.cursor, size=2)
+        code, last_id = page.decode(str, str)
         after = (cursor_str(code), cursor_uuid(last_id))
     warehouses = await repository.warehouses_page(
         session, tenant_id, is_active=is_active, limit=page.limit + 1, after=after
@@ -183,7 +183,7 @@ async def list_warehouses(
     next_cursor = None
     if len(warehouses) > page.limit:
         last = shown[-1]
-        next_cursor = encode_cursor([last.code.lower(), str(last.id)])
+        next_cursor = page.encode([last.code.lower(), str(last.id)])
     return Page[WarehouseRead](
         items=[warehouse_read(w, defaults[w.id]) for w in shown], next_cursor=next_cursor
     )
@@ -269,7 +269,7 @@ async def list_locations(
 ) -> Page[LocationRead]:
     after = None
     if page.cursor:
-        warehouse, code, last_id = decode_cursor(page.cursor, size=3)
+        warehouse, code, last_id = page.decode(str, str, str)
         after = (cursor_uuid(warehouse), cursor_str(code), cursor_uuid(last_id))
     locations = await repository.locations_page(
         session, principal.tenant_id, warehouse_id=warehouse_id, limit=page.limit + 1, after=after
@@ -277,7 +277,7 @@ async def list_locations(
     next_cursor = None
     if len(locations) > page.limit:
         last = locations[page.limit - 1]
-        next_cursor = encode_cursor([str(last.warehouse_id), last.code.lower(), str(last.id)])
+        next_cursor = page.encode([str(last.warehouse_id), last.code.lower(), str(last.id)])
     return Page[LocationRead](
         items=[location_read(loc) for loc in locations[: page.limit]], next_cursor=next_cursor
     )

@@ -14,7 +14,10 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +29,16 @@ LUA = ROOT / "bench" / "lua"
 BENCHMARKS_MD = ROOT / "docs" / "benchmarks.md"
 SERVER_CPU = "0"
 GENERATOR_CPU = "1"
+
+
+@contextmanager
+def bench_temp_dir(prefix: str = "qm-bench-") -> Iterator[str]:
+    """A temporary directory for a benchmark's embedded servers, removed afterwards. Made
+    searchable (0711, not listable): run as root, PostgreSQL's own account must enter it,
+    or its data would go to QM_EMBEDDED_SYSTEM_DIR and outlive the run."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as name:
+        os.chmod(name, 0o711)  # noqa: S103 - search only, our own directory
+        yield name
 
 
 def free_port() -> int:

@@ -47,7 +47,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -65,6 +64,7 @@ from common import (
     LUA,
     ROOT,
     append_record,
+    bench_temp_dir,
     free_port,
     machine,
     run_measured,
@@ -1200,7 +1200,7 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    with tempfile.TemporaryDirectory(prefix="qm-bench-") as tmp_name:
+    with bench_temp_dir() as tmp_name:
         tmp = Path(tmp_name)
         services = EmbeddedServices(tmp / "data")
         with services as urls:

@@ -30,7 +30,6 @@ from fastapi.responses import Response
 
 from quartermaster.api import create_app_from_environment
 from quartermaster.catalog.repository import _PRODUCT_READ, _PRODUCTS_BY_IDS
-from quartermaster.core.db import TENANT_SETTING, USER_SETTING
 from quartermaster.core.events import _EMIT
 from quartermaster.core.ids import new_id
 from quartermaster.inventory.repository.writer import (
@@ -61,6 +60,7 @@ _STORE_RESPONSE = (
 def create_bench_app() -> FastAPI:
     app = create_app_from_environment()
     tenant_id = os.environ["QM_BENCH_TENANT_ID"]
+    user_id = os.environ.get("QM_BENCH_USER_ID", tenant_id)
     dsn = os.environ["QM_DATABASE_URL"]
     router = APIRouter()
     pool: dict[str, asyncpg.Pool] = {}
@@ -84,12 +84,12 @@ def create_bench_app() -> FastAPI:
         source, target = uuid.UUID(body["from_location_id"]), uuid.UUID(body["to_location_id"])
         quantity = Decimal(str(body["quantity"]))
         tenant, now = uuid.UUID(tenant_id), datetime.now(UTC)
+        user = uuid.UUID(user_id)
         changes = sorted([(source, -quantity), (target, quantity)])
         async with pool["pool"].acquire() as connection, connection.transaction():
-            await connection.execute(
-                "SELECT set_config($1, $2, true), set_config($3, $4, true)",
-                TENANT_SETTING, tenant_id, USER_SETTING, tenant_id,
-            )  # fmt: skip
+            # What an access token's request starts with (identity.repository._ENTER_MEMBER):
+            # the tenant and user scope and the membership's token version, one round trip.
+            await connection.fetchval("SELECT qm_enter_member($1, $2)", tenant, user)
             if key is not None:
                 fingerprint = hashlib.sha256(raw_body).hexdigest()
                 if await connection.fetchval(_CLAIM_KEY, tenant, key, fingerprint, now) is None:

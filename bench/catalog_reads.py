@@ -26,7 +26,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,7 +33,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-from common import free_port, start_server, stop_server
+from common import bench_temp_dir, free_port, start_server, stop_server
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -164,7 +163,7 @@ def main() -> None:
         sys.exit("wrk is not installed (Debian/Ubuntu: apt-get install wrk)")
 
     with (
-        tempfile.TemporaryDirectory(prefix="qm-bench-") as tmp,
+        bench_temp_dir() as tmp,
         EmbeddedServices(Path(tmp) / "data") as urls,
     ):
         migrate.upgrade(

@@ -14,7 +14,10 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +31,16 @@ SERVER_CPU = "0"
 GENERATOR_CPU = "1"
 
 
+@contextmanager
+def bench_temp_dir(prefix: str = "qm-bench-") -> Iterator[str]:
+    """A temporary directory for a benchmark's embedded servers, removed afterwards. Made
+    searchable (0711, not listable): run as root, PostgreSQL's own account must enter it,
+    or its data would go to QM_EMBEDDED_SYSTEM_DIR and outlive the run."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as name:
+        os.chmod(name, 0o711)  # noqa: S103 - search only, our own directory
+        yield name
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -35,7 +48,9 @@ def free_port() -> int:
         return port
 
 
-def start_server(env: dict[str, str], port: int, *, tenant_id: str) -> subprocess.Popen[bytes]:
+def start_server(
+    env: dict[str, str], port: int, *, tenant_id: str, user_id: str | None = None
+) -> subprocess.Popen[bytes]:
     """The benchmark app (``bench.bench_app``) under one Uvicorn worker pinned to CPU 0;
     returns once ``/readyz`` answers 200."""
     proc = subprocess.Popen(
@@ -45,7 +60,7 @@ def start_server(env: dict[str, str], port: int, *, tenant_id: str) -> subproces
             "--loop", "uvloop", "--http", "httptools", "--no-access-log",
             "--log-level", "warning",
         ],
-        env={**env, "QM_BENCH_TENANT_ID": tenant_id},
+        env={**env, "QM_BENCH_TENANT_ID": tenant_id, "QM_BENCH_USER_ID": user_id or tenant_id},
         cwd=ROOT,
     )  # fmt: skip
     deadline = time.monotonic() + 60

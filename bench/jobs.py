@@ -26,7 +26,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
@@ -50,7 +49,7 @@ from quartermaster.modules import import_models
 from quartermaster.runtime import EmbeddedServices
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import append_record, machine
+from common import append_record, bench_temp_dir, machine
 
 console = Console()
 SECRET = "bench-secret-key-that-is-long-enough-0123456789"  # noqa: S105 - throwaway
@@ -227,7 +226,7 @@ def main() -> None:
     load_at_start = os.getloadavg()[0]
 
     with (
-        tempfile.TemporaryDirectory(prefix="qm-bench-jobs-") as tmp,
+        bench_temp_dir("qm-bench-jobs-") as tmp,
         EmbeddedServices(Path(tmp) / "data") as urls,
     ):
         migrate.upgrade(

@@ -47,7 +47,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -65,6 +64,7 @@ from common import (
     LUA,
     ROOT,
     append_record,
+    bench_temp_dir,
     free_port,
     machine,
     run_measured,
@@ -400,7 +400,7 @@ def shape(sql: str) -> str:
     if upper.startswith("DELETE FROM"):
         return f"DELETE {flat.split()[2]}"
     if upper.startswith("SELECT"):
-        for function in ("set_config", "pg_notify", "pg_advisory_xact_lock"):
+        for function in ("set_config", "qm_enter_member", "pg_notify", "pg_advisory_xact_lock"):
             if f"{function}(" in flat.lower():
                 return f"SELECT {function}(…)"
         tables = re.findall(r"\b(?:FROM|JOIN) (\w+)", flat, re.IGNORECASE)
@@ -421,7 +421,7 @@ PGBENCH_SCRIPT = """\
 \\set a random(0, {last_location})
 \\set b (:a + random(1, {last_location})) % {locations}
 BEGIN;
-SELECT set_config('app.tenant_id', '{tenant}', true), set_config('app.user_id', '{user}', true);
+SELECT qm_enter_member('{tenant}', '{user}');
 SELECT p.id, p.sku, p.name, p.unit_code, u.decimals, p.reorder_point, p.is_active,
   p.category_id
   FROM products p JOIN units u ON u.tenant_id = p.tenant_id AND u.code = p.unit_code
@@ -1200,7 +1200,7 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    with tempfile.TemporaryDirectory(prefix="qm-bench-") as tmp_name:
+    with bench_temp_dir() as tmp_name:
         tmp = Path(tmp_name)
         services = EmbeddedServices(tmp / "data")
         with services as urls:
@@ -1217,7 +1217,7 @@ def run(args: argparse.Namespace) -> None:
             finally:
                 stop_server(server)
             # Again, now that the raw endpoint's tenant exists.
-            server = start_server(env, port, tenant_id=fixture.tenant_id)
+            server = start_server(env, port, tenant_id=fixture.tenant_id, user_id=fixture.user_id)
             try:
                 report = benchmark(args, tmp, services, urls, base, server.pid, fixture)
             finally:

@@ -57,7 +57,6 @@ import resource
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -74,6 +73,7 @@ from common import (
     ROOT,
     SERVER_CPU,
     append_record,
+    bench_temp_dir,
     free_port,
     stop_server,
     wrk,
@@ -517,7 +517,7 @@ def run(args: argparse.Namespace) -> Report:
     if hard < 2 * args.clients + 200:
         sys.exit(f"the fd limit ({hard}) is too low for {args.clients} clients")
     args.load_at_start = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory(prefix="qm-bench-") as tmp_name:
+    with bench_temp_dir() as tmp_name:
         tmp = Path(tmp_name)
         enable_commit_timestamps(tmp / "data")
         with EmbeddedServices(tmp / "data") as urls:

@@ -28,7 +28,6 @@ import asyncio
 import os
 import platform
 import statistics
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -39,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+from common import bench_temp_dir
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -407,7 +407,7 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, help="keep the database here and reuse it")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="qm-search-") as tmp:
+    with bench_temp_dir("qm-search-") as tmp:
         data_dir = args.data_dir or Path(tmp) / "data"
         services = EmbeddedServices(data_dir, redis=False)
         urls = services.start()

@@ -23,7 +23,6 @@ import signal
 import socket
 import statistics
 import subprocess
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from pathlib import Path
 
 import httpx
 import psutil
+from common import bench_temp_dir
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -145,7 +145,7 @@ def main() -> None:
                 "starting and stopping ./qm serve", total=args.runs * (1 + args.later)
             )
             for _ in range(args.runs):
-                with tempfile.TemporaryDirectory(prefix="qm-bench-") as tmp:
+                with bench_temp_dir() as tmp:
                     data_dir = Path(tmp) / "data"
                     first.append(one_start(data_dir))
                     progress.advance(task)

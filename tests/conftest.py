@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +31,7 @@ from quartermaster.api import create_app
 from quartermaster.core import migrate
 from quartermaster.core.settings import Environment, Settings
 from quartermaster.runtime import EmbeddedServices, provision_database
+from quartermaster.runtime.pg_access import SYSTEM_DIR_ENV
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
@@ -70,20 +73,41 @@ async def _recreate_database(admin_url: str, database: str) -> None:
         await connection.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def embedded_system_dir() -> Iterator[Path]:
+    """Where, as root, embedded PostgreSQL's binaries and data go when its unprivileged
+    account cannot reach them (runtime/pg_access.py) — for this session only, so tests
+    leave nothing in /var/lib. Subprocesses inherit it through the environment."""
+    directory = Path(tempfile.mkdtemp(prefix="qm-test-system-"))
+    directory.chmod(0o755)  # our own directory: the unprivileged account reads it
+    previous = os.environ.get(SYSTEM_DIR_ENV)
+    os.environ[SYSTEM_DIR_ENV] = str(directory)
+    yield directory
+    if previous is None:
+        os.environ.pop(SYSTEM_DIR_ENV, None)
+    else:
+        os.environ[SYSTEM_DIR_ENV] = previous
+    shutil.rmtree(directory, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestServices]:
+def services(embedded_system_dir: Path) -> Iterator[TestServices]:
     external_db = os.environ.get("QM_TEST_DATABASE_URL")
     external_redis = os.environ.get("QM_TEST_REDIS_URL")
     embedded: EmbeddedServices | None = None
-    if not (external_db and external_redis):
-        embedded = EmbeddedServices(
-            tmp_path_factory.mktemp("qm-data"),
-            postgres=not external_db,
-            redis=not external_redis,
-            fast=True,
-        )
-        urls = embedded.start()
+    # The session's servers live in a directory of ours that PostgreSQL's account (as root)
+    # can enter, whatever the permissions of pytest's own temporary directories.
+    data_root = Path(tempfile.mkdtemp(prefix="qm-test-data-"))
+    data_root.chmod(0o711)
     try:
+        if not (external_db and external_redis):
+            embedded = EmbeddedServices(
+                data_root / "qm-data",
+                postgres=not external_db,
+                redis=not external_redis,
+                fast=True,
+            )
+            urls = embedded.start()
         if external_db:
             import asyncio
 
@@ -120,6 +144,7 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestServices]
     finally:
         if embedded is not None:
             embedded.stop()
+        shutil.rmtree(data_root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from email import message_from_string
+from email import policy as email_policy
 from pathlib import Path
 
 import asyncpg
@@ -34,7 +36,12 @@ def free_port() -> int:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QM_")}
+    # QM_EMBEDDED_SYSTEM_DIR stays: the session's (tests/conftest.py), not /var/lib's.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("QM_") or k == "QM_EMBEDDED_SYSTEM_DIR"
+    }
     env.update(extra)
     return env
 
@@ -71,6 +78,17 @@ def stop(proc: subprocess.Popen[str]) -> tuple[int, str]:
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=60)
     return proc.returncode, out + err
+
+
+def wait_for_mail(maildir: Path, timeout: float = STARTUP_TIMEOUT) -> str:
+    """The first message that arrives in a Maildir (its new/ directory)."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        arrived = sorted((maildir / "new").glob("*")) if (maildir / "new").exists() else []
+        if arrived:
+            return arrived[0].read_text()
+        time.sleep(0.2)
+    raise AssertionError(f"no mail in {maildir} within {timeout} s")
 
 
 @pytest.fixture
@@ -219,6 +237,23 @@ def test_embedded_serve_starts_everything_and_sigterm_leaves_no_process(
         assert me["role"] == "owner"
         assert oct((embedded_data_dir / "secret_key").stat().st_mode & 0o777) == "0o600"
 
+        # Without QM_SMTP_URL, mail goes to the local capture mailbox, through the worker.
+        reset = httpx.post(
+            f"http://127.0.0.1:{port}/api/v1/auth/password-reset", json={"email": demo["email"]}
+        )
+        assert reset.status_code == 202, reset.text
+        captured = message_from_string(
+            wait_for_mail(embedded_data_dir / "mailbox"), policy=email_policy.default
+        )
+        assert captured["Subject"] == "Reset your Quartermaster password"
+        assert captured["X-QM-Envelope-To"] == demo["email"]
+        assert "/reset-password#token=qmp_" in captured.get_body(("plain",)).get_content()
+        listed = subprocess.run(
+            qm("mail", "list"), capture_output=True, text=True, cwd=serve_cwd, env=env, check=True
+        ).stdout
+        assert "identity.password_reset" in listed
+        assert "sent" in listed
+
         second = subprocess.run(
             qm("serve", "--port", str(free_port())),
             capture_output=True,
@@ -236,6 +271,7 @@ def test_embedded_serve_starts_everything_and_sigterm_leaves_no_process(
     assert "/docs" in output
     assert "Mode     embedded PostgreSQL + Redis" in output
     assert "Demo     demo@example.com / " in output
+    assert "Mail     captured, not sent:" in output
     assert f"Data     {embedded_data_dir.resolve()}" in output
     assert processes_using(embedded_data_dir) == []
 
@@ -371,6 +407,95 @@ def test_create_user_makes_an_organization_whose_owner_can_log_in(
 
     assert asyncio.run(login("boss@corp.example.org", "a-long-password-1")) == 200
     assert asyncio.run(login("demo@example.com", password)) == 200
+
+
+def test_serve_refuses_the_placeholder_secret_on_a_public_address(serve_cwd: Path) -> None:
+    result = subprocess.run(
+        qm("serve", "--host", "0.0.0.0"),  # noqa: S104 - the point of the test
+        capture_output=True,
+        text=True,
+        cwd=serve_cwd,
+        env=clean_env(
+            QM_DATABASE_URL="postgresql://x@127.0.0.1:9/x", QM_REDIS_URL="redis://127.0.0.1:9"
+        ),
+        timeout=60,
+    )
+    message = " ".join(result.stderr.split())  # the console wraps long lines
+    assert result.returncode == 1
+    assert "QM_SECRET_KEY" in message
+    assert "not a loopback address" in message
+    assert "token_urlsafe" in message
+
+
+def test_qm_mail_lists_shows_and_decides(services: TestServices, serve_cwd: Path) -> None:
+    import asyncio
+    import uuid
+
+    from quartermaster.core.db import Database
+    from quartermaster.core.mail import OutboundMail, queue_mail
+
+    async def arrange() -> str:
+        connection = await asyncpg.connect(services.owner_url.replace("+asyncpg", ""))
+        tenant_id = uuid.uuid4()
+        try:
+            async with connection.transaction():
+                await connection.execute(
+                    "SELECT set_config('app.tenant_id', $1, true)", str(tenant_id)
+                )
+                await connection.execute(
+                    "INSERT INTO tenants (id, name, slug) VALUES ($1, 'Mailers', $2)",
+                    tenant_id,
+                    f"mailers-{tenant_id.hex[:6]}",
+                )
+        finally:
+            await connection.close()
+        database = Database(services.app_url, pool_size=1, max_overflow=0)
+        try:
+            async with database.transaction(tenant_id) as session:
+                mail_id = await queue_mail(
+                    session,
+                    OutboundMail(
+                        to=["ops@example.org"],
+                        subject="Nightly digest",
+                        text="Everything is fine.",
+                        kind="test.digest",
+                    ),
+                    tenant_id=tenant_id,
+                )
+        finally:
+            await database.dispose()
+        return str(mail_id)
+
+    mail_id = asyncio.run(arrange())
+    env = clean_env(
+        QM_DATABASE_URL=services.app_url,
+        QM_DATABASE_OWNER_URL=services.owner_url,
+        QM_REDIS_URL=services.redis_url,
+    )
+
+    def mail(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            qm("mail", *args), capture_output=True, text=True, cwd=serve_cwd, env=env, timeout=120
+        )
+
+    listed = mail("list")
+    shown = mail("show", mail_id)
+    retry_queued = mail("retry", mail_id)
+    cancelled = mail("cancel", mail_id)
+    after = mail("list", "--status", "cancelled")
+    unknown = mail("show", str(uuid.uuid4()))
+
+    assert listed.returncode == 0, listed.stderr
+    assert "test.digest" in listed.stdout
+    assert "Nightly digest" in listed.stdout
+    assert shown.returncode == 0, shown.stderr
+    assert "To:          ops@example.org" in shown.stdout
+    assert "Everything is fine." in shown.stdout
+    assert retry_queued.returncode == 1
+    assert "queued cannot be retried" in retry_queued.stderr
+    assert cancelled.returncode == 0, cancelled.stderr
+    assert mail_id[:8] in after.stdout
+    assert unknown.returncode == 1
 
 
 # ./qm and the psql commands: what the README and the banner tell people to type.

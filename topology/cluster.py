@@ -390,7 +390,7 @@ class Topology:
                 "QM_JOBS_FILES_DIR": str(self.directory / "jobs"),
                 "QM_DATABASE_POOL_SIZE": "5",
                 "QM_DATABASE_MAX_OVERFLOW": "5",
-                "FORWARDED_ALLOW_IPS": "127.0.0.1",
+                "QM_TRUSTED_PROXIES": "127.0.0.1",
                 "PYTHONUNBUFFERED": "1",
             }
         )

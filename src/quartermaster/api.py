@@ -106,7 +106,9 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
         app.state.database = database
         app.state.redis = redis
         # Mail queued in requests goes to the job queue once the request committed.
-        attach_mail_scheduler(database.engine, MailQueue(JobQueue(redis)))
+        attach_mail_scheduler(
+            database.engine, MailQueue(JobQueue(redis)), default_from=settings.mail_from
+        )
         # The hasher's dummy hash (for logins of unknown accounts) is made off the start-up
         # path; the task is kept so it is not collected while it runs.
         app.state.hasher_ready = asyncio.create_task(
@@ -186,6 +188,7 @@ def _document_problems(app: FastAPI) -> None:
 DOCUMENTED_TAGS = (
     "auth",
     "users",
+    "invitations",
     "api-keys",
     "audit",
     "products",

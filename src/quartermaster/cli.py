@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import uuid
+from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType
@@ -69,7 +71,10 @@ def _start_embedded(settings: Settings, stack: ExitStack) -> Settings:
     from quartermaster.runtime import EmbeddedServices, EmbeddedStartError
 
     services = EmbeddedServices(
-        settings.data_dir, postgres=settings.database_url is None, redis=settings.redis_url is None
+        settings.data_dir,
+        postgres=settings.database_url is None,
+        redis=settings.redis_url is None,
+        system_dir=settings.embedded_system_dir,
     )
     with console.status(f"Starting embedded services in {settings.data_dir.resolve()} …"):
         try:
@@ -134,10 +139,34 @@ def _embedded_secret(settings: Settings) -> Settings:
     return settings.with_secret(path.read_text().strip())
 
 
+def _ensure_safe_to_serve(settings: Settings) -> None:
+    from quartermaster.core.settings import InsecureSettings
+
+    try:
+        settings.ensure_safe_to_serve()
+    except InsecureSettings as exc:
+        raise _fail(str(exc)) from exc
+
+
 def _owner_url(settings: Settings) -> str:
     url = settings.database_owner_url or settings.database_url
     assert url is not None
     return url
+
+
+def _capture_mail(settings: Settings, stack: ExitStack) -> Settings:
+    """Embedded mode without QM_SMTP_URL: a local capture mailbox receives every e-mail
+    (kept in QM_DATA_DIR/mailbox; `qm mail list` shows the outbox)."""
+    if settings.smtp_url is not None:
+        return settings
+    from pydantic import SecretStr
+
+    from quartermaster.runtime import CaptureMailbox
+
+    mailbox = CaptureMailbox(settings.data_dir / "mailbox")
+    url = mailbox.start()
+    stack.callback(mailbox.stop)
+    return settings.model_copy(update={"smtp_url": SecretStr(url)})
 
 
 def _export(settings: Settings) -> None:
@@ -145,6 +174,10 @@ def _export(settings: Settings) -> None:
     from quartermaster.core.settings import get_settings
 
     os.environ["QM_SECRET_KEY"] = settings.secret_key.get_secret_value()
+    os.environ["QM_HOST"] = settings.host  # what create_app checks its settings against
+    os.environ["QM_PORT"] = str(settings.port)
+    if settings.smtp_url is not None:
+        os.environ["QM_SMTP_URL"] = settings.smtp_url.get_secret_value()
     for name, value in (
         ("QM_DATABASE_URL", settings.database_url),
         ("QM_DATABASE_OWNER_URL", settings.database_owner_url),
@@ -191,8 +224,11 @@ def serve(
         raise _fail(str(exc)) from exc
     host = host or settings.host
     port = port or settings.port
+    settings = settings.model_copy(update={"host": host, "port": port})
 
     embedded = settings.embedded
+    if not (embedded and settings.has_default_secret):  # embedded generates one below
+        _ensure_safe_to_serve(settings)
     filler: _DemoFiller | None = None
     _terminate_on_sigterm()
     with ExitStack() as stack:
@@ -208,6 +244,8 @@ def serve(
                 settings = _start_embedded(settings, stack)
                 _migrate_embedded(settings)
                 settings = _embedded_secret(settings)
+                mailbox = settings.smtp_url is None
+                settings = _capture_mail(settings, stack)
                 demo = (
                     _seed_demo_once(settings, with_data=demo_data, background=True)
                     if seed_demo
@@ -219,14 +257,16 @@ def serve(
             else:
                 require_known_schema(settings)
                 demo = None
+                mailbox = False
             if embedded:  # realtime (issue 5): the outbox relay runs inside the API process
                 os.environ.setdefault("QM_RUN_RELAY", "true")
             if embedded:  # jobs (issue 5): an arq worker runs inside the API process
                 os.environ.setdefault("QM_RUN_WORKER", "true")
+            _ensure_safe_to_serve(settings)
             _export(settings)
             if modules:
                 os.environ["QM_MODULES"] = modules
-            _print_banner(settings, host, port, embedded=embedded, demo=demo)
+            _print_banner(settings, host, port, embedded=embedded, demo=demo, mailbox=mailbox)
             if filler is not None:
                 filler.start()
             uvicorn.run(
@@ -617,6 +657,152 @@ def version() -> None:
 
 def main() -> None:  # pragma: no cover - console entry point
     sys.exit(app())
+
+
+# --- Mail: `qm mail list|show|retry|cancel` (the outbox, as an operator) --------------
+
+mail_app = typer.Typer(
+    help="The e-mail outbox of every organization: what was sent, waits, failed or is "
+    "uncertain (as the owner role: QM_DATABASE_OWNER_URL, or the embedded database).",
+    no_args_is_help=True,
+)
+app.add_typer(mail_app, name="mail")
+
+
+def _with_owner_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    import asyncio
+
+    from quartermaster.core.db import Database
+
+    async def run() -> T:
+        database = Database(_owner_url(settings), pool_size=1, max_overflow=0)
+        try:
+            return await work(database)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(run())
+
+
+def _mail_id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise _fail(f"{value!r} is not an e-mail id (a UUID, as `qm mail list` shows)") from exc
+
+
+@mail_app.command("list")
+def mail_list(
+    status: Annotated[
+        str | None,
+        typer.Option(help="queued, sending, sent, failed, uncertain or cancelled."),
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many, newest first.")] = 50,
+) -> None:
+    """List e-mails, newest first: id, created, status, attempts, kind, to, subject."""
+    from quartermaster.core.mail import MailMessage, list_messages
+
+    settings = _load_settings()
+    with ExitStack() as stack:
+        settings = _connect(settings, stack)
+
+        async def fetch(database: Database) -> list[MailMessage]:
+            async with database.transaction() as session:
+                return await list_messages(session, tenant_id=None, limit=limit, status=status)
+
+        rows = _with_owner_database(settings, fetch)
+    # One line per e-mail, never wrapped, so it can be grepped.
+    for row in rows:
+        error = f"  [{row.last_error[:80]}]" if row.last_error else ""
+        typer.echo(
+            f"{row.id}  {row.created_at:%Y-%m-%d %H:%M:%S}  {row.status:<9}  "
+            f"{row.attempts}x  {row.kind:<24}  {', '.join(row.to_addresses)}  "
+            f"{row.subject!r}{error}"
+        )
+    if not rows:
+        typer.echo("No e-mail.")
+
+
+@mail_app.command("show")
+def mail_show(message_id: Annotated[str, typer.Argument(help="The e-mail's id.")]) -> None:
+    """Show one e-mail: envelope, status, headers and body (confidential ones too: an
+    operator with database access could read them anyway)."""
+    from quartermaster.core.mail import MailMessage, MailNotFound, get_message
+
+    wanted = _mail_id(message_id)
+    settings = _load_settings()
+    with ExitStack() as stack:
+        settings = _connect(settings, stack)
+
+        async def fetch(database: Database) -> MailMessage:
+            async with database.transaction() as session:
+                return await get_message(session, wanted, tenant_id=None)
+
+        try:
+            row = _with_owner_database(settings, fetch)
+        except MailNotFound as exc:
+            raise _fail(f"no e-mail {wanted}") from exc
+    owner = f"tenant {row.tenant_id}" if row.tenant_id else f"account {row.account_user_id}"
+    lines = [
+        f"Id:          {row.id} ({owner}, {row.kind})",
+        f"Status:      {row.status} after {row.attempts} attempt(s)"
+        + (f"; sent {row.sent_at:%Y-%m-%d %H:%M:%S}" if row.sent_at else ""),
+        f"From:        {row.from_address or settings.mail_from}",
+        f"To:          {', '.join(row.to_addresses)}",
+    ]
+    if row.cc_addresses:
+        lines.append(f"Cc:          {', '.join(row.cc_addresses)}")
+    if row.bcc_addresses:
+        lines.append(f"Bcc:         {', '.join(row.bcc_addresses)}")
+    lines += [f"Subject:     {row.subject}", f"Message-ID:  {row.message_id}"]
+    lines += [f"{name + ':':<12} {value}" for name, value in row.headers.items()]
+    if row.last_error:
+        lines.append(f"Last error:  {row.last_error}")
+    if row.smtp_response:
+        lines.append(f"Server said: {row.smtp_response}")
+    if row.attachments:
+        names = ", ".join(f"{a['filename']} ({a['size']} bytes)" for a in row.attachments)
+        lines.append(f"Attachments: {names}")
+    typer.echo("\n".join(lines) + "\n\n" + row.text_body)
+
+
+def _mail_decision(message_id: str, what: str) -> None:
+    from quartermaster.core.mail import (
+        MailNotFound,
+        MailStatusConflict,
+        cancel_message,
+        retry_message,
+    )
+
+    wanted = _mail_id(message_id)
+    decide = retry_message if what == "retry" else cancel_message
+    settings = _load_settings()
+    with ExitStack() as stack:
+        settings = _connect(settings, stack)
+
+        async def change(database: Database) -> None:
+            async with database.transaction() as session:
+                await decide(session, wanted)
+
+        try:
+            _with_owner_database(settings, change)
+        except (MailNotFound, MailStatusConflict) as exc:
+            raise _fail(exc.detail) from exc
+
+
+@mail_app.command("retry")
+def mail_retry(message_id: Annotated[str, typer.Argument(help="The e-mail's id.")]) -> None:
+    """Send a failed, cancelled or uncertain e-mail again (for an uncertain one: only once
+    you checked it did not arrive, or a duplicate does no harm)."""
+    _mail_decision(message_id, "retry")
+    typer.echo("Queued again; the worker's mail sweeper sends it within a minute.")
+
+
+@mail_app.command("cancel")
+def mail_cancel(message_id: Annotated[str, typer.Argument(help="The e-mail's id.")]) -> None:
+    """Give up a queued, failed or uncertain e-mail."""
+    _mail_decision(message_id, "cancel")
+    typer.echo("Cancelled.")
 
 
 # --- Jobs (issue 5): `qm worker` --------------------------------------------------------------

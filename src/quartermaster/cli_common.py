@@ -85,7 +85,13 @@ def _qm_as_typed() -> str:
 
 
 def _print_banner(
-    settings: Settings, host: str, port: int, *, embedded: bool, demo: dict[str, str] | None
+    settings: Settings,
+    host: str,
+    port: int,
+    *,
+    embedded: bool,
+    demo: dict[str, str] | None,
+    mailbox: bool = False,
 ) -> None:
     base = f"http://{host}:{port}"
     lines = [
@@ -100,6 +106,11 @@ def _print_banner(
         lines.append(f"  Data     {settings.data_dir.resolve()}")
         qm = _qm_as_typed()
         lines.append(f'  psql     {qm} psql    (or: url=$({qm} db-url) && psql "$url")')
+        if mailbox:
+            lines.append(
+                f"  Mail     captured, not sent: {(settings.data_dir / 'mailbox').resolve()} "
+                f"({qm} mail list)"
+            )
     else:
         lines.append("  Mode     external PostgreSQL and Redis (QM_DATABASE_URL, QM_REDIS_URL)")
     if demo:

@@ -33,9 +33,9 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "http": "httptools",
         "log_config": None,
         "access_log": False,
-        # X-Forwarded-For/-Proto from the proxies in FORWARDED_ALLOW_IPS (Uvicorn reads
-        # the variable; default 127.0.0.1).
-        "proxy_headers": True,
+        # The client's address comes from QM_TRUSTED_PROXIES (core.deps), not from
+        # Uvicorn, which would trust X-Forwarded-For from 127.0.0.1 by default.
+        "proxy_headers": False,
         "timeout_graceful_shutdown": settings.api_shutdown_grace_seconds,
         "timeout_keep_alive": settings.http_keepalive_seconds,
         # Live events are small JSON; compressing each one for each socket costs more CPU

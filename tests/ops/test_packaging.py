@@ -33,9 +33,9 @@ KUBERNETES_VERSION = "1.31"
 SECRETS_DIR = "QM_SECRETS_DIR"
 DIRECT = "QM_DATABASE_OWNER_DIRECT_URL"
 
-# Variables read by something other than a Settings field: Uvicorn's own, and the
-# directory of secret files (core.settings.SECRETS_DIR_ENV).
-FOREIGN_ENV = {"FORWARDED_ALLOW_IPS", "QM_SECRETS_DIR"}
+# Variables read by something other than a Settings field: the directory of secret files
+# (core.settings.SECRETS_DIR_ENV).
+FOREIGN_ENV = {"QM_SECRETS_DIR"}
 # The web app (web/, QM_WEB_DIR) is built on the `web` branch; until it is merged, the
 # Dockerfile's web stage names sources and a setting this checkout does not have yet.
 WEB_PENDING = not (ROOT / "web" / "package.json").exists()

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
@@ -223,6 +224,17 @@ async def open_socket(
         kwargs["additional_headers"] = {"Authorization": f"Bearer {token}"}
     async with connect(url, **kwargs) as connection:
         yield Socket(connection)
+
+
+async def ticket_for(live: LiveServer, token: str) -> str:
+    """A one-use ticket for ?token=, bought with an access token or API key."""
+    async with httpx.AsyncClient(base_url=live.http_url, timeout=WAIT) as http:
+        response = await http.post(
+            "/api/v1/realtime/tickets", headers={"Authorization": f"Bearer {token}"}
+        )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return str(body["ticket"])
 
 
 def since(event: dict[str, Any]) -> dict[str, str]:

@@ -20,7 +20,7 @@ from quartermaster.core.relay import OutboxRelay
 from quartermaster.core.settings import Settings
 from quartermaster.core.streams import epoch_key, stream_key
 from tests.identity.conftest import Account
-from tests.realtime.conftest import WAIT, LiveServer, emit_events, serve
+from tests.realtime.conftest import WAIT, LiveServer, emit_events, serve, ticket_for
 
 pytestmark = pytest.mark.slow
 
@@ -151,14 +151,20 @@ class TestEventStream:
             assert resync.id is not None
             assert resync.id.split(":")[0] != (old_id or "").split(":")[0]
 
-    async def test_a_token_in_the_query_string_works_for_eventsource(
+    async def test_a_ticket_in_the_query_string_works_for_eventsource(
         self, live: LiveServer, alice: Account
     ) -> None:
+        ticket = await ticket_for(live, alice.access_token)
         async with open_stream(
-            live, alice.access_token, "inventory:updates,stock:alerts", in_query=True
+            live, ticket, "inventory:updates,stock:alerts", in_query=True
         ) as stream:
             subscribed = await stream.next("subscribed")
             assert subscribed.data["channels"] == [INVENTORY, "stock:alerts"]
+        async with httpx.AsyncClient(base_url=live.http_url, timeout=WAIT) as http:
+            reused = await http.get(
+                "/api/v1/events/stream", params={"channels": INVENTORY, "token": ticket}
+            )
+        assert (reused.status_code, reused.json()["code"]) == (401, "invalid-ticket")
 
     async def test_an_idle_stream_gets_comment_heartbeats(
         self, settings: Settings, alice: Account
@@ -181,7 +187,19 @@ class TestRefusals:
             assert response.json()["code"] == "unauthenticated"
             response = await http.get(url, params={"channels": INVENTORY, "token": "garbage"})
             assert response.status_code == 401
-            assert response.json()["code"] == "invalid-token"
+            assert response.json()["code"] == "ticket-required"
+
+    async def test_an_access_token_in_the_query_string_is_refused(
+        self, live: LiveServer, alice: Account
+    ) -> None:
+        async with httpx.AsyncClient(base_url=live.http_url, timeout=WAIT) as http:
+            response = await http.get(
+                "/api/v1/events/stream",
+                params={"channels": INVENTORY, "token": alice.access_token},
+            )
+        assert response.status_code == 401
+        assert response.json()["code"] == "ticket-required"
+        assert "Authorization" in response.json()["detail"]
 
     async def test_unknown_channels_and_malformed_last_event_ids_are_422(
         self, live: LiveServer, alice: Account

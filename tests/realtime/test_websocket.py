@@ -39,6 +39,7 @@ from tests.realtime.conftest import (
     serve,
     since,
     stream_length,
+    ticket_for,
 )
 
 pytestmark = pytest.mark.slow
@@ -380,23 +381,85 @@ class TestResume:
 
 
 class TestAuthentication:
-    async def test_an_access_token_as_subprotocol_query_or_header_is_accepted(
+    async def test_an_access_token_as_subprotocol_or_header_is_accepted(
         self, live: LiveServer, alice: Account
     ) -> None:
-        for via in ("subprotocol", "query", "header"):
+        for via in ("subprotocol", "header"):
             async with open_socket(live, alice.access_token, via=via) as socket:
                 assert (await socket.subscribe(INVENTORY))["channels"] == [INVENTORY]
                 if via == "subprotocol":
                     assert socket.connection.subprotocol == "bearer"
 
-    async def test_a_token_in_the_query_string_never_reaches_the_logs(
+    async def test_an_access_token_or_api_key_in_the_url_is_refused(
+        self, live: LiveServer, identity: Identity, alice: Account
+    ) -> None:
+        key = (await identity.api_key(alice, "viewer"))["key"]
+        for token in (alice.access_token, key):
+            async with open_socket(live, token, via="query") as socket:
+                assert await socket.closed_with() == 4401
+
+    async def test_a_ticket_in_the_url_opens_one_socket_once(
+        self, live: LiveServer, alice: Account
+    ) -> None:
+        ticket = await ticket_for(live, alice.access_token)
+        async with open_socket(live, ticket, via="query") as socket:
+            assert (await socket.subscribe(INVENTORY))["channels"] == [INVENTORY]
+        async with open_socket(live, ticket, via="query") as again:
+            assert await again.closed_with() == 4401
+
+    async def test_a_ticket_bought_with_an_api_key_acts_as_the_key(
+        self,
+        live: LiveServer,
+        relay: OutboxRelay,
+        database: Database,
+        identity: Identity,
+        alice: Account,
+    ) -> None:
+        key = (await identity.api_key(alice, "viewer"))["key"]
+        ticket = await ticket_for(live, key)
+        async with open_socket(live, ticket, via="query") as socket:
+            await socket.subscribe(INVENTORY)
+            ids = await emit_events(database, alice.tenant_id)
+            await relay.publish_pending()
+            assert event_ids(await socket.events(1)) == ids
+
+    async def test_a_ticket_of_a_member_removed_meanwhile_is_refused(
+        self, live: LiveServer, identity: Identity, alice: Account, client: httpx.AsyncClient
+    ) -> None:
+        staff = await identity.member(alice, "staff")
+        ticket = await ticket_for(live, staff.access_token)
+        removed = await client.delete(f"/api/v1/users/{staff.user_id}", headers=alice.headers)
+        assert removed.status_code == 204
+
+        async with open_socket(live, ticket, via="query") as socket:
+            assert await socket.closed_with() == 4401
+
+    async def test_tickets_are_short_lived_stored_as_digests_and_buy_nothing(
+        self, live: LiveServer, alice: Account, redis: Redis, settings: Settings
+    ) -> None:
+        ticket = await ticket_for(live, alice.access_token)
+        keys = [key async for key in redis.scan_iter("qm:realtime-ticket:*")]
+        assert len(keys) == 1
+        assert ticket.encode() not in keys[0]
+        assert alice.access_token.encode() not in await redis.get(keys[0])
+        assert 0 < await redis.ttl(keys[0]) <= settings.realtime_ticket_seconds <= 60
+        async with httpx.AsyncClient(base_url=live.http_url, timeout=WAIT) as http:
+            chained = await http.post(
+                "/api/v1/realtime/tickets", headers={"Authorization": f"Bearer {ticket}"}
+            )
+            anonymous = await http.post("/api/v1/realtime/tickets")
+        assert (chained.status_code, chained.json()["code"]) == (401, "ticket-not-accepted")
+        assert anonymous.status_code == 401
+
+    async def test_a_ticket_in_the_query_string_never_reaches_the_logs(
         self, live: LiveServer, alice: Account, caplog: pytest.LogCaptureFixture
     ) -> None:
+        ticket = await ticket_for(live, alice.access_token)
         with caplog.at_level(logging.INFO, logger="uvicorn.error"):
-            async with open_socket(live, alice.access_token, via="query") as socket:
+            async with open_socket(live, ticket, via="query") as socket:
                 await socket.subscribe(INVENTORY)
         assert "token=[redacted]" in caplog.text
-        assert alice.access_token not in caplog.text
+        assert ticket not in caplog.text
 
     async def test_an_api_key_is_accepted(
         self,

@@ -37,15 +37,17 @@ SERVER_NAMES = {"postgres", "redis-server"}
 
 
 def server_processes(data_dir: Path) -> list[psutil.Process]:
-    """Live postgres / redis-server processes whose command line mentions `data_dir`."""
-    marker = str(data_dir.resolve())
+    """Live postgres / redis-server processes whose command line mentions `data_dir` (or,
+    as root, the home PostgreSQL's data was given when it could not enter `data_dir`:
+    ``postgres`` there links to it)."""
+    markers = {str(data_dir.resolve()), str((data_dir / "postgres").resolve())}
     found = []
     for proc in psutil.process_iter(["name", "cmdline", "status"]):
         if proc.info["status"] == psutil.STATUS_ZOMBIE:
             continue
         cmdline = proc.info["cmdline"] or []
         names = {proc.info["name"], Path(cmdline[0]).name if cmdline else ""}
-        if names & SERVER_NAMES and any(marker in arg for arg in cmdline):
+        if names & SERVER_NAMES and any(m in arg for m in markers for arg in cmdline):
             found.append(proc)
     return found
 

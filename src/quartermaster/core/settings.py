@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
 
     data_dir: Path = Path(".qm")
+    # Run as root, the embedded PostgreSQL runs as an unprivileged account; when that
+    # account cannot reach the wheel's binaries or the data dir (a parent closed to others,
+    # e.g. a checkout under /root), their copy and its data go here (runtime/pg_access.py).
+    embedded_system_dir: Path | None = None
     # Unset means embedded: `qm serve` starts PostgreSQL and Redis under data_dir.
     database_url: str | None = None
     database_owner_url: str | None = None

@@ -40,7 +40,7 @@ def invitation_mail(
         "password; if you have one, you confirm with its password.\n"
         f"The invitation is valid until {_when(expires_at)}.\n\n"
         "With the API: POST /api/v1/auth/invitations/accept with "
-        f'{{"token": "{token}", "password": "…", "full_name": "…"}}\n\n'
+        f'{{"token": "{token}", "password": "...", "full_name": "..."}}\n\n'
         "If you did not expect this, ignore this message: nothing happens unless you accept."
     )
     return OutboundMail(
@@ -64,7 +64,7 @@ def password_reset_mail(
         f"The link works once, until {_when(expires_at)}. Setting a new password signs "
         "you out everywhere else.\n\n"
         "With the API: POST /api/v1/auth/password-reset/confirm with "
-        f'{{"token": "{token}", "new_password": "…"}}\n\n'
+        f'{{"token": "{token}", "new_password": "..."}}\n\n'
         "If you did not ask for this, ignore this message: your password stays as it is."
     )
     return OutboundMail(

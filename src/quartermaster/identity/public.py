@@ -18,6 +18,7 @@ from quartermaster.identity.dependencies import (
     Credential,
     authenticate,
     authenticate_token,
+    ensure_current,
     require,
 )
 from quartermaster.identity.errors import EmailTaken, Forbidden, Unauthenticated, WeakPassword
@@ -41,6 +42,7 @@ __all__ = [
     "authenticate_token",
     "create_account",
     "demo_principal",
+    "ensure_current",
     "require",
     "seed_demo",
 ]

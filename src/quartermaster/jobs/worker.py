@@ -195,7 +195,9 @@ def build_worker(
         pools.track("worker", runtime.database)
         pools.track("scheduler", runtime.owner_database)
         # Mail that tasks queue goes out after their commit, like the API's.
-        attach_mail_scheduler(runtime.database.engine, MailQueue(runtime.queue))
+        attach_mail_scheduler(
+            runtime.database.engine, MailQueue(runtime.queue), default_from=settings.mail_from
+        )
         log.info(
             "worker_started",
             functions=sorted(f.name for f in functions),

@@ -11,13 +11,31 @@ from starlette.requests import Request
 from quartermaster.core.errors import AppError
 from quartermaster.identity.public import Forbidden
 from quartermaster.realtime.channels import refuse_channels
-from quartermaster.realtime.dependencies import SocketAuthDep, StreamCredential
+from quartermaster.realtime.dependencies import SocketAuthDep, StreamCredential, TicketBuyer
 from quartermaster.realtime.feed import GOING_AWAY
 from quartermaster.realtime.gateway import GatewayClosing, get_gateway
-from quartermaster.realtime.schemas import MAX_CHANNELS_PER_MESSAGE, Since
+from quartermaster.realtime.schemas import MAX_CHANNELS_PER_MESSAGE, Since, TicketOut
 from quartermaster.realtime.service import REFUSED, close_socket, event_stream, serve_socket
+from quartermaster.realtime.tickets import issue_ticket
 
 router = APIRouter(tags=["realtime"])
+
+
+@router.post(
+    "/realtime/tickets",
+    status_code=201,
+    response_model=TicketOut,
+    summary="A one-use, 30-second ticket for ?token= on /ws and /events/stream",
+    responses={401: {"description": "No valid access token or API key in the header"}},
+)
+async def create_ticket(request: Request, credential: TicketBuyer) -> TicketOut:
+    """For browsers, which cannot put a header on a WebSocket or an EventSource: the
+    ticket goes in the URL instead of the access token or API key."""
+    settings = request.app.state.settings
+    ticket = await issue_ticket(
+        request.app.state.redis, credential, seconds=settings.realtime_ticket_seconds
+    )
+    return TicketOut(ticket=ticket.value, expires_in=ticket.expires_in)
 
 
 @router.websocket("/ws")

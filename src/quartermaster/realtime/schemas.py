@@ -101,3 +101,8 @@ def message(op: str, **fields: Any) -> str:
 
 PING = message("ping")
 PONG = message("pong")
+
+
+class TicketOut(BaseModel):
+    ticket: str = Field(description="For ?token= on /api/v1/ws or /api/v1/events/stream")
+    expires_in: int = Field(description="Seconds it stays valid (once)")

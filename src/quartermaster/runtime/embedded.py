@@ -74,12 +74,23 @@ class EmbeddedServices:
     """
 
     def __init__(
-        self, data_dir: Path, *, postgres: bool = True, redis: bool = True, fast: bool = False
+        self,
+        data_dir: Path,
+        *,
+        postgres: bool = True,
+        redis: bool = True,
+        fast: bool = False,
+        pg_bin_dir: Path | None = None,
+        system_dir: Path | None = None,
     ) -> None:
+        """``system_dir`` (default QM_EMBEDDED_SYSTEM_DIR or /var/lib/quartermaster) and
+        ``pg_bin_dir`` (default the wheel's) matter only as root: see pg_access."""
         self._layout = DataDirLayout.of(data_dir)
         self._want_postgres = postgres
         self._want_redis = redis
-        self._pg = PostgresSupervisor(self._layout, fast=fast)
+        self._pg = PostgresSupervisor(
+            self._layout, fast=fast, bin_dir=pg_bin_dir, system_dir=system_dir
+        )
         self._redis = RedisSupervisor(self._layout)
         self._owns_postgres = False
         self._owns_redis = False

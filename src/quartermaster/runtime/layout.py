@@ -29,14 +29,6 @@ class DataDirLayout:
         return self.root / "postgres"
 
     @property
-    def pgdata_initdb(self) -> Path:
-        return self.root / "postgres.initdb"
-
-    @property
-    def pg_pwfile(self) -> Path:
-        return self.root / "postgres.pwfile"
-
-    @property
     def redis_dir(self) -> Path:
         return self.root / "redis"
 

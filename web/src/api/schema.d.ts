@@ -599,6 +599,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/realtime/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A one-use, 30-second ticket for ?token= on /ws and /events/stream
+         * @description For browsers, which cannot put a header on a WebSocket or an EventSource: the
+         *     ticket goes in the URL instead of the access token or API key.
+         */
+        post: operations["realtime-create_ticket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events/stream": {
         parameters: {
             query?: never;
@@ -2913,6 +2934,19 @@ export interface components {
             name: string;
             /** Slug */
             slug: string;
+        };
+        /** TicketOut */
+        TicketOut: {
+            /**
+             * Ticket
+             * @description For ?token= on /api/v1/ws or /api/v1/events/stream
+             */
+            ticket: string;
+            /**
+             * Expires In
+             * @description Seconds it stays valid (once)
+             */
+            expires_in: number;
         };
         /** TokenPair */
         TokenPair: {
@@ -7101,6 +7135,53 @@ export interface operations {
             };
         };
     };
+    "realtime-create_ticket": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketOut"];
+                };
+            };
+            /** @description No valid access token or API key in the header */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, named field by field (including text no database can hold) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "realtime-stream_events": {
         parameters: {
             query: {
@@ -7108,7 +7189,7 @@ export interface operations {
                 channels: string;
                 /** @description Resume after this event id (<epoch>:<offset>) on a first connect. */
                 since?: string | null;
-                /** @description Access token or API key, for clients that cannot send headers. */
+                /** @description A ticket from POST /api/v1/realtime/tickets (30 s, one use), for clients that cannot send headers. Never an access token or API key. */
                 token?: string | null;
             };
             header?: {
@@ -7127,6 +7208,24 @@ export interface operations {
                 };
                 content: {
                     "text/event-stream": unknown;
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Invalid input, named field by field (including text no database can hold) */

@@ -67,14 +67,29 @@ class MailScheduler(Protocol):
     async def send_soon(self, mails: list[QueuedMail]) -> None: ...
 
 
-_schedulers: weakref.WeakKeyDictionary[AsyncEngine, MailScheduler] = weakref.WeakKeyDictionary()
+@dataclass(frozen=True)
+class _Attached:
+    scheduler: MailScheduler
+    default_from: str
+
+
+_attached: weakref.WeakKeyDictionary[AsyncEngine, _Attached] = weakref.WeakKeyDictionary()
 _PENDING = "quartermaster.mail_pending"
 _in_flight: set[asyncio.Task[None]] = set()
 
 
-def attach_mail_scheduler(engine: AsyncEngine, scheduler: MailScheduler) -> None:
-    """Mail queued on sessions of ``engine`` is handed to ``scheduler`` after commit."""
-    _schedulers[engine] = scheduler
+def attach_mail_scheduler(
+    engine: AsyncEngine, scheduler: MailScheduler, *, default_from: str
+) -> None:
+    """Mail queued on sessions of ``engine`` is handed to ``scheduler`` after commit;
+    ``default_from`` (QM_MAIL_FROM) names the domain of generated Message-IDs."""
+    _attached[engine] = _Attached(scheduler, default_from)
+
+
+def _engine_of(session: AsyncSession) -> AsyncEngine | None:
+    bind = session.bind
+    engine = bind.engine if isinstance(bind, AsyncConnection) else bind
+    return engine if isinstance(engine, AsyncEngine) else None
 
 
 async def queue_mail(
@@ -95,6 +110,10 @@ async def queue_mail(
     mail = checked(mail)
     row_id = new_id()
     sender = mail.from_address
+    engine = _engine_of(session)
+    attached = _attached.get(engine) if engine is not None else None
+    # The sender's domain, as the send will use it: a null sender is QM_MAIL_FROM.
+    id_domain_from = sender or (attached.default_from if attached else "qm@localhost")
     row = MailMessage(
         id=row_id,
         tenant_id=tenant_id,
@@ -111,7 +130,7 @@ async def queue_mail(
         text_body=mail.text,
         html_body=mail.html,
         headers=dict(mail.headers),
-        message_id=mail.message_id or default_message_id(row_id, sender or mail.to[0]),
+        message_id=mail.message_id or default_message_id(row_id, id_domain_from),
         attachments=[
             {"filename": a.filename, "content_type": a.media_type, "size": len(a.content)}
             for a in mail.attachments
@@ -121,9 +140,7 @@ async def queue_mail(
     )
     session.add(row)
     await session.flush()
-    bind = session.bind
-    engine = bind.engine if isinstance(bind, AsyncConnection) else bind
-    if isinstance(engine, AsyncEngine):
+    if engine is not None:
         pending: list[tuple[AsyncEngine, QueuedMail]] = session.sync_session.info.setdefault(
             _PENDING, []
         )
@@ -138,10 +155,10 @@ def _after_commit(session: Session) -> None:
     for engine, mail in pending:
         by_engine.setdefault(engine, []).append(mail)
     for engine, mails in by_engine.items():
-        scheduler = _schedulers.get(engine)
-        if scheduler is None:
+        attached = _attached.get(engine)
+        if attached is None:
             continue  # the sweeper sends them
-        task = asyncio.get_running_loop().create_task(_send_soon(scheduler, mails))
+        task = asyncio.get_running_loop().create_task(_send_soon(attached.scheduler, mails))
         _in_flight.add(task)
         task.add_done_callback(_in_flight.discard)
 

@@ -7,9 +7,10 @@ at the point after which the server may have the message.
   with STARTTLS when the server offers it; with a user name and a host other than
   loopback, STARTTLS is required (credentials never travel in clear);
 - ``smtps://…`` — TLS from the first byte (port 465 by default);
-- query options: ``starttls=required|auto|off``, ``verify=false`` (accept any
-  certificate: for a relay with a self-signed certificate on a trusted network only),
-  ``timeout=<seconds>`` (per command, default QM_MAIL_TIMEOUT_SECONDS).
+- query options: ``starttls=required|auto|off``, ``cafile=/path/ca.pem`` (trust this CA,
+  e.g. an internal one), ``verify=false`` (accept any certificate: for a relay with a
+  self-signed certificate on a trusted network only), ``timeout=<seconds>`` (per
+  command, default QM_MAIL_TIMEOUT_SECONDS).
 
 User name and password are percent-decoded, so ``%40`` may stand for ``@``.
 """
@@ -62,6 +63,7 @@ class SmtpConfig:
     password: str | None
     verify: bool
     timeout: float
+    cafile: str | None = None
 
     @classmethod
     def from_url(cls, url: str, *, timeout: float = 60.0) -> SmtpConfig:
@@ -71,7 +73,7 @@ class SmtpConfig:
         if not parts.hostname:
             raise InvalidSmtpUrl("QM_SMTP_URL names no host")
         options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
-        unknown = set(options) - {"starttls", "verify", "timeout"}
+        unknown = set(options) - {"starttls", "verify", "timeout", "cafile"}
         if unknown:
             raise InvalidSmtpUrl(f"QM_SMTP_URL: unknown option(s) {', '.join(sorted(unknown))}")
         implicit = parts.scheme == "smtps"
@@ -100,6 +102,7 @@ class SmtpConfig:
             password=unquote(parts.password) if parts.password else None,
             verify=options.get("verify", "true").lower() not in ("false", "0", "no"),
             timeout=seconds,
+            cafile=options.get("cafile"),
         )
 
     def describe(self) -> str:
@@ -160,6 +163,7 @@ class SmtpSession:
                 else False
             ),
             validate_certs=config.verify,
+            cert_bundle=config.cafile,
             timeout=config.timeout,
             local_hostname=local_hostname,
         )

@@ -28,15 +28,14 @@ from quartermaster.identity import repository
 from quartermaster.identity.errors import InvalidPasswordReset, Unauthenticated, UsersOnly
 from quartermaster.identity.mails import password_reset_mail
 from quartermaster.identity.models import PasswordReset, User
-from quartermaster.identity.permissions import Role
 from quartermaster.identity.principal import Principal
-from quartermaster.identity.schemas import LoginOut, TenantRead
+from quartermaster.identity.schemas import LoginOut
 from quartermaster.identity.service.audit import Actions, record
 from quartermaster.identity.service.auth import (
     AuthContext,
     Refused,
     check_password,
-    issue_token_pair,
+    login_out,
     normalize_email,
     verify_password,
 )
@@ -71,6 +70,7 @@ async def sign_out_everywhere(
             actor_user=(user.id, user.email),
             client=ctx.client,
         )
+        await session.flush()  # under this organization's scope, before the next one's
 
 
 async def change_password(
@@ -105,19 +105,8 @@ async def change_password(
     organization = await repository.tenant_by_id(session, principal.tenant_id)
     if membership is None or organization is None:
         raise Unauthenticated("You are no longer a member of this organization.")
-    await session.refresh(membership)
-    pair = await issue_token_pair(
-        session,
-        ctx,
-        user_id=user.id,
-        email=user.email,
-        tenant_id=organization.id,
-        role=Role(membership.role),
-        version=membership.token_version,
-    )
-    return LoginOut(
-        **pair.model_dump(), tenant=TenantRead.model_validate(organization, from_attributes=True)
-    )
+    await session.refresh(membership)  # the raised token version
+    return await login_out(session, ctx, user, membership, organization)
 
 
 async def request_reset(

@@ -70,6 +70,7 @@ bench: sync ## Run the benchmarks and record their figures in docs/benchmarks.md
 	@$(UV) run python bench/ledger_writes.py --products 1000 --seconds 30 --record
 	@$(UV) run python bench/realtime.py --record
 	@$(UV) run python bench/jobs.py --record
+	@$(UV) run python bench/tickets.py --seconds 20 --concurrency 16 --record
 
 topology: sync ## Run the production topology here (nginx, pgbouncer, 2 API, relay, 2 workers) until Ctrl-C
 	@$(UV) run python -m topology

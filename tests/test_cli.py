@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+import smtplib
 import socket
 import subprocess
 import sys
@@ -80,15 +81,17 @@ def stop(proc: subprocess.Popen[str]) -> tuple[int, str]:
     return proc.returncode, out + err
 
 
-def wait_for_mail(maildir: Path, timeout: float = STARTUP_TIMEOUT) -> str:
-    """The first message that arrives in a Maildir (its new/ directory)."""
+def wait_for_mail(maildir: Path, subject: str, timeout: float = STARTUP_TIMEOUT) -> str:
+    """The first message with this subject that arrives in a Maildir (its new/ directory)."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         arrived = sorted((maildir / "new").glob("*")) if (maildir / "new").exists() else []
-        if arrived:
-            return arrived[0].read_text()
+        for path in arrived:
+            text = path.read_text()
+            if message_from_string(text, policy=email_policy.default)["Subject"] == subject:
+                return text
         time.sleep(0.2)
-    raise AssertionError(f"no mail in {maildir} within {timeout} s")
+    raise AssertionError(f"no mail {subject!r} in {maildir} within {timeout} s")
 
 
 @pytest.fixture
@@ -162,6 +165,7 @@ def test_serve_against_external_services_answers_and_stops_on_sigterm(
         code, output = stop(proc)
     assert code == 0, output
     assert "Mode     external PostgreSQL and Redis" in output
+    assert "Mail in" not in output  # the SMTP listener stays off until configured
     # External mode starts nothing under the data dir.
     assert not (tmp_path / "unused").exists()
     # One JSON access-log line per request, with route template and request id.
@@ -235,6 +239,20 @@ def test_embedded_serve_starts_everything_and_sigterm_leaves_no_process(
         ).json()
         assert me["tenant"]["name"] == "Acme Supplies"
         assert me["role"] == "owner"
+
+        # The inbound SMTP listener runs on a free port; mail to the organization's
+        # address becomes a ticket.
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        inbound = httpx.get(f"http://127.0.0.1:{port}/api/v1/inbound/address", headers=headers)
+        assert inbound.json()["smtp_enabled"] is True, inbound.text
+        with smtplib.SMTP("127.0.0.1", inbound.json()["smtp_port"], timeout=30) as smtp:
+            smtp.sendmail(
+                "pat@example.net",
+                [inbound.json()["address"]],
+                b"From: Pat <pat@example.net>\r\nSubject: Hello desk\r\n\r\nIt works.\r\n",
+            )
+        tickets = httpx.get(f"http://127.0.0.1:{port}/api/v1/tickets", headers=headers).json()
+        assert [t["subject"] for t in tickets["items"]] == ["Hello desk"]
         assert oct((embedded_data_dir / "secret_key").stat().st_mode & 0o777) == "0o600"
 
         # Without QM_SMTP_URL, mail goes to the local capture mailbox, through the worker.
@@ -243,7 +261,8 @@ def test_embedded_serve_starts_everything_and_sigterm_leaves_no_process(
         )
         assert reset.status_code == 202, reset.text
         captured = message_from_string(
-            wait_for_mail(embedded_data_dir / "mailbox"), policy=email_policy.default
+            wait_for_mail(embedded_data_dir / "mailbox", "Reset your Quartermaster password"),
+            policy=email_policy.default,
         )
         assert captured["Subject"] == "Reset your Quartermaster password"
         assert captured["X-QM-Envelope-To"] == demo["email"]
@@ -272,6 +291,7 @@ def test_embedded_serve_starts_everything_and_sigterm_leaves_no_process(
     assert "Mode     embedded PostgreSQL + Redis" in output
     assert "Demo     demo@example.com / " in output
     assert "Mail     captured, not sent:" in output
+    assert "Mail in  smtp://127.0.0.1:" in output
     assert f"Data     {embedded_data_dir.resolve()}" in output
     assert processes_using(embedded_data_dir) == []
 
@@ -364,7 +384,7 @@ def test_create_user_makes_an_organization_whose_owner_can_log_in(
     assert weak.returncode == 1
     assert "at least 10 characters" in weak.stderr
 
-    small = ("--products", "20", "--movements", "120", "--days", "5")
+    small = ("--products", "20", "--movements", "120", "--days", "5", "--tickets", "12")
     seeded = subprocess.run(
         qm("seed-demo", *small), capture_output=True, text=True, cwd=serve_cwd, env=env, timeout=120
     )
@@ -372,6 +392,7 @@ def test_create_user_makes_an_organization_whose_owner_can_log_in(
     password = seeded.stdout.split("Password: ")[1].splitlines()[0].strip()
     assert "Seeded Acme Supplies" in seeded.stderr
     assert "20 products" in seeded.stderr
+    assert "12 tickets" in seeded.stderr
 
     # Again: the account and its data are left as they are.
     again_demo = subprocess.run(

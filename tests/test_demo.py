@@ -27,7 +27,7 @@ from quartermaster.inventory.public import ledger_mismatches
 
 from .conftest import TestServices, plain
 
-SMALL = DemoSize(products=40, movements=400, days=20, seed=7)
+SMALL = DemoSize(products=40, movements=400, days=20, seed=7, tickets=40)
 
 
 @pytest.fixture
@@ -183,6 +183,51 @@ async def test_seed_fills_the_demo_organization_consistently_and_only_once(
     assert len(reserved) == report.reservations >= 2
     assert all(r["quantity"] > Decimal(0) for r in reserved)
 
+    # A service desk: agents in two teams, an SLA policy, tickets over the same days, some
+    # by e-mail, some about products, some breached, some rated, all through the services.
+    desk = report.desk
+    assert desk is not None
+    assert desk.agents == 4
+    assert await value("SELECT count(*) FROM teams") == 2
+    assert await value("SELECT count(*) FROM sla_policies WHERE is_default") == 1
+    tickets = (
+        await rows(
+            """SELECT count(*) AS n, count(*) FILTER (WHERE channel = 'email') AS email,
+                      count(*) FILTER (WHERE cardinality(product_ids) > 0) AS products,
+                      count(*) FILTER (WHERE breached_at IS NOT NULL) AS breached,
+                      count(*) FILTER (WHERE assignee_id IS NOT NULL) AS assigned,
+                      count(DISTINCT status) AS statuses,
+                      min(number) AS first, max(number) AS last,
+                      min(created_at) AS earliest, max(created_at) AS latest
+               FROM tickets"""
+        )
+    )[0]
+    assert tickets["n"] == desk.tickets == SMALL.tickets
+    assert (tickets["first"], tickets["last"]) == (1001, 1000 + SMALL.tickets)
+    assert tickets["email"] == desk.by_email > 0
+    assert tickets["products"] == desk.with_products > 0
+    assert tickets["breached"] == desk.breached > 0
+    assert tickets["assigned"] == tickets["n"]
+    assert tickets["statuses"] >= 3
+    assert started - timedelta(days=SMALL.days + 1) <= tickets["earliest"]
+    assert tickets["latest"] < started
+    rated = await value("SELECT count(*) FROM csat_surveys WHERE score IS NOT NULL")
+    assert rated == desk.rated > 0
+    assert (
+        await value(
+            "SELECT count(*) FROM outbox_events WHERE type = 'servicedesk.ticket.sla_breached'"
+        )
+        == desk.breached
+    )
+    # Every breach was marked at a time its ticket's clock had really run out.
+    assert (
+        await value(
+            """SELECT count(*) FROM tickets WHERE breached_at IS NOT NULL
+               AND NOT (first_response_due_at < breached_at OR resolution_due_at < breached_at)"""
+        )
+        == 0
+    )
+
     # Seeding again adds nothing.
     assert await seed_demo_data(database, SMALL) is None
     assert await value("SELECT count(*) FROM stock_movements") == report.movements
@@ -194,7 +239,7 @@ def test_first_embedded_start_fills_the_demo_organization_once(
 ) -> None:
     from quartermaster.cli_demo import _seed_demo_once
 
-    size = DemoSize(products=12, movements=80, days=4)
+    size = DemoSize(products=12, movements=80, days=4, tickets=8)
     first_start = settings.model_copy(update={"data_dir": tmp_path})
     login = _seed_demo_once(first_start, size=size)
     assert login is not None
@@ -233,12 +278,16 @@ def test_the_first_serve_fills_the_demo_in_the_background_and_can_be_stopped(
     assert login is not None
     assert login["data"] == "pending"  # the API starts before the data exists
 
-    stopped = _DemoFiller(first_start, dict(login), DemoSize(products=12, movements=80, days=4))
+    stopped = _DemoFiller(
+        first_start, dict(login), DemoSize(products=12, movements=80, days=4, tickets=8)
+    )
     stopped.stop()  # a stop before the first batch: nothing is written, still pending
     stopped._run()
     assert json.loads((tmp_path / "demo-login.json").read_text())["data"] == "pending"
 
-    filler = _DemoFiller(first_start, dict(login), DemoSize(products=12, movements=80, days=4))
+    filler = _DemoFiller(
+        first_start, dict(login), DemoSize(products=12, movements=80, days=4, tickets=8)
+    )
     filler.start()
     filler._thread.join(timeout=120)
     assert not filler._thread.is_alive()

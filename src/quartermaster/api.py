@@ -121,6 +121,7 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
                 _metrics_port(app, settings),
                 _realtime(app, settings, mounted),
                 _jobs_worker(app, settings),
+                _inbound_smtp(app, settings, mounted),
             ):
                 log.info("app_started", modules=mounted, env=settings.env.value)
                 yield
@@ -202,12 +203,19 @@ DOCUMENTED_TAGS = (
     "exports",
     "imports",
     "jobs",
+    "tickets",
+    "contacts",
+    "teams",
+    "sla-policies",
+    "ticket-fields",
+    "csat",
+    "inbound",
     "realtime",
     "mail",
     "health",
 )
 # The order routers are tried in: the modules of the busiest calls first.
-_INCLUDE_ORDER = ("catalog", "inventory", "jobs", "realtime", "identity")
+_INCLUDE_ORDER = ("catalog", "inventory", "servicedesk", "jobs", "realtime", "identity")
 
 
 def _include_rank(name: str) -> int:
@@ -334,3 +342,44 @@ def openapi_document() -> str:
     )
     spec = create_app(settings).openapi()
     return json.dumps(spec, indent=2, ensure_ascii=False) + "\n"
+
+
+# --- Service desk (issue 14): the inbound SMTP listener ------------------------------------
+
+
+@asynccontextmanager
+async def _inbound_smtp(
+    app: FastAPI, settings: Settings, mounted: list[str]
+) -> AsyncIterator[None]:
+    """aiosmtpd on the app's loop when ``QM_INBOUND_SMTP_PORT`` is set (embedded `qm serve`
+    picks a free port) and the servicedesk module is mounted; its port is kept in
+    ``app.state.inbound_smtp_port``."""
+    if settings.inbound_smtp_port is None or "servicedesk" not in mounted:
+        yield
+        return
+    from quartermaster.servicedesk.files import AttachmentStore
+    from quartermaster.servicedesk.params import desk_mail
+    from quartermaster.servicedesk.smtp import InboundHandler, smtp_listener
+
+    handler = InboundHandler(
+        app.state.database,
+        AttachmentStore.from_settings(settings),
+        domain=None,
+        max_attachment_bytes=settings.servicedesk_max_attachment_bytes,
+        desk_mail=desk_mail(settings),
+    )
+    async with smtp_listener(
+        handler,
+        settings.inbound_smtp_host,
+        settings.inbound_smtp_port,
+        max_bytes=settings.inbound_email_max_bytes,
+        hostname=settings.inbound_email_domain,
+    ) as port:
+        app.state.inbound_smtp_port = port
+        try:
+            yield
+        finally:
+            app.state.inbound_smtp_port = None
+
+
+# --- end of service desk -----------------------------------------------------------------------

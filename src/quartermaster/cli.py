@@ -262,11 +262,24 @@ def serve(
                 os.environ.setdefault("QM_RUN_RELAY", "true")
             if embedded:  # jobs (issue 5): an arq worker runs inside the API process
                 os.environ.setdefault("QM_RUN_WORKER", "true")
+            smtp_port = (
+                _inbound_smtp_port(settings, embedded=embedded)
+                if module_names is None or "servicedesk" in module_names
+                else None
+            )
             _ensure_safe_to_serve(settings)
             _export(settings)
             if modules:
                 os.environ["QM_MODULES"] = modules
-            _print_banner(settings, host, port, embedded=embedded, demo=demo, mailbox=mailbox)
+            _print_banner(
+                settings,
+                host,
+                port,
+                embedded=embedded,
+                demo=demo,
+                mailbox=mailbox,
+                smtp_port=smtp_port,
+            )
             if filler is not None:
                 filler.start()
             uvicorn.run(
@@ -281,6 +294,23 @@ def serve(
         except KeyboardInterrupt:
             console.print("Stopping …")
     console.print("Stopped.")
+
+
+def _inbound_smtp_port(settings: Settings, *, embedded: bool) -> int | None:
+    """The inbound SMTP listener's port (service desk, issue 14): as configured; in
+    embedded mode a free port when none is (production leaves it off until configured).
+    Set in the environment, so every API worker binds the same one (SO_REUSEPORT)."""
+    port = settings.inbound_smtp_port
+    if port is None and not embedded:
+        return None
+    if not port:
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind((settings.inbound_smtp_host, 0))
+            port = int(probe.getsockname()[1])
+    os.environ["QM_INBOUND_SMTP_PORT"] = str(port)
+    return port
 
 
 @app.command()
@@ -369,6 +399,9 @@ def seed_demo_command(
     seed: Annotated[
         int, typer.Option(help="Random seed: the same seed and sizes give the same data.")
     ] = _DEFAULT_DEMO.seed,
+    tickets: Annotated[
+        int, typer.Option(min=0, help="Service desk tickets over the same days.")
+    ] = _DEFAULT_DEMO.tickets,
 ) -> None:
     """Create the demo organization "Acme Supplies" with owner demo@example.com (printing
     the login), and fill it with a demo catalog, warehouses, prices and stock history —
@@ -393,7 +426,8 @@ def seed_demo_command(
             typer.echo(f"Login: {DEMO_EMAIL}")
             typer.echo(f"Password: {password}")
         _seed_demo_data(
-            settings, DemoSize(products=products, movements=movements, days=days, seed=seed)
+            settings,
+            DemoSize(products=products, movements=movements, days=days, seed=seed, tickets=tickets),
         )
 
 

@@ -92,6 +92,7 @@ def _print_banner(
     embedded: bool,
     demo: dict[str, str] | None,
     mailbox: bool = False,
+    smtp_port: int | None = None,
 ) -> None:
     base = f"http://{host}:{port}"
     lines = [
@@ -117,6 +118,12 @@ def _print_banner(
         lines.append(
             f"  Demo     {demo['email']} / {demo['password']}  ({demo['organization']}; "
             "as created on the first start)"
+        )
+    if smtp_port is not None:
+        lines.append(
+            f"  Mail in  smtp://{settings.inbound_smtp_host}:{smtp_port}  (to "
+            f"support+<organization id>@{settings.inbound_email_domain}; "
+            "GET /api/v1/inbound/address)"
         )
     lines.append("Press Ctrl-C to stop.")
     # soft_wrap: long paths must stay on one line, copy-pasteable.

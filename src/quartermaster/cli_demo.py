@@ -96,8 +96,9 @@ class _DemoFiller:
     def start(self) -> None:
         console.print(
             f"Filling {self.login['organization']} with demo data in the background: "
-            f"{self.size.products:,} products, ~{self.size.movements:,} stock movements over "
-            f"{self.size.days} days (the API is usable meanwhile).",
+            f"{self.size.products:,} products, ~{self.size.movements:,} stock movements and "
+            f"{self.size.tickets} tickets over {self.size.days} days (the API is usable "
+            "meanwhile).",
             highlight=False,
             soft_wrap=True,
         )
@@ -128,7 +129,11 @@ class _DemoFiller:
         progress = _FillerProgress(self)
         try:
             report = _run_with_database(
-                self.settings, lambda db: seed_demo_data(db, self.size, progress), uvloop=True
+                self.settings,
+                lambda db: seed_demo_data(
+                    db, self.size, progress, files_dir=_desk_files(self.settings)
+                ),
+                uvloop=True,
             )
         except _FillStopped:
             console.print("Demo data: stopped with the server; the days already written stay.")
@@ -139,9 +144,11 @@ class _DemoFiller:
         self.login["data"] = "seeded"
         _remember_login(self.settings, self.login)
         if report is not None:
+            tickets = report.desk.tickets if report.desk else 0
             console.print(
                 f"Demo data ready in {report.seconds:.0f} s: {report.products:,} products, "
-                f"{report.movements:,} movements, {report.open_alerts} open low-stock alerts.",
+                f"{report.movements:,} movements, {report.open_alerts} open low-stock alerts, "
+                f"{tickets} tickets.",
                 highlight=False,
             )
 
@@ -163,7 +170,7 @@ class _RichSeedProgress:
     """demo.SeedProgress as Rich progress bars (products, movements)."""
 
     def __init__(self, progress: Progress) -> None:
-        self.labels = {"products": "Products", "movements": "Movements"}
+        self.labels = {"products": "Products", "movements": "Movements", "tickets": "Tickets"}
         self.progress = progress
         self.tasks: dict[str, TaskID] = {}
 
@@ -175,6 +182,10 @@ class _RichSeedProgress:
 
     def advance(self, task: str, amount: int) -> None:
         self.progress.advance(self.tasks[task], amount)
+
+
+def _desk_files(settings: Settings) -> Path:
+    return settings.servicedesk_files_dir or settings.data_dir / "servicedesk"
 
 
 def _seed_demo_data(settings: Settings, size: DemoSize) -> DemoReport | None:
@@ -196,7 +207,8 @@ def _seed_demo_data(settings: Settings, size: DemoSize) -> DemoReport | None:
     import_models()  # foreign keys between modules' tables (levels → products) resolve
     console.print(
         f"Filling {DEMO_ORGANIZATION} with demo data: {size.products:,} products, "
-        f"~{size.movements:,} stock movements over {size.days} days …",
+        f"~{size.movements:,} stock movements and {size.tickets} tickets over {size.days} "
+        "days …",
         highlight=False,
         soft_wrap=True,
     )
@@ -213,7 +225,9 @@ def _seed_demo_data(settings: Settings, size: DemoSize) -> DemoReport | None:
         with progress:
             report = _run_with_database(
                 settings,
-                lambda db: seed_demo_data(db, size, _RichSeedProgress(progress)),
+                lambda db: seed_demo_data(
+                    db, size, _RichSeedProgress(progress), files_dir=_desk_files(settings)
+                ),
                 uvloop=True,
             )
     except DemoAccountMissing as exc:
@@ -234,7 +248,14 @@ def _seed_demo_data(settings: Settings, size: DemoSize) -> DemoReport | None:
             f"price lists, {report.warehouses} warehouses with {report.locations} locations, "
             f"{report.movements:,} movements in {report.batches:,} batches, "
             f"{report.reservations} active reservations, {report.open_alerts} open "
-            "low-stock alerts.",
+            "low-stock alerts"
+            + (
+                f"; {report.desk.tickets} tickets ({report.desk.by_email} by e-mail, "
+                f"{report.desk.breached} SLA breaches, {report.desk.rated} rated) for "
+                f"{report.desk.agents} agents."
+                if report.desk
+                else "."
+            ),
             highlight=False,
             soft_wrap=True,
         )

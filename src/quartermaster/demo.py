@@ -1,7 +1,8 @@
 """`qm seed-demo`: the demo organization filled with a realistic catalog and a stock
 history — a category tree, ~2,000 products, three warehouses with bins, two price lists
 with history, ~20,000 movements over the last 90 days, a few products below their reorder
-point (so there are open low-stock alerts) and a few active reservations.
+point (so there are open low-stock alerts) and a few active reservations — and a service
+desk with ~300 tickets over the same days (``demo_desk``).
 
 This is an application-layer module, like ``cli.py`` and ``api.py``: it writes through
 the business modules' services (``create_product``, ``add_price``, ``create_warehouse``,
@@ -22,6 +23,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,6 +45,7 @@ from quartermaster.core.clock import utcnow
 from quartermaster.core.db import Database
 from quartermaster.core.pagination import PageParams
 from quartermaster.demo_catalog import DemoCatalog, DemoSize, build_catalog, money
+from quartermaster.demo_desk import DeskReport, seed_demo_desk
 from quartermaster.demo_history import WAREHOUSES, Line, StockHistory
 from quartermaster.identity.public import Principal, demo_principal
 from quartermaster.inventory.schemas import (
@@ -89,6 +92,7 @@ class DemoReport:
     batches: int = 0
     reservations: int = 0
     open_alerts: int = 0
+    desk: DeskReport | None = None
     seconds: float = 0.0
     catalog_seconds: float = 0.0
 
@@ -249,6 +253,7 @@ async def seed_demo_data(
     progress: SeedProgress | None = None,
     *,
     now: datetime | None = None,
+    files_dir: Path | None = None,
 ) -> DemoReport | None:
     """Fill the demo organization with the demo catalog and stock history; None (nothing
     written) when it already has warehouses or products. Raises DemoAccountMissing when
@@ -320,6 +325,10 @@ async def seed_demo_data(
             )
             report.reservations += 1
         report.open_alerts = await _count_open_alerts(session, principal)
+    products = [ids.refs[product_id] for product_id in ids.products]
+    report.desk = await seed_demo_desk(
+        database, principal, products, size, now, progress, files_dir=files_dir
+    )
     report.seconds = time.monotonic() - started
     return report
 

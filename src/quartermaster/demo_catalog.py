@@ -28,6 +28,7 @@ class DemoSize:
     movements: int = 20_000  # ledger lines, approximately
     days: int = 90  # of history, ending yesterday
     seed: int = DEFAULT_SEED
+    tickets: int = 300  # service desk tickets over the same days
 
 
 CENT = Decimal("0.01")

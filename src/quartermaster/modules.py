@@ -25,9 +25,10 @@ AVAILABLE_MODULES: tuple[str, ...] = (
     "jobs",
     "realtime",  # live updates (WebSocket, SSE); no tables
     "mail",  # the outbox of e-mails for administrators (core/mail has the table)
+    "servicedesk",
 )
 # Modules whose models.py defines tables (Alembic needs them all in Base.metadata).
-MODEL_MODULES: tuple[str, ...] = ("identity", "catalog", "inventory", "jobs")
+MODEL_MODULES: tuple[str, ...] = ("identity", "catalog", "inventory", "jobs", "servicedesk")
 
 
 class UnknownModule(ValueError):
@@ -65,7 +66,7 @@ def load_routers(name: str) -> list[APIRouter]:
 
 # --- Background jobs: each module's tasks.py (TASKS, schedules(settings)) --------------
 
-TASK_MODULES: tuple[str, ...] = ("jobs", "catalog", "inventory")
+TASK_MODULES: tuple[str, ...] = ("jobs", "catalog", "inventory", "servicedesk")
 
 
 def load_tasks(settings: Settings) -> tuple[list[Function], list[CronJob]]:

@@ -37,6 +37,9 @@ PUBLIC_ROUTES = {
     ("POST", "/api/v1/auth/password-reset/confirm"),
     ("POST", "/api/v1/auth/invitations/preview"),
     ("POST", "/api/v1/auth/invitations/accept"),
+    # The requester's CSAT rating link: the token in the path is the credential.
+    ("GET", "/api/v1/csat/{token}"),
+    ("POST", "/api/v1/csat/{token}"),
 }
 
 # Lowest to highest, written out here rather than read from the code under test.

@@ -330,3 +330,12 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 # scope="function": commit before the response is sent, so a failed COMMIT is a 5xx and
 # never a success the client was already told about.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+def violated_constraint(exc: Exception) -> str | None:
+    """The name of the constraint a failed INSERT/UPDATE/DELETE violated (asyncpg reports
+    it on the driver's exception, which SQLAlchemy's IntegrityError wraps)."""
+    orig = getattr(exc, "orig", exc)
+    cause = getattr(orig, "__cause__", None)
+    name = getattr(cause, "constraint_name", None) or getattr(orig, "constraint_name", None)
+    return name if isinstance(name, str) else None

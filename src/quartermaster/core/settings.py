@@ -113,7 +113,7 @@ class Settings(BaseSettings):
     # is the right-most address not in this list; by default no proxy is trusted and the
     # client is the TCP peer.
     trusted_proxies: str = ""
-    # Links in e-mails (invitations, password resets) start with this; unset means
+    # Links in e-mails (invitations, password resets, CSAT ratings) start with this; unset means
     # http://QM_HOST:QM_PORT.
     public_url: str | None = None
     password_reset_ttl_seconds: int = Field(default=1800, ge=60, le=86400)
@@ -174,6 +174,21 @@ class Settings(BaseSettings):
     # this long, once.
     realtime_ticket_seconds: int = Field(default=30, ge=5, le=60)
     # --- end of realtime settings ------------------------------------------------------------
+
+    # --- Service desk (tickets, attachments, inbound e-mail, CSAT links) ------------------
+    # Attachments; unset means <data_dir>/servicedesk. Shared by every API replica.
+    servicedesk_files_dir: Path | None = None
+    servicedesk_max_attachment_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    # The inbound SMTP listener (aiosmtpd) inside the API process. Unset: off (production
+    # default); `qm serve` in embedded mode picks a free port when it is unset; 0 also
+    # means "any free port".
+    inbound_smtp_port: int | None = Field(default=None, ge=0, le=65535)
+    inbound_smtp_host: str = "127.0.0.1"
+    # The domain of the organizations' inbound addresses (support+<org id>@<domain>).
+    inbound_email_domain: str = "localhost.localdomain"
+    # Largest message accepted (SMTP SIZE and the webhook's body).
+    inbound_email_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    # --- end of service desk settings -----------------------------------------------------
 
     # --- Mail (core/mail: outbox → job → SMTP) ----------------------------------------------
     # smtp://user:password@host:587 (STARTTLS) or smtps://…:465; unset: embedded `qm serve`

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from quartermaster.core.db import Database, set_lookup_email, set_user
@@ -90,3 +91,38 @@ async def demo_principal(database: Database) -> Principal | None:
                     kind="user", id=user.id, tenant_id=tenant.id, role=Role.OWNER, label=user.email
                 )
     return None
+
+
+async def add_demo_members(
+    database: Database, owner: Principal, people: list[tuple[str, str, Role]]
+) -> list[uuid.UUID]:
+    """Members of the owner's organization for demo data (``(email, full name, role)``),
+    without passwords (they cannot log in until one is set; no invitation is sent); people
+    already members are kept as they are. Returns their user ids in the order given."""
+    hasher = PasswordHasher(time_cost=1, memory_kib=1024)  # no passwords: never hashes
+    ids = []
+    async with database.transaction(owner.tenant_id) as session:
+        await set_user(session, owner.id)
+        for email, full_name, role in people:
+            await set_lookup_email(session, email)
+            user = await repository.user_by_email(session, email)
+            if user is None:
+                user = await create_user(
+                    session, hasher, email=email, full_name=full_name, password=None
+                )
+            if await repository.membership(session, owner.tenant_id, user.id) is None:
+                repository.add(
+                    session,
+                    Membership(tenant_id=owner.tenant_id, user_id=user.id, role=role.value),
+                )
+                await session.flush()
+                record(
+                    session,
+                    tenant_id=owner.tenant_id,
+                    action=Actions.MEMBER_ADDED,
+                    actor=owner,
+                    target=("user", user.id),
+                    details={"email": email, "role": role.value, "via": "seed-demo"},
+                )
+            ids.append(user.id)
+    return ids

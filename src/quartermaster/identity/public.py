@@ -1,7 +1,10 @@
 """The identity module's surface for other modules and the CLI."""
 
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.identity import repository
@@ -9,6 +12,7 @@ from quartermaster.identity.bootstrap import (
     DEMO_EMAIL,
     DEMO_ORGANIZATION,
     CreatedAccount,
+    add_demo_members,
     create_account,
     demo_principal,
     seed_demo,
@@ -22,7 +26,7 @@ from quartermaster.identity.dependencies import (
     require,
 )
 from quartermaster.identity.errors import EmailTaken, Forbidden, Unauthenticated, WeakPassword
-from quartermaster.identity.permissions import Permission, Role
+from quartermaster.identity.permissions import Permission, Role, permissions_of
 from quartermaster.identity.principal import Principal
 
 __all__ = [
@@ -38,6 +42,7 @@ __all__ = [
     "Role",
     "Unauthenticated",
     "WeakPassword",
+    "add_demo_members",
     "authenticate",
     "authenticate_token",
     "create_account",
@@ -59,3 +64,47 @@ async def tenant_ids(session: AsyncSession) -> list[uuid.UUID]:
 
 
 __all__ += ["tenant_ids"]
+
+
+# For the service desk: agents are members whose role carries a permission
+
+
+@dataclass(frozen=True)
+class MemberRef:
+    id: uuid.UUID
+    email: str
+    full_name: str
+    role: Role
+
+
+async def members_with_permission(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    permission: Permission,
+    user_ids: Iterable[uuid.UUID] | None = None,
+) -> dict[uuid.UUID, MemberRef]:
+    """The tenant's active members whose role grants ``permission`` (among ``user_ids`` when
+    given; other tenants' users are absent), ordered by name."""
+    roles = [role.value for role in Role if permission in permissions_of(role)]
+    ids = None if user_ids is None else list(dict.fromkeys(user_ids))
+    rows = await repository.members_with_roles(session, tenant_id, roles, ids)
+    return {
+        user_id: MemberRef(id=user_id, email=email, full_name=name, role=Role(role))
+        for user_id, email, name, role in rows
+    }
+
+
+def member_ids_with_permission(tenant_id: uuid.UUID, permission: Permission) -> Select[uuid.UUID]:
+    """``user_id`` of the tenant's active members whose role grants ``permission``, as a
+    SQL selectable other modules may join or filter with (``IN``), without naming identity's
+    tables."""
+    roles = [role.value for role in Role if permission in permissions_of(role)]
+    return repository.member_ids_with_roles(tenant_id, roles)
+
+
+async def tenant_exists(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
+    """Whether the tenant the session is scoped to (``tenant_id``) exists."""
+    return await repository.tenant_by_id(session, tenant_id) is not None
+
+
+__all__ += ["MemberRef", "member_ids_with_permission", "members_with_permission", "tenant_exists"]

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.core.db import driver_connection, transaction_limits
@@ -320,3 +320,42 @@ def add(session: AsyncSession, *rows: Any) -> None:
 
 async def tenant_ids(session: AsyncSession) -> list[uuid.UUID]:
     return list((await session.execute(select(Tenant.id).order_by(Tenant.id))).scalars())
+
+
+# For the service desk (identity.public.members_with_roles)
+
+
+async def members_with_roles(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    roles: list[str],
+    user_ids: list[uuid.UUID] | None,
+) -> list[tuple[uuid.UUID, str, str, str]]:
+    """(user_id, email, full_name, role) of the tenant's active members with one of
+    ``roles`` (among ``user_ids`` when given), by name."""
+    query = (
+        select(User.id, User.email, User.full_name, Membership.role)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.tenant_id == tenant_id,
+            Membership.role.in_(roles),
+            User.is_active.is_(True),
+        )
+        .order_by(User.full_name, User.id)
+    )
+    if user_ids is not None:
+        query = query.where(User.id.in_(user_ids))
+    return [(row[0], row[1], row[2], row[3]) for row in await session.execute(query)]
+
+
+def member_ids_with_roles(tenant_id: uuid.UUID, roles: list[str]) -> Select[uuid.UUID]:
+    """``user_id`` of the tenant's active members with one of ``roles``, as SQL to join."""
+    return (
+        select(Membership.user_id)
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Membership.tenant_id == tenant_id,
+            Membership.role.in_(roles),
+            User.is_active.is_(True),
+        )
+    )

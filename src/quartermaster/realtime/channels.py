@@ -40,6 +40,8 @@ CHANNELS: tuple[Channel, ...] = (
     Channel("catalog:updates", ("catalog.product.*",), Permission.CATALOG_READ),
     # Job progress of the tenant (imports, exports, digests): every member may follow it.
     Channel("jobs:updates", ("jobs.job.*",), Permission.TENANT_READ),
+    # Every ticket change (created, updated, status, comments, SLA breaches, ratings…).
+    Channel("tickets:updates", ("servicedesk.ticket.*",), Permission.TICKETS_READ),
 )
 
 _BY_NAME = {channel.name: channel for channel in CHANNELS}

@@ -45,6 +45,7 @@ from quartermaster.inventory.repository.reports import (
 from quartermaster.inventory.repository.reservations import (
     lock_expired_reservations,
     reservation_by_id,
+    reservations_by_ids,
     reservations_page,
 )
 from quartermaster.inventory.repository.valuation import (
@@ -119,6 +120,7 @@ __all__ = [
     "product_stock",
     "raise_alerts",
     "reservation_by_id",
+    "reservations_by_ids",
     "reservations_page",
     "resolve_alerts",
     "set_product_costs",

@@ -79,3 +79,10 @@ async def lock_expired_reservations(
         .execution_options(populate_existing=True)
     )
     return list((await session.execute(query)).scalars())
+
+
+async def reservations_by_ids(
+    session: AsyncSession, tenant_id: uuid.UUID, ids: list[uuid.UUID]
+) -> list[Reservation]:
+    query = select(Reservation).where(Reservation.tenant_id == tenant_id, Reservation.id.in_(ids))
+    return list((await session.execute(query)).scalars())

@@ -1,0 +1,285 @@
+"""Queries on teams, their members, agents' away flags, SLA policies and field definitions."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, and_, delete, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from quartermaster.servicedesk.models import (
+    AgentStatus,
+    SlaPolicy,
+    Team,
+    TeamMember,
+    Ticket,
+    TicketField,
+)
+
+OPEN_STATUSES = ("new", "open", "pending")
+
+
+# Teams
+
+
+async def team_by_id(
+    session: AsyncSession, tenant_id: uuid.UUID, team_id: uuid.UUID, *, lock: bool = False
+) -> Team | None:
+    query = select(Team).where(Team.tenant_id == tenant_id, Team.id == team_id)
+    if lock:
+        # NO KEY UPDATE: serialises the team's editors without blocking the foreign-key
+        # checks (KEY SHARE) of tickets being written for the team.
+        query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def team_with_policy(
+    session: AsyncSession, tenant_id: uuid.UUID, team_id: uuid.UUID | None
+) -> tuple[Team | None, SlaPolicy | None]:
+    """The team (``team_id``, else the default team; None when there is none) and the SLA
+    policy its tickets follow (its own, else the tenant's default), in one statement."""
+    anchor = select(literal(1).label("one")).subquery()
+    which = Team.id == team_id if team_id is not None else Team.is_default.is_(True)
+    query = (
+        select(Team, SlaPolicy)
+        .select_from(anchor)
+        .outerjoin(Team, and_(Team.tenant_id == tenant_id, which))
+        .outerjoin(
+            SlaPolicy,
+            and_(
+                SlaPolicy.tenant_id == tenant_id,
+                or_(
+                    SlaPolicy.id == Team.sla_policy_id,
+                    and_(Team.sla_policy_id.is_(None), SlaPolicy.is_default.is_(True)),
+                ),
+            ),
+        )
+    )
+    row = (await session.execute(query)).one()
+    return row[0], row[1]
+
+
+async def default_team(session: AsyncSession, tenant_id: uuid.UUID) -> Team | None:
+    query = select(Team).where(Team.tenant_id == tenant_id, Team.is_default.is_(True))
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def teams(session: AsyncSession, tenant_id: uuid.UUID) -> list[Team]:
+    query = select(Team).where(Team.tenant_id == tenant_id).order_by(func.lower(Team.name), Team.id)
+    return list((await session.execute(query)).scalars())
+
+
+async def clear_default_team(session: AsyncSession, tenant_id: uuid.UUID, keep: uuid.UUID) -> None:
+    await session.execute(
+        update(Team)
+        .where(Team.tenant_id == tenant_id, Team.is_default.is_(True), Team.id != keep)
+        .values(is_default=False, version=Team.version + 1, updated_at=func.now())
+    )
+
+
+async def members_of(
+    session: AsyncSession, tenant_id: uuid.UUID, team_ids: list[uuid.UUID]
+) -> list[TeamMember]:
+    query = (
+        select(TeamMember)
+        .where(TeamMember.tenant_id == tenant_id, TeamMember.team_id.in_(team_ids))
+        .order_by(TeamMember.team_id, TeamMember.created_at, TeamMember.user_id)
+        # The rotation reads last_assigned_at, which mark_assigned changes behind the ORM.
+        .execution_options(populate_existing=True)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def replace_members(
+    session: AsyncSession, tenant_id: uuid.UUID, team_id: uuid.UUID, user_ids: list[uuid.UUID]
+) -> None:
+    """Keep the members in ``user_ids`` (with their place in the rotation), add the others."""
+    await session.execute(
+        delete(TeamMember).where(
+            TeamMember.tenant_id == tenant_id,
+            TeamMember.team_id == team_id,
+            TeamMember.user_id.not_in(user_ids),
+        )
+    )
+    if user_ids:
+        await session.execute(
+            insert(TeamMember)
+            .values([{"tenant_id": tenant_id, "team_id": team_id, "user_id": u} for u in user_ids])
+            .on_conflict_do_nothing()
+        )
+
+
+async def teams_of_users(
+    session: AsyncSession, tenant_id: uuid.UUID
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    rows = await session.execute(
+        select(TeamMember.user_id, TeamMember.team_id)
+        .where(TeamMember.tenant_id == tenant_id)
+        .order_by(TeamMember.user_id, TeamMember.team_id)
+    )
+    found: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for user_id, team_id in rows:
+        found.setdefault(user_id, []).append(team_id)
+    return found
+
+
+@dataclass(frozen=True)
+class RotationRow:
+    user_id: uuid.UUID
+    last_assigned_at: datetime | None
+    created_at: datetime
+    is_away: bool
+
+
+async def lock_rotation(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    team_id: uuid.UUID,
+    agents: Select[uuid.UUID],
+) -> list[RotationRow]:
+    """The team's members who are ``agents`` (identity's selectable), with their place in
+    the rotation and away flag; their rows locked in user order (one order for every
+    assigner: no deadlock)."""
+    query = (
+        select(
+            TeamMember.user_id,
+            TeamMember.last_assigned_at,
+            TeamMember.created_at,
+            func.coalesce(AgentStatus.is_away, False),
+        )
+        .outerjoin(
+            AgentStatus,
+            (AgentStatus.tenant_id == TeamMember.tenant_id)
+            & (AgentStatus.user_id == TeamMember.user_id),
+        )
+        .where(
+            TeamMember.tenant_id == tenant_id,
+            TeamMember.team_id == team_id,
+            TeamMember.user_id.in_(agents.scalar_subquery()),
+        )
+        .order_by(TeamMember.user_id)
+        .with_for_update(of=TeamMember)
+    )
+    return [RotationRow(*row) for row in await session.execute(query)]
+
+
+async def mark_assigned(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    team_id: uuid.UUID,
+    user_id: uuid.UUID,
+    at: datetime,
+) -> None:
+    await session.execute(
+        update(TeamMember)
+        .where(
+            TeamMember.tenant_id == tenant_id,
+            TeamMember.team_id == team_id,
+            TeamMember.user_id == user_id,
+        )
+        .values(last_assigned_at=at)
+    )
+
+
+# Agents
+
+
+async def away_agents(session: AsyncSession, tenant_id: uuid.UUID) -> set[uuid.UUID]:
+    rows = await session.execute(
+        select(AgentStatus.user_id).where(
+            AgentStatus.tenant_id == tenant_id, AgentStatus.is_away.is_(True)
+        )
+    )
+    return set(rows.scalars())
+
+
+async def set_away(
+    session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID, is_away: bool
+) -> None:
+    statement = insert(AgentStatus).values(tenant_id=tenant_id, user_id=user_id, is_away=is_away)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[AgentStatus.tenant_id, AgentStatus.user_id],
+            set_={"is_away": is_away, "updated_at": func.now()},
+        )
+    )
+
+
+async def open_ticket_counts(
+    session: AsyncSession, tenant_id: uuid.UUID, user_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """Tickets assigned to each agent that are not resolved or closed."""
+    rows = await session.execute(
+        select(Ticket.assignee_id, func.count())
+        .where(
+            Ticket.tenant_id == tenant_id,
+            Ticket.assignee_id.in_(user_ids),
+            Ticket.status.in_(OPEN_STATUSES),
+        )
+        .group_by(Ticket.assignee_id)
+    )
+    counts = dict.fromkeys(user_ids, 0)
+    for user_id, count in rows:
+        if user_id is not None:
+            counts[user_id] = count
+    return counts
+
+
+# SLA policies
+
+
+async def sla_policy_by_id(
+    session: AsyncSession, tenant_id: uuid.UUID, policy_id: uuid.UUID, *, lock: bool = False
+) -> SlaPolicy | None:
+    query = select(SlaPolicy).where(SlaPolicy.tenant_id == tenant_id, SlaPolicy.id == policy_id)
+    if lock:
+        query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def default_sla_policy(session: AsyncSession, tenant_id: uuid.UUID) -> SlaPolicy | None:
+    query = select(SlaPolicy).where(
+        SlaPolicy.tenant_id == tenant_id, SlaPolicy.is_default.is_(True)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def sla_policies(session: AsyncSession, tenant_id: uuid.UUID) -> list[SlaPolicy]:
+    query = (
+        select(SlaPolicy)
+        .where(SlaPolicy.tenant_id == tenant_id)
+        .order_by(func.lower(SlaPolicy.name), SlaPolicy.id)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def clear_default_policy(
+    session: AsyncSession, tenant_id: uuid.UUID, keep: uuid.UUID
+) -> None:
+    await session.execute(
+        update(SlaPolicy)
+        .where(
+            SlaPolicy.tenant_id == tenant_id, SlaPolicy.is_default.is_(True), SlaPolicy.id != keep
+        )
+        .values(is_default=False, version=SlaPolicy.version + 1, updated_at=func.now())
+    )
+
+
+# Custom field definitions
+
+
+async def ticket_fields(session: AsyncSession, tenant_id: uuid.UUID) -> list[TicketField]:
+    query = select(TicketField).where(TicketField.tenant_id == tenant_id).order_by(TicketField.key)
+    return list((await session.execute(query)).scalars())
+
+
+async def ticket_field_by_id(
+    session: AsyncSession, tenant_id: uuid.UUID, field_id: uuid.UUID
+) -> TicketField | None:
+    query = select(TicketField).where(
+        TicketField.tenant_id == tenant_id, TicketField.id == field_id
+    )
+    return (await session.execute(query)).scalar_one_or_none()

@@ -1,0 +1,135 @@
+"""Factories for service desk tests: accounts and agents through the identity API, teams,
+SLA policies and tickets through the service desk API, and looks at the tenant's rows
+as the application role sees them."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import pytest
+from httpx import AsyncClient, Response
+
+from quartermaster.core.db import Database
+from quartermaster.core.settings import Settings
+from tests.catalog.conftest import ok
+from tests.conftest import Outbox, TestServices, plain
+from tests.identity.conftest import Account, Identity
+from tests.inventory.conftest import Inventory
+
+API = "/api/v1"
+
+WEEKDAYS_9_TO_5 = {day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
+
+
+@pytest.fixture
+def identity(client: AsyncClient, outbox: Outbox) -> Identity:
+    return Identity(client, outbox)
+
+
+class Desk(Inventory):
+    """Service desk calls as one account (catalog and inventory calls too)."""
+
+    def __init__(self, client: AsyncClient, account: Account) -> None:
+        super().__init__(client, account)
+        self._tickets = 0
+
+    def as_(self, account: Account) -> Desk:
+        return Desk(self.client, account)
+
+    async def team(
+        self, name: str = "Support", *, members: list[str] | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        body = {"name": name, "member_ids": members or [], **fields}
+        return ok(await self.post("/teams", body), 201)
+
+    async def policy(self, name: str = "Standard", **fields: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "name": name,
+            "time_zone": "UTC",
+            "weekly_hours": WEEKDAYS_9_TO_5,
+            "targets": {
+                "normal": {"first_response_minutes": 60, "resolution_minutes": 480},
+                "urgent": {"first_response_minutes": 15, "resolution_minutes": 120},
+            },
+            **fields,
+        }
+        return ok(await self.post("/sla-policies", body), 201)
+
+    async def open(self, **fields: Any) -> Response:
+        self._tickets += 1
+        body = {
+            "subject": f"Problem {self._tickets}",
+            "description": "It **broke**.",
+            "requester": {"email": f"customer{self._tickets}@example.net", "name": "Cus Tomer"},
+            **fields,
+        }
+        return await self.post("/tickets", body)
+
+    async def ticket(self, **fields: Any) -> dict[str, Any]:
+        return ok(await self.open(**fields), 201)
+
+    async def transition(self, ticket_id: str, to: str, **fields: Any) -> Response:
+        return await self.post(f"/tickets/{ticket_id}/transitions", {"to": to, **fields})
+
+    async def moved(self, ticket_id: str, to: str, **fields: Any) -> dict[str, Any]:
+        return ok(await self.transition(ticket_id, to, **fields))
+
+    async def comment(self, ticket_id: str, body: str, *, internal: bool = False) -> dict[str, Any]:
+        payload = {"body": body, "internal": internal}
+        return ok(await self.post(f"/tickets/{ticket_id}/comments", payload), 201)
+
+    async def get_ticket(self, ticket_id: str) -> dict[str, Any]:
+        return ok(await self.get(f"/tickets/{ticket_id}"))
+
+    async def list_tickets(self, **params: Any) -> list[dict[str, Any]]:
+        body = ok(await self.get("/tickets", limit=500, **params))
+        assert body["next_cursor"] is None
+        items: list[dict[str, Any]] = body["items"]
+        return items
+
+
+@pytest.fixture
+async def owner(identity: Identity) -> Account:
+    return await identity.signup("Acme")
+
+
+@pytest.fixture
+def desk(client: AsyncClient, owner: Account) -> Desk:
+    return Desk(client, owner)
+
+
+@pytest.fixture
+async def database(settings: Settings) -> AsyncIterator[Database]:
+    """A separate pool on the application role, for service-level checks."""
+    db = Database(settings.database_url or "", pool_size=4, max_overflow=0)
+    yield db
+    await db.dispose()
+
+
+async def tenant_rows(
+    services: TestServices, tenant_id: str, query: str, *args: object
+) -> list[asyncpg.Record]:
+    """Rows of a query as the application role sees them in one tenant."""
+    connection = await asyncpg.connect(plain(services.app_url))
+    try:
+        async with connection.transaction():
+            await connection.execute("SELECT set_config('app.tenant_id', $1, true)", tenant_id)
+            rows: list[asyncpg.Record] = await connection.fetch(query, *args)
+            return rows
+    finally:
+        await connection.close()
+
+
+async def events(services: TestServices, tenant_id: str) -> list[tuple[str, dict[str, Any]]]:
+    rows = await tenant_rows(
+        services, tenant_id, "SELECT type, payload FROM outbox_events ORDER BY id"
+    )
+    return [(row["type"], json.loads(row["payload"])) for row in rows]
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())

@@ -1,0 +1,243 @@
+"""Custom fields validated against the organization's definitions, attachments (sniffed
+type, size limit, sanitised names), contacts, and the ticket report."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+
+from quartermaster.api import create_app
+from quartermaster.core.settings import Settings
+from quartermaster.servicedesk.files import sanitize_file_name, sniff_content_type
+from tests.catalog.conftest import ok
+from tests.identity.conftest import Account
+from tests.servicedesk.conftest import Desk
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"\x00" * 20
+
+
+class TestCustomFields:
+    async def test_values_follow_the_definitions(self, desk: Desk) -> None:
+        for body in (
+            {"key": "serial", "label": "Serial number", "type": "text", "required": True},
+            {"key": "hours", "label": "Hours of use", "type": "number"},
+            {"key": "channel", "label": "Bought via", "type": "select", "options": ["shop", "web"]},
+            {"key": "bought_on", "label": "Purchase date", "type": "date"},
+        ):
+            ok(await desk.post("/ticket-fields", body), 201)
+        ticket = await desk.ticket(
+            custom_fields={
+                "serial": "SN-1",
+                "hours": 12.5,
+                "channel": "web",
+                "bought_on": "2026-01-31",
+            }
+        )
+        assert ticket["custom_fields"] == {
+            "serial": "SN-1",
+            "hours": 12.5,
+            "channel": "web",
+            "bought_on": "2026-01-31",
+        }
+        changed = ok(
+            await desk.patch(
+                f"/tickets/{ticket['id']}", {"custom_fields": {"hours": None, "channel": "shop"}}
+            )
+        )
+        assert changed["custom_fields"] == {
+            "serial": "SN-1",
+            "channel": "shop",
+            "bought_on": "2026-01-31",
+        }
+
+    @pytest.mark.parametrize(
+        ("values", "field"),
+        [
+            ({}, "custom_fields.serial"),  # required
+            ({"serial": "x", "colour": "red"}, "custom_fields.colour"),  # not defined
+            ({"serial": 5}, "custom_fields.serial"),
+            ({"serial": "x", "hours": "many"}, "custom_fields.hours"),
+            ({"serial": "x", "hours": True}, "custom_fields.hours"),
+            ({"serial": "x", "hours": 1e300}, "custom_fields.hours"),
+            ({"serial": "x", "channel": "fax"}, "custom_fields.channel"),
+            ({"serial": "x", "bought_on": "0001-01-01"}, "custom_fields.bought_on"),
+            ({"serial": "x", "bought_on": "9999-12-31"}, "custom_fields.bought_on"),
+            ({"serial": "x", "bought_on": "yesterday"}, "custom_fields.bought_on"),
+            ({"serial": "nul\u0000byte"}, "custom_fields.serial"),
+        ],
+    )
+    async def test_values_that_do_not_fit_are_422_naming_the_field(
+        self, desk: Desk, values: dict[str, Any], field: str
+    ) -> None:
+        for body in (
+            {"key": "serial", "label": "Serial number", "type": "text", "required": True},
+            {"key": "hours", "label": "Hours of use", "type": "number"},
+            {"key": "channel", "label": "Bought via", "type": "select", "options": ["shop", "web"]},
+            {"key": "bought_on", "label": "Purchase date", "type": "date"},
+        ):
+            ok(await desk.post("/ticket-fields", body), 201)
+        response = await desk.open(custom_fields=values)
+        assert response.status_code == 422, response.text
+        assert field in [e["field"] for e in response.json()["errors"]]
+
+    async def test_definitions_are_checked(self, desk: Desk) -> None:
+        select = {"key": "kind", "label": "Kind", "type": "select"}
+        assert (await desk.post("/ticket-fields", select)).status_code == 422
+        text = {"key": "kind", "label": "Kind", "type": "text", "options": ["a"]}
+        assert (await desk.post("/ticket-fields", text)).status_code == 422
+        ok(await desk.post("/ticket-fields", {"key": "kind", "label": "Kind", "type": "text"}), 201)
+        again = await desk.post("/ticket-fields", {"key": "kind", "label": "K", "type": "text"})
+        assert again.status_code == 409
+        bad_key = await desk.post("/ticket-fields", {"key": "Kind!", "label": "K", "type": "text"})
+        assert bad_key.status_code == 422
+
+
+@pytest.fixture
+async def small_limit_app(settings: Settings, tmp_path: Path) -> AsyncIterator[FastAPI]:
+    application = create_app(
+        settings.model_copy(
+            update={"servicedesk_files_dir": tmp_path, "servicedesk_max_attachment_bytes": 1000}
+        )
+    )
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+def _files(root: Path) -> list[str]:
+    return [p.name for p in root.rglob("*") if p.is_file()]
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\x\\report.pdf", "report.pdf"),
+        ("bell\x07\x00tab\tname.txt", "belltabname.txt"),
+        (".hidden", "hidden"),
+        ("", "attachment"),
+        (None, "attachment"),
+        ("<script>.html", "_script_.html"),
+        ("a" * 300 + ".pdf", "a" * 196 + ".pdf"),
+        ("Café Ünïcode.txt", "Café Ünïcode.txt"),
+    ],
+)
+def test_file_names_are_sanitised(given: str | None, kept: str) -> None:
+    assert sanitize_file_name(given) == kept
+
+
+def test_content_types_come_from_the_bytes() -> None:
+    assert sniff_content_type(PNG) == "image/png"
+    assert sniff_content_type(b"%PDF-1.7\n") == "application/pdf"
+    assert sniff_content_type("plain text, ünïcode".encode()) == "text/plain"
+    assert sniff_content_type(b"\x00\x01\x02binary") == "application/octet-stream"
+    assert sniff_content_type(b"") == "application/octet-stream"
+
+
+class TestAttachments:
+    async def test_type_is_sniffed_the_name_sanitised_and_the_size_limited(
+        self, small_limit_app: FastAPI, owner: Account, tmp_path: Path
+    ) -> None:
+        async with AsyncClient(
+            transport=ASGITransport(app=small_limit_app), base_url="http://test"
+        ) as client:
+            desk = Desk(client, owner)
+            ticket = await desk.ticket()
+            path = f"/api/v1/tickets/{ticket['id']}/attachments"
+            response = await client.post(
+                path,
+                headers=owner.headers,
+                files={"file": ("..\\..\\evil: name?.exe.png", PNG, "text/html")},
+            )
+            assert response.status_code == 201, response.text
+            stored = response.json()
+            assert stored["content_type"] == "image/png"  # not what the client claimed
+            assert stored["file_name"] == "evil_ name_.exe.png"
+            assert stored["size"] == len(PNG)
+            download = await client.get(f"{path}/{stored['id']}", headers=owner.headers)
+            assert download.content == PNG
+            assert download.headers["x-content-type-options"] == "nosniff"
+            assert download.headers["content-disposition"].startswith("attachment")
+            assert _files(tmp_path) == [stored["id"]]  # named by id, nothing else
+
+            too_big = await client.post(
+                path, headers=owner.headers, files={"file": ("big.bin", b"x" * 1001)}
+            )
+            assert too_big.status_code == 413
+            assert _files(tmp_path) == [stored["id"]]  # nothing of it kept
+
+            note = await desk.comment(ticket["id"], "internal evidence", internal=True)
+            on_note = await client.post(
+                path,
+                headers=owner.headers,
+                files={"file": ("log.txt", b"plain text log\n")},
+                data={"comment_id": note["id"]},
+            )
+            assert on_note.status_code == 201, on_note.text
+            assert (on_note.json()["content_type"], on_note.json()["internal"]) == (
+                "text/plain",
+                True,
+            )
+            comments = ok(
+                await client.get(f"/api/v1/tickets/{ticket['id']}/comments", headers=owner.headers)
+            )
+            assert [a["file_name"] for a in comments[0]["attachments"]] == ["log.txt"]
+
+
+class TestContacts:
+    async def test_contacts_are_listed_and_found_by_address(self, desk: Desk) -> None:
+        await desk.ticket(requester={"email": "b@example.net"})
+        await desk.ticket(requester={"email": "A@example.net", "name": "Ann"})
+        listed = ok(await desk.get("/contacts"))["items"]
+        assert [c["email"] for c in listed] == ["a@example.net", "b@example.net"]
+        (ann,) = ok(await desk.get("/contacts", email="A@EXAMPLE.net"))["items"]
+        assert ok(await desk.get(f"/contacts/{ann['id']}"))["name"] == "Ann"
+        mine = await desk.list_tickets(requester_id=ann["id"])
+        assert [t["requester"]["email"] for t in mine] == ["a@example.net"]
+
+
+class TestReport:
+    async def test_created_resolved_breaches_and_csat_per_day(
+        self, desk: Desk, client: AsyncClient
+    ) -> None:
+        one, two = await desk.ticket(), await desk.ticket()
+        await desk.comment(one["id"], "On it")
+        await desk.moved(one["id"], "resolved")
+        (survey,) = ok(await desk.get(f"/tickets/{one['id']}/csat"))
+        ok(await client.post("/api/v1" + survey["url"].split("/api/v1", 1)[1], json={"score": 4}))
+        now = datetime.now(UTC)
+        report = ok(
+            await desk.get(
+                "/reports/tickets",
+                interval="day",
+                tz="Pacific/Kiritimati",  # UTC+14: "today" there may be tomorrow in UTC
+                **{
+                    "from": (now - timedelta(days=2)).isoformat(),
+                    "to": (now + timedelta(minutes=1)).isoformat(),
+                },
+            )
+        )
+        assert len(report["buckets"]) == 3
+        last = report["buckets"][-1]
+        assert (last["created"], last["resolved"], last["csat_responses"]) == (2, 1, 1)
+        assert last["csat_average"] == "4.00"
+        assert last["median_first_response_seconds"] is not None
+        assert last["start"].endswith("+14:00")
+        assert sum(b["created"] for b in report["buckets"]) == 2
+        assert two["id"]
+
+    async def test_bad_report_parameters_are_422(self, desk: Desk) -> None:
+        for params in (
+            {"tz": "Nowhere/City"},
+            {"interval": "hour"},
+            {"from": "2026-01-02T00:00:00Z", "to": "2026-01-01T00:00:00Z"},
+            {"from": "2000-01-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"},
+            {"from": "0001-01-01T00:00:00Z", "to": "9999-12-31T00:00:00Z"},
+        ):
+            response = await desk.get("/reports/tickets", **params)
+            assert response.status_code == 422, (params, response.text)

@@ -1,0 +1,261 @@
+"""A ticket's life through the API: numbers, statuses and the transitions between them,
+edits with ETag/If-Match, comments, filters, sorting and paging."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.routing import iter_route_contexts
+from httpx import ASGITransport, AsyncClient
+
+from quartermaster.api import create_app
+from quartermaster.core.settings import Settings
+from tests.catalog.conftest import ok
+from tests.conftest import TestServices
+from tests.identity.conftest import Identity
+from tests.servicedesk.conftest import Desk, events
+
+ALLOWED = {
+    "new": ["open", "pending", "resolved", "closed"],
+    "open": ["pending", "resolved", "closed"],
+    "pending": ["open", "resolved", "closed"],
+    "resolved": ["open", "closed"],
+    "closed": [],
+}
+
+
+async def _at_status(desk: Desk, status: str) -> dict[str, Any]:
+    ticket = await desk.ticket()
+    path = {
+        "new": [],
+        "open": ["open"],
+        "pending": ["pending"],
+        "resolved": ["resolved"],
+        "closed": ["closed"],
+    }[status]
+    for step in path:
+        ticket = await desk.moved(ticket["id"], step)
+    assert ticket["status"] == status
+    return ticket
+
+
+class TestOpening:
+    async def test_a_ticket_gets_the_next_number_its_requester_and_a_rendered_description(
+        self, desk: Desk
+    ) -> None:
+        first = await desk.ticket(requester={"email": "Ann@Example.NET", "name": "Ann"})
+        second = await desk.ticket(requester={"email": "ann@example.net", "name": "Other"})
+        assert (first["number"], first["key"]) == (1001, "QM-1001")
+        assert (second["number"], second["key"]) == (1002, "QM-1002")
+        assert first["status"] == "new"
+        assert first["priority"] == "normal"
+        # The contact is created on first sight, then found again (the first name stays).
+        assert first["requester"] == second["requester"]
+        assert first["requester"]["email"] == "ann@example.net"
+        assert first["requester"]["name"] == "Ann"
+        assert first["description_html"] == "<p>It <strong>broke</strong>.</p>\n"
+
+    async def test_creation_answers_201_with_location_and_etag(self, desk: Desk) -> None:
+        response = await desk.open()
+        assert response.status_code == 201, response.text
+        body = response.json()
+        assert response.headers["Location"] == f"/api/v1/tickets/{body['id']}"
+        assert response.headers["ETag"] == '"1"'
+
+    async def test_markdown_cannot_carry_script(self, desk: Desk) -> None:
+        ticket = await desk.ticket(
+            description="<script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=y>"
+        )
+        html = ticket["description_html"]
+        assert "<script" not in html
+        assert "<img" not in html
+        assert "href" not in html  # the javascript: link stays text
+
+    async def test_unknown_fields_and_bad_values_are_422(self, desk: Desk) -> None:
+        for body in (
+            {"subject": "x", "requester": {"email": "a@b.c"}, "tenant_id": "x"},
+            {"subject": "", "requester": {"email": "a@b.c"}},
+            {"subject": "x", "requester": {"email": "not an address"}},
+            {"subject": "x", "requester": {"email": "a@example.org"}, "priority": "asap"},
+            {"subject": "x", "requester": {"email": "a@example.org"}, "team_id": "nope"},
+        ):
+            response = await desk.post("/tickets", body)
+            assert response.status_code == 422, (body, response.text)
+
+
+class TestTransitions:
+    @pytest.mark.parametrize("start", list(ALLOWED))
+    async def test_every_forbidden_transition_is_409_naming_the_allowed_ones(
+        self, desk: Desk, start: str
+    ) -> None:
+        ticket = await _at_status(desk, start)
+        for target in ALLOWED:
+            if target in ALLOWED[start]:
+                continue
+            response = await desk.transition(ticket["id"], target)
+            assert response.status_code == 409, (start, target, response.text)
+            problem = response.json()
+            assert problem["code"] == "invalid-transition"
+            assert problem["allowed"] == ALLOWED[start]
+            assert problem["current_status"] == start
+        after = await desk.get_ticket(ticket["id"])
+        assert (after["status"], after["version"]) == (start, ticket["version"])
+
+    async def test_the_whole_lifecycle_with_a_reopen(
+        self, desk: Desk, services: TestServices
+    ) -> None:
+        ticket = await desk.ticket()
+        ticket = await desk.moved(ticket["id"], "open")
+        ticket = await desk.moved(ticket["id"], "pending", comment="Waiting for the serial number.")
+        ticket = await desk.moved(ticket["id"], "open")
+        ticket = await desk.moved(ticket["id"], "resolved", comment="Replaced.")
+        assert ticket["sla"]["resolved_at"] is not None
+        ticket = await desk.moved(ticket["id"], "open")  # reopened
+        assert ticket["sla"]["resolved_at"] is None
+        ticket = await desk.moved(ticket["id"], "resolved")
+        ticket = await desk.moved(ticket["id"], "closed")
+        assert ticket["closed_at"] is not None
+        changes = [
+            (payload["previous_status"], payload["status"])
+            for kind, payload in await events(services, desk.account.tenant_id)
+            if kind == "servicedesk.ticket.status_changed"
+        ]
+        assert changes == [
+            ("new", "open"),
+            ("open", "pending"),
+            ("pending", "open"),
+            ("open", "resolved"),
+            ("resolved", "open"),
+            ("open", "resolved"),
+            ("resolved", "closed"),
+        ]
+        comments = ok(await desk.get(f"/tickets/{ticket['id']}/comments"))
+        assert [c["body"] for c in comments] == ["Waiting for the serial number.", "Replaced."]
+
+    async def test_a_closed_ticket_cannot_be_edited_or_commented(self, desk: Desk) -> None:
+        ticket = await _at_status(desk, "closed")
+        response = await desk.patch(f"/tickets/{ticket['id']}", {"subject": "again"})
+        assert response.status_code == 409
+        assert response.json()["code"] == "ticket-closed"
+        response = await desk.post(f"/tickets/{ticket['id']}/comments", {"body": "hello"})
+        assert response.status_code == 409
+
+
+class TestEditing:
+    async def test_patch_with_a_stale_etag_is_412_and_changes_nothing(self, desk: Desk) -> None:
+        ticket = await desk.ticket()
+        path = f"/tickets/{ticket['id']}"
+        first = await desk.patch(path, {"subject": "First"}, headers={"If-Match": '"1"'})
+        assert first.status_code == 200, first.text
+        assert first.headers["ETag"] == '"2"'
+        stale = await desk.patch(path, {"subject": "Second"}, headers={"If-Match": '"1"'})
+        assert stale.status_code == 412
+        assert (await desk.get_ticket(ticket["id"]))["subject"] == "First"
+
+    async def test_tags_products_and_assignee_change(self, desk: Desk, identity: Identity) -> None:
+        agent = await identity.member(desk.account, "staff")
+        product = await desk.product()
+        ticket = await desk.ticket(tags=["Printer", "printer", "urgent-ish"])
+        assert ticket["tags"] == ["printer", "urgent-ish"]
+        changed = ok(
+            await desk.patch(
+                f"/tickets/{ticket['id']}",
+                {"assignee_id": agent.user_id, "product_ids": [product["id"]], "tags": ["rma"]},
+            )
+        )
+        assert changed["assignee_id"] == agent.user_id
+        assert changed["product_ids"] == [product["id"]]
+        assert changed["tags"] == ["rma"]
+        cleared = ok(await desk.patch(f"/tickets/{ticket['id']}", {"assignee_id": None}))
+        assert cleared["assignee_id"] is None
+
+    async def test_references_this_organization_does_not_have_are_422(
+        self, desk: Desk, identity: Identity
+    ) -> None:
+        viewer = await identity.member(desk.account, "viewer")
+        ticket = await desk.ticket()
+        for body, field in (
+            ({"assignee_id": viewer.user_id}, "assignee_id"),  # not an agent
+            ({"team_id": "00000000-0000-0000-0000-000000000001"}, "team_id"),
+            ({"product_ids": ["00000000-0000-0000-0000-000000000001"]}, "product_ids.0"),
+        ):
+            response = await desk.patch(f"/tickets/{ticket['id']}", body)
+            assert response.status_code == 422, response.text
+            assert response.json()["errors"][0]["field"] == field
+
+
+class TestListing:
+    async def test_filters_sort_and_cursor_pages(self, desk: Desk, identity: Identity) -> None:
+        agent = await identity.member(desk.account, "staff")
+        product = await desk.product()
+        made = []
+        for index in range(7):
+            made.append(
+                await desk.ticket(
+                    priority=["low", "normal", "high", "urgent"][index % 4],
+                    tags=["even"] if index % 2 == 0 else [],
+                    product_ids=[product["id"]] if index == 3 else [],
+                    assignee_id=agent.user_id if index < 2 else None,
+                )
+            )
+        await desk.moved(made[0]["id"], "pending")
+        numbers = [t["number"] for t in await desk.list_tickets(sort="number", order="asc")]
+        assert numbers == sorted(t["number"] for t in made)
+        assert {t["number"] for t in await desk.list_tickets(tag="even")} == {
+            made[i]["number"] for i in (0, 2, 4, 6)
+        }
+        assert [t["id"] for t in await desk.list_tickets(product_id=product["id"])] == [
+            made[3]["id"]
+        ]
+        assert [t["id"] for t in await desk.list_tickets(status="pending")] == [made[0]["id"]]
+        assert len(await desk.list_tickets(assignee="none")) == 5
+        assert len(await desk.list_tickets(assignee=agent.user_id)) == 2
+        agent_desk = desk.as_(agent)
+        assert len(await agent_desk.list_tickets(assignee="me")) == 2
+        urgent_first = await desk.list_tickets(sort="priority", order="desc")
+        assert [t["priority"] for t in urgent_first][:3] == ["urgent", "high", "high"]
+
+        seen: list[str] = []
+        cursor = None
+        while True:
+            params: dict[str, Any] = {"limit": 3, "sort": "priority", "order": "desc"}
+            if cursor:
+                params["cursor"] = cursor
+            page = ok(await desk.get("/tickets", **params))
+            seen += [t["id"] for t in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert sorted(seen) == sorted(t["id"] for t in made)
+        assert len(seen) == len(set(seen))
+
+    async def test_a_forged_or_foreign_cursor_is_400(self, desk: Desk) -> None:
+        for _ in range(3):
+            await desk.ticket()
+        page = ok(await desk.get("/tickets", limit=1, sort="number"))
+        for cursor in ("garbage", "W10", page["next_cursor"]):
+            response = await desk.get("/tickets", cursor=cursor, sort="created_at")
+            assert response.status_code == 400, response.text
+            assert response.json()["code"] == "invalid-cursor"
+
+
+class TestOnItsOwn:
+    async def test_the_servicedesk_module_serves_the_ticket_api_alone(
+        self, settings: Settings, desk: Desk
+    ) -> None:
+        alone = create_app(settings, modules=["servicedesk"])
+        paths = {str(route.path) for route in iter_route_contexts(alone.routes)}
+        assert "/api/v1/tickets" in paths
+        assert "/api/v1/products" not in paths
+        assert "/api/v1/auth/token" not in paths
+        async with (
+            alone.router.lifespan_context(alone),
+            AsyncClient(transport=ASGITransport(app=alone), base_url="http://alone") as client,
+        ):
+            # A token issued by the identity service (another deployment) is accepted.
+            on_its_own = Desk(client, desk.account)
+            ticket = await on_its_own.ticket()
+            assert ticket["key"] == "QM-1001"
+            moved = await on_its_own.moved(ticket["id"], "resolved")
+            assert moved["status"] == "resolved"

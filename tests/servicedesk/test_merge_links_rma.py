@@ -1,0 +1,161 @@
+"""Merging tickets, linking them, and the RMA stock link: a replacement reserved through
+inventory in the ticket's transaction, rolled back with it, released when the ticket is
+closed unresolved."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from tests.catalog.conftest import ok
+from tests.conftest import TestServices
+from tests.identity.conftest import Identity
+from tests.servicedesk.conftest import Desk, tenant_rows
+
+
+class TestMerge:
+    async def test_comments_move_and_the_source_closes_as_merged(self, desk: Desk) -> None:
+        source = await desk.ticket(subject="Printer broken", tags=["printer"])
+        target = await desk.ticket(subject="Printer still broken", tags=["urgent"])
+        await desk.comment(source["id"], "Reply on the duplicate")
+        await desk.comment(source["id"], "A note", internal=True)
+        merged = ok(await desk.post(f"/tickets/{source['id']}/merge", {"into": target["id"]}))
+        assert merged["id"] == target["id"]
+        assert merged["tags"] == ["printer", "urgent"]
+        closed = await desk.get_ticket(source["id"])
+        assert closed["status"] == "closed"
+        assert closed["merged_into_id"] == target["id"]
+        bodies = [c["body"] for c in ok(await desk.get(f"/tickets/{target['id']}/comments"))]
+        assert bodies == [
+            "It **broke**.",  # the source's description, as the requester's message
+            "Reply on the duplicate",
+            "A note",
+            f"{source['key']} was merged into this ticket.",
+        ]
+        left = ok(await desk.get(f"/tickets/{source['id']}/comments"))
+        assert [c["body"] for c in left] == [f"Merged into {target['key']}."]
+
+    async def test_merges_that_make_no_sense_are_refused(self, desk: Desk) -> None:
+        one = await desk.ticket()
+        closed = await desk.ticket()
+        await desk.moved(closed["id"], "closed")
+        itself = await desk.post(f"/tickets/{one['id']}/merge", {"into": one["id"]})
+        assert itself.status_code == 422
+        into_closed = await desk.post(f"/tickets/{one['id']}/merge", {"into": closed["id"]})
+        assert into_closed.status_code == 409
+        assert into_closed.json()["code"] == "merge-refused"
+        unknown = await desk.post(
+            f"/tickets/{one['id']}/merge", {"into": "00000000-0000-0000-0000-000000000001"}
+        )
+        assert unknown.status_code == 422
+
+
+class TestLinks:
+    async def test_links_show_on_both_tickets_and_can_be_removed(self, desk: Desk) -> None:
+        one, two = await desk.ticket(), await desk.ticket()
+        linked = ok(
+            await desk.post(
+                f"/tickets/{one['id']}/links",
+                {"other_ticket_id": two["id"], "kind": "duplicates"},
+            ),
+            201,
+        )
+        (link,) = linked["links"]
+        assert (link["other_key"], link["direction"], link["kind"]) == (
+            two["key"],
+            "outgoing",
+            "duplicates",
+        )
+        (back,) = (await desk.get_ticket(two["id"]))["links"]
+        assert (back["other_ticket_id"], back["direction"]) == (one["id"], "incoming")
+        again = await desk.post(f"/tickets/{two['id']}/links", {"other_ticket_id": one["id"]})
+        assert again.status_code == 409
+        itself = await desk.post(f"/tickets/{one['id']}/links", {"other_ticket_id": one["id"]})
+        assert itself.status_code == 422
+        removed = await desk.delete(f"/tickets/{two['id']}/links/{link['id']}")
+        assert removed.status_code == 204
+        assert (await desk.get_ticket(one["id"]))["links"] == []
+
+
+async def _stock(desk: Desk, quantity: str = "5") -> tuple[dict[str, Any], str]:
+    warehouse = await desk.warehouse("MAIN")
+    location: str = warehouse["default_location_id"]
+    product = await desk.product(sku="PUMP-1")
+    await desk.receive(product["id"], location, quantity)
+    return product, location
+
+
+class TestRma:
+    async def test_a_reservation_is_made_shown_on_the_ticket_and_holds_stock(
+        self, desk: Desk
+    ) -> None:
+        product, location = await _stock(desk)
+        ticket = await desk.ticket()
+        response = await desk.post(
+            f"/tickets/{ticket['id']}/reserve",
+            {"product_id": product["id"], "location_id": location, "quantity": "2"},
+        )
+        assert response.status_code == 201, response.text
+        (held,) = response.json()["reservations"]
+        assert (
+            response.headers["Location"] == f"/api/v1/stock/reservations/{held['reservation_id']}"
+        )
+        assert (held["status"], Decimal(held["quantity"])) == ("active", Decimal(2))
+        assert held["reference"] == f"{ticket['key']} RMA"
+        assert response.json()["product_ids"] == [product["id"]]
+        level = (await desk.levels(product_id=product["id"]))[0]
+        assert (Decimal(level["reserved"]), Decimal(level["available"])) == (2, 3)
+
+    async def test_a_refused_reservation_rolls_the_whole_ticket_back(
+        self, desk: Desk, services: TestServices
+    ) -> None:
+        product, location = await _stock(desk, "3")
+        first = await desk.ticket()
+        response = await desk.open(
+            reservations=[
+                {"product_id": product["id"], "location_id": location, "quantity": "2"},
+                {"product_id": product["id"], "location_id": location, "quantity": "2"},
+            ]
+        )
+        assert response.status_code == 409, response.text
+        assert response.json()["code"] == "insufficient-stock"
+        # Nothing of it stayed: no ticket, no reservation, no stock held, no number used.
+        tickets = await tenant_rows(services, desk.account.tenant_id, "SELECT id FROM tickets")
+        assert [str(row["id"]) for row in tickets] == [first["id"]]
+        reservations = await tenant_rows(
+            services, desk.account.tenant_id, "SELECT id FROM reservations"
+        )
+        assert reservations == []
+        level = (await desk.levels(product_id=product["id"]))[0]
+        assert Decimal(level["reserved"]) == 0
+        assert (await desk.ticket())["number"] == first["number"] + 1
+
+    async def test_closing_unresolved_releases_closing_resolved_keeps(self, desk: Desk) -> None:
+        product, location = await _stock(desk)
+        body = {"product_id": product["id"], "location_id": location, "quantity": "1"}
+        dropped = await desk.ticket(reservations=[body])
+        shipped = await desk.ticket(reservations=[body])
+        await desk.moved(dropped["id"], "closed")
+        await desk.moved(shipped["id"], "resolved")
+        await desk.moved(shipped["id"], "closed")
+        assert (await desk.get_ticket(dropped["id"]))["reservations"][0]["status"] == "released"
+        assert (await desk.get_ticket(shipped["id"]))["reservations"][0]["status"] == "active"
+        level = (await desk.levels(product_id=product["id"]))[0]
+        assert Decimal(level["reserved"]) == 1
+
+    async def test_reserving_needs_reservations_write_and_a_known_product(
+        self, desk: Desk, identity: Identity
+    ) -> None:
+        product, location = await _stock(desk)
+        ticket = await desk.ticket()
+        viewer = desk.as_(await identity.member(desk.account, "viewer"))
+        body = {"product_id": product["id"], "location_id": location, "quantity": "1"}
+        assert (await viewer.post(f"/tickets/{ticket['id']}/reserve", body)).status_code == 403
+        unknown = {**body, "product_id": "00000000-0000-0000-0000-000000000001"}
+        response = await desk.post(f"/tickets/{ticket['id']}/reserve", unknown)
+        assert response.status_code == 422
+        for quantity in ("0", "-1", "NaN", "1e400"):
+            response = await desk.post(
+                f"/tickets/{ticket['id']}/reserve", {**body, "quantity": quantity}
+            )
+            assert response.status_code == 422, (quantity, response.text)

@@ -1,0 +1,208 @@
+"""SLA policies over the API, due dates on tickets, the pending pause, the SLA filters,
+and the breach job: scheduled, each breach marked and emitted exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+from quartermaster.core.db import Database
+from quartermaster.core.settings import Settings
+from quartermaster.modules import load_tasks
+from quartermaster.servicedesk.service.sla import mark_breaches
+from quartermaster.servicedesk.tasks import check_sla_breaches, schedules
+from tests.catalog.conftest import ok
+from tests.conftest import TestServices, plain
+from tests.jobs.conftest import ctx, jobs_dir, jobs_settings, redis, runtime  # noqa: F401
+from tests.servicedesk.conftest import Desk, events, tenant_rows
+
+ALWAYS = {day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+def at(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+async def _always_open_policy(desk: Desk, **targets: Any) -> dict[str, Any]:
+    return await desk.policy(
+        "Around the clock",
+        weekly_hours=ALWAYS,
+        targets=targets or {"normal": {"first_response_minutes": 60, "resolution_minutes": 240}},
+        is_default=True,
+    )
+
+
+class TestPolicies:
+    async def test_a_calendar_without_hours_or_with_a_bad_zone_is_422(self, desk: Desk) -> None:
+        for fields in (
+            {"weekly_hours": {"mon": []}},
+            {"weekly_hours": {"mon": ["17:00-09:00"]}},
+            {"time_zone": "Mars/Olympus"},
+            {"targets": {"normal": {"first_response_minutes": 0}}},
+            {"holidays": ["0001-13-01"]},
+        ):
+            body = {"name": "Bad", "weekly_hours": {"mon": ["09:00-17:00"]}, "targets": {}}
+            response = await desk.post("/sla-policies", {**body, **fields})
+            assert response.status_code == 422, (fields, response.text)
+
+    async def test_the_first_policy_is_the_default_and_only_one_stays_default(
+        self, desk: Desk
+    ) -> None:
+        first = await desk.policy("First")
+        second = await desk.policy("Second", is_default=True)
+        assert first["is_default"] is True
+        policies = {p["name"]: p for p in ok(await desk.get("/sla-policies"))}
+        assert (policies["First"]["is_default"], policies["Second"]["is_default"]) == (False, True)
+        response = await desk.patch(f"/sla-policies/{second['id']}", {"is_default": False})
+        assert response.status_code == 422
+        stale = await desk.patch(
+            f"/sla-policies/{second['id']}", {"name": "Renamed"}, headers={"If-Match": '"99"'}
+        )
+        assert stale.status_code == 412
+
+    async def test_a_team_policy_applies_to_its_tickets(self, desk: Desk) -> None:
+        await desk.policy("Default")  # business hours only
+        vip = await _always_open_policy(desk)
+        team = await desk.team("VIP", sla_policy_id=vip["id"])
+        ticket = await desk.ticket(team_id=team["id"])
+        created = at(ticket["created_at"])
+        assert created is not None
+        assert ticket["sla"]["policy_id"] == vip["id"]
+        assert at(ticket["sla"]["first_response_due_at"]) == created + timedelta(minutes=60)
+        assert at(ticket["sla"]["resolution_due_at"]) == created + timedelta(minutes=240)
+        assert ticket["sla"]["state"] in ("ok", "due_soon")
+
+
+class TestClocks:
+    async def test_without_a_policy_there_are_no_due_dates(self, desk: Desk) -> None:
+        ticket = await desk.ticket()
+        assert ticket["sla"]["state"] == "none"
+        assert ticket["sla"]["resolution_due_at"] is None
+
+    async def test_a_public_reply_stops_the_first_response_clock_an_internal_note_not(
+        self, desk: Desk
+    ) -> None:
+        await _always_open_policy(desk)
+        ticket = await desk.ticket()
+        await desk.comment(ticket["id"], "Looking into it (note)", internal=True)
+        assert (await desk.get_ticket(ticket["id"]))["sla"]["first_responded_at"] is None
+        await desk.comment(ticket["id"], "We are on it.")
+        after = await desk.get_ticket(ticket["id"])
+        assert after["sla"]["first_responded_at"] is not None
+        assert after["status"] == "open"  # a reply opens a new ticket
+
+    async def test_pending_pauses_and_moves_the_due_dates_by_the_time_spent(
+        self, desk: Desk, services: TestServices
+    ) -> None:
+        await _always_open_policy(desk)
+        ticket = await desk.ticket()
+        pending = await desk.moved(ticket["id"], "pending")
+        assert pending["sla"]["state"] == "paused"
+        assert pending["sla"]["paused_since"] is not None
+        # Pretend it has been pending for two hours (the clock is the database's).
+        await _owner_sql(
+            services,
+            "UPDATE tickets SET sla_paused_at = sla_paused_at - interval '2 hours' WHERE id = $1",
+            uuid.UUID(ticket["id"]),
+        )
+        resumed = await desk.moved(ticket["id"], "open")
+        due_before = at(ticket["sla"]["resolution_due_at"])
+        due_after = at(resumed["sla"]["resolution_due_at"])
+        assert due_before is not None
+        assert due_after is not None
+        moved_by = due_after - due_before
+        assert timedelta(hours=2) <= moved_by < timedelta(hours=2, minutes=1)
+        assert resumed["sla"]["paused_since"] is None
+
+    async def test_a_priority_change_recomputes_the_running_clocks(self, desk: Desk) -> None:
+        await _always_open_policy(
+            desk,
+            normal={"first_response_minutes": 60, "resolution_minutes": 600},
+            urgent={"first_response_minutes": 10, "resolution_minutes": 60},
+        )
+        ticket = await desk.ticket()
+        urgent = ok(await desk.patch(f"/tickets/{ticket['id']}", {"priority": "urgent"}))
+        created = at(ticket["created_at"])
+        assert created is not None
+        assert at(urgent["sla"]["resolution_due_at"]) == created + timedelta(minutes=60)
+        assert urgent["sla"]["state"] == "due_soon"
+        assert [t["id"] for t in await desk.list_tickets(sla="due_soon")] == [ticket["id"]]
+
+
+async def _owner_sql(services: TestServices, query: str, *args: Any) -> None:
+    """Move a ticket's clock into the past, as time passing would (test setup only; a
+    superuser, the one role row-level security does not filter)."""
+    url = make_url(services.admin_url).set(database=make_url(services.owner_url).database)
+    connection = await asyncpg.connect(plain(url.render_as_string(hide_password=False)))
+    try:
+        await connection.execute(query, *args)
+    finally:
+        await connection.close()
+
+
+class TestBreaches:
+    async def test_the_job_marks_each_breach_once_with_one_event(
+        self,
+        desk: Desk,
+        services: TestServices,
+        ctx: dict[str, Any],  # noqa: F811
+    ) -> None:
+        await _always_open_policy(desk)
+        late = await desk.ticket()
+        in_time = await desk.ticket()
+        await desk.comment(in_time["id"], "Answered at once.")
+        # Both were due a minute ago: one was answered before that, one was not.
+        await _owner_sql(
+            services,
+            "UPDATE tickets SET first_response_due_at = now() - interval '1 minute', "
+            "first_responded_at = first_responded_at - interval '2 minutes' "
+            "WHERE id = ANY($1::uuid[])",
+            [uuid.UUID(late["id"]), uuid.UUID(in_time["id"])],
+        )
+        assert await check_sla_breaches(ctx) == 1
+        assert await check_sla_breaches(ctx) == 0
+        breached = await desk.get_ticket(late["id"])
+        assert breached["sla"]["state"] == "breached"
+        assert (await desk.get_ticket(in_time["id"]))["sla"]["breached_at"] is None
+        emitted = [
+            payload
+            for kind, payload in await events(services, desk.account.tenant_id)
+            if kind == "servicedesk.ticket.sla_breached"
+        ]
+        assert [(e["id"], e["missed"]) for e in emitted] == [(late["id"], ["first_response"])]
+        assert [t["id"] for t in await desk.list_tickets(sla="breached")] == [late["id"]]
+
+    async def test_concurrent_runs_mark_and_emit_each_breach_exactly_once(
+        self, desk: Desk, services: TestServices, database: Database
+    ) -> None:
+        await _always_open_policy(desk)
+        for _ in range(20):
+            await desk.ticket()
+        tenant = uuid.UUID(desk.account.tenant_id)
+        later = datetime.now(UTC) + timedelta(hours=6)
+
+        async def run() -> int:
+            async with database.transaction(tenant) as session:
+                return await mark_breaches(session, tenant, later)
+
+        counts = await asyncio.gather(*(run() for _ in range(4)))
+        assert sum(counts) == 20
+        rows = await tenant_rows(
+            services,
+            desk.account.tenant_id,
+            "SELECT count(*) AS n FROM outbox_events "
+            "WHERE type = 'servicedesk.ticket.sla_breached'",
+        )
+        assert rows[0]["n"] == 20
+
+    def test_the_breach_check_is_scheduled_every_minute(self, settings: Settings) -> None:
+        (job,) = schedules(settings)
+        assert job.name == "servicedesk.check_sla_breaches"
+        assert job.unique is True
+        assert (job.minute, job.second) == (None, 15)
+        assert any(c.name == job.name for c in load_tasks(settings)[1])

@@ -18,7 +18,7 @@ async def _resolved_with_link(desk: Desk, **fields: Any) -> tuple[dict[str, Any]
     await desk.moved(ticket["id"], "resolved")
     (survey,) = ok(await desk.get(f"/tickets/{ticket['id']}/csat"))
     assert survey["answered_at"] is None
-    return ticket, survey["url"].split("/api/v1", 1)[1]
+    return ticket, "/csat/" + survey["url"].rsplit("/csat/", 1)[1]
 
 
 class TestRating:
@@ -76,7 +76,7 @@ class TestRating:
         old = await client.post(f"/api/v1{first}", json={"score": 2})
         assert old.status_code == 409
         assert old.json()["code"] == "csat-superseded"
-        newest = surveys[-1]["url"].split("/api/v1", 1)[1]
+        newest = "/csat/" + surveys[-1]["url"].rsplit("/csat/", 1)[1]
         assert ok(await client.post(f"/api/v1{newest}", json={"score": 4}))["score"] == 4
 
 
@@ -91,7 +91,7 @@ class TestWhatTheRequesterSees:
             ticket["id"], "resolved", comment="SECRET: closing to meet the SLA", internal=True
         )
         (survey,) = ok(await desk.get(f"/tickets/{ticket['id']}/csat"))
-        path = "/api/v1" + survey["url"].split("/api/v1", 1)[1]
+        path = "/api/v1/csat/" + survey["url"].rsplit("/csat/", 1)[1]
         view = await client.get(path)
         assert view.status_code == 200, view.text
         assert "SECRET" not in view.text

@@ -209,7 +209,11 @@ class TestReport:
         await desk.comment(one["id"], "On it")
         await desk.moved(one["id"], "resolved")
         (survey,) = ok(await desk.get(f"/tickets/{one['id']}/csat"))
-        ok(await client.post("/api/v1" + survey["url"].split("/api/v1", 1)[1], json={"score": 4}))
+        ok(
+            await client.post(
+                "/api/v1/csat/" + survey["url"].rsplit("/csat/", 1)[1], json={"score": 4}
+            )
+        )
         now = datetime.now(UTC)
         report = ok(
             await desk.get(

@@ -54,13 +54,29 @@ def period_start(moment: datetime, interval: str) -> datetime:
     return day
 
 
-def next_period(start: datetime, interval: str) -> datetime:
-    if interval == "day":
-        return start + timedelta(days=1)
-    if interval == "week":
-        return start + timedelta(days=7)
-    year, month = divmod(start.month, 12)
-    return start.replace(year=start.year + year, month=month + 1)
+def next_period(start: datetime, interval: str) -> datetime | None:
+    """The start of the period after ``start``; None past the end of year 9999 (the
+    period containing a time at the end of 9999 is the last one there is)."""
+    try:
+        if interval == "day":
+            return start + timedelta(days=1)
+        if interval == "week":
+            return start + timedelta(days=7)
+        year, month = divmod(start.month, 12)
+        return start.replace(year=start.year + year, month=month + 1)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _local(moment: datetime, zone: tzinfo, field: str) -> datetime:
+    """``moment``'s naive wall-clock time in ``zone``; PeriodError when that falls past
+    9999-12-31 (a time at the very end of 9999 in UTC, in a zone ahead of UTC)."""
+    try:
+        return moment.astimezone(zone).replace(tzinfo=None)
+    except OverflowError as exc:
+        raise PeriodError(
+            field, "Falls after the year 9999 in the report's time zone.", "out_of_range"
+        ) from exc
 
 
 def period_range(
@@ -71,13 +87,10 @@ def period_range(
     MAX_PERIODS periods."""
     if end <= start:
         raise PeriodError("to", "Must be later than from.", "range_empty")
-    try:
-        local_end = end.astimezone(zone).replace(tzinfo=None)
-        first = last = period_start(start.astimezone(zone).replace(tzinfo=None), interval)
-    except OverflowError as exc:
-        raise PeriodError("from", "Out of the supported date range.", "out_of_range") from exc
+    local_end = _local(end, zone, "to")
+    first = last = period_start(_local(start, zone, "from"), interval)
     count = 1
-    while (following := next_period(last, interval)) < local_end:
+    while (following := next_period(last, interval)) is not None and following < local_end:
         last = following
         count += 1
         if count > MAX_PERIODS:

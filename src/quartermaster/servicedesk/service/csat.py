@@ -63,7 +63,9 @@ def survey_token(secret: str, tenant_id: uuid.UUID, survey_id: uuid.UUID) -> str
 
 
 def survey_url(base_url: str, token: str) -> str:
-    return f"{base_url.rstrip('/')}/api/v1/csat/{token}"
+    """The web app's rating page (``/csat/{token}``, no login), which answers through
+    ``/api/v1/csat/{token}``."""
+    return f"{base_url.rstrip('/')}/csat/{token}"
 
 
 @dataclass(frozen=True)

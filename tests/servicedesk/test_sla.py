@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from quartermaster.core.db import Database
 from quartermaster.core.settings import Settings
+from quartermaster.jobs.public import runtime_of
 from quartermaster.modules import load_tasks
 from quartermaster.servicedesk.service.sla import mark_breaches
 from quartermaster.servicedesk.tasks import check_sla_breaches, schedules
@@ -166,6 +167,10 @@ class TestBreaches:
         )
         assert await check_sla_breaches(ctx) == 1
         assert await check_sla_breaches(ctx) == 0
+        # Operators see breaches as a metric of the worker that marked them.
+        registry = runtime_of(ctx).metrics.registry
+        sample = {"schedule": "check_sla_breaches"}
+        assert registry.get_sample_value("qm_schedule_items_total", sample) == 1
         breached = await desk.get_ticket(late["id"])
         assert breached["sla"]["state"] == "breached"
         assert (await desk.get_ticket(in_time["id"]))["sla"]["breached_at"] is None

@@ -41,6 +41,13 @@ class JobMetrics:
             "seconds by each worker).",
             registry=self.registry,
         )
+        self.schedule_items = Counter(
+            "qm_schedule_items",
+            "What the runs of a schedule handled, by schedule: SLA breaches marked "
+            "(check_sla_breaches), reservations released at expiry (expire_reservations), …",
+            ("schedule",),
+            registry=self.registry,
+        )
         self.schedule_failures = Counter(
             "qm_schedule_tenant_failures",
             "Tenants a schedule failed for (the others went on).",

@@ -58,6 +58,7 @@ async def for_each_tenant(ctx: dict[str, Any], work: TenantWork, *, what: str) -
             failed += 1
             runtime.metrics.schedule_failures.labels(what).inc()
             log.exception("schedule_failed_for_tenant", schedule=what, tenant_id=str(tenant_id))
+    runtime.metrics.schedule_items.labels(what).inc(total)
     log.info("schedule_ran", schedule=what, tenants=len(tenants), failed=failed, total=total)
     return total
 

@@ -28,7 +28,14 @@ AVAILABLE_MODULES: tuple[str, ...] = (
     "servicedesk",
 )
 # Modules whose models.py defines tables (Alembic needs them all in Base.metadata).
-MODEL_MODULES: tuple[str, ...] = ("identity", "catalog", "inventory", "jobs", "servicedesk")
+MODEL_MODULES: tuple[str, ...] = (
+    "identity",
+    "catalog",
+    "inventory",
+    "jobs",
+    "servicedesk",
+    "search",
+)
 
 
 class UnknownModule(ValueError):

@@ -22,9 +22,7 @@ async def test_a_cleared_index_is_rebuilt_from_products_and_tickets(
     desk = Desk(client, owner)
     await desk.product(sku="WID-1", name="Blue widget")
     ticket = await desk.ticket(subject="Widget arrived broken")
-    await desk.post(
-        f"/tickets/{ticket['id']}/comments", {"body": "secret note", "internal": True}
-    )
+    await desk.post(f"/tickets/{ticket['id']}/comments", {"body": "secret note", "internal": True})
     async with database.transaction(index.tenant_id) as session:
         await backend().clear(session, index.tenant_id)
     assert await index.titles("widget") == []

@@ -228,6 +228,14 @@ async def test_seed_fills_the_demo_organization_consistently_and_only_once(
         == 0
     )
 
+    # Every product and ticket is in the search index (indexed set-wise by the seed).
+    assert await value("SELECT count(*) FROM search_documents WHERE type = 'product'") == (
+        SMALL.products
+    )
+    assert await value("SELECT count(*) FROM search_documents WHERE type = 'ticket'") == (
+        await value("SELECT count(*) FROM tickets")
+    )
+
     # Seeding again adds nothing.
     assert await seed_demo_data(database, SMALL) is None
     assert await value("SELECT count(*) FROM stock_movements") == report.movements

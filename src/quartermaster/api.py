@@ -210,6 +210,7 @@ DOCUMENTED_TAGS = (
     "ticket-fields",
     "csat",
     "inbound",
+    "search",
     "realtime",
     "mail",
     "health",

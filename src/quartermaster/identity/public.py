@@ -108,3 +108,16 @@ async def tenant_exists(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
 
 
 __all__ += ["MemberRef", "member_ids_with_permission", "members_with_permission", "tenant_exists"]
+
+
+# For operator commands (qm search-reindex): a tenant named by slug or id
+
+
+async def tenant_by_slug_or_id(session: AsyncSession, value: str) -> tuple[uuid.UUID, str] | None:
+    """(id, slug) of the tenant named by slug or id, among those the transaction may see
+    (every tenant in the owner's transaction that set ``app.all_tenants``)."""
+    tenant = await repository.tenant_by_slug_or_id(session, value)
+    return (tenant.id, tenant.slug) if tenant is not None else None
+
+
+__all__ += ["tenant_by_slug_or_id"]

@@ -147,7 +147,8 @@ def wrk(
 
 
 def machine() -> str:
-    """Host, CPU model, cores, RAM, architecture and Python, for a record's header."""
+    """Host, CPU model, cores, RAM, architecture, Python and the load average when asked
+    (a figure from a busy machine says so), for a record's header."""
     model = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -159,7 +160,8 @@ def machine() -> str:
     ram = psutil.virtual_memory().total / 2**30
     return (
         f"{platform.node()} ({model}, {os.cpu_count()} cores, {ram:.0f} GiB RAM, "
-        f"{platform.machine()}, Python {platform.python_version()})"
+        f"{platform.machine()}, Python {platform.python_version()}; "
+        f"load average {os.getloadavg()[0]:.1f})"
     )
 
 

@@ -378,6 +378,33 @@ async def products_by_ids(
     return list(await connection.fetch(_PRODUCTS_BY_IDS, tenant_id, list(ids)))
 
 
+_PRODUCTS_WITH_REORDER_POINTS = (
+    "SELECT p.id, p.sku, p.name, p.unit_code, u.decimals, p.reorder_point, p.is_active,"
+    " p.category_id"
+    " FROM products p JOIN units u ON u.tenant_id = p.tenant_id AND u.code = p.unit_code"
+    " WHERE p.tenant_id = $1 AND p.reorder_point > 0"
+)
+
+
+async def products_with_reorder_points(session: AsyncSession, tenant_id: uuid.UUID) -> list[Any]:
+    """Rows as :func:`products_by_ids`'s of the tenant's products whose reorder point is
+    above 0."""
+    connection = await driver_connection(session)
+    return list(await connection.fetch(_PRODUCTS_WITH_REORDER_POINTS, tenant_id))
+
+
+async def has_reorder_points(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
+    return bool(
+        await session.scalar(
+            select(
+                select(Product.id)
+                .where(Product.tenant_id == tenant_id, Product.reorder_point > 0)
+                .exists()
+            )
+        )
+    )
+
+
 # Products named by code in a stock request (a scanner's barcode, a spreadsheet's SKU): one
 # statement per request whatever its number of lines. Exact SKUs and barcodes use their
 # indexes under RLS (text = is leakproof); lower(sku) cannot, so the case-insensitive
@@ -567,6 +594,7 @@ __all__ = [
     "ensure_units",
     "escape_like",
     "has_default_price_list",
+    "has_reorder_points",
     "has_units",
     "insert_category_unless_taken",
     "is_foreign_key_violation",
@@ -579,6 +607,7 @@ __all__ = [
     "products_by_ids",
     "products_by_sku_keys",
     "products_page",
+    "products_with_reorder_points",
     "search_conditions",
     "search_grams",
     "sort_value",

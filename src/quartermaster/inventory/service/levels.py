@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from quartermaster.catalog.public import products_by_ids
+from quartermaster.catalog.public import products_by_ids, products_with_reorder_points
 from quartermaster.core.pagination import (
     InvalidCursor,
     Page,
@@ -44,6 +45,16 @@ def _ledger_row(movement: StockMovement) -> dict[str, Any]:
     return {name: getattr(movement, name) for name in _LEDGER_COLUMNS}
 
 
+async def with_reorder_points(
+    session: AsyncSession, tenant_id: uuid.UUID, where: repository.LevelFilter
+) -> repository.LevelFilter:
+    """``where`` with the catalog's reorder points when it filters on them."""
+    if where.below_reorder is None or where.reorder_points is not None:
+        return where
+    points = await products_with_reorder_points(session, tenant_id)
+    return replace(where, reorder_points=tuple(points))
+
+
 async def list_levels(
     session: AsyncSession,
     principal: Principal,
@@ -54,6 +65,7 @@ async def list_levels(
     if page.cursor:
         product_id, location_id = page.decode(str, str)
         after = (cursor_uuid(product_id), cursor_uuid(location_id))
+    where = await with_reorder_points(session, principal.tenant_id, where)
     rows = await repository.levels_page(
         session, principal.tenant_id, where, limit=page.limit + 1, after=after
     )
@@ -100,6 +112,7 @@ async def level_totals(
             cursor_uuid(product_id),
             cursor_uuid(warehouse_id) if by_warehouse else None,
         )
+    where = await with_reorder_points(session, principal.tenant_id, where)
     rows = await repository.level_totals_page(
         session,
         principal.tenant_id,

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from quartermaster.catalog.public import ProductRef
+from quartermaster.core.pagination import keyset
 from quartermaster.inventory.models import (
     Location,
     StockLevel,
@@ -163,18 +164,15 @@ async def levels_page(
     where: LevelFilter,
     *,
     limit: int,
-    after: LevelKey | None,
+    after: Sequence[Any] | None,
 ) -> list[tuple[StockLevel, uuid.UUID]]:
-    """(level, warehouse id) ordered by (product_id, location_id)."""
-    query = (
-        _level_query([StockLevel, Location.warehouse_id], tenant_id, where)
-        .order_by(StockLevel.product_id, StockLevel.location_id)
-        .limit(limit)
+    """(level, warehouse id); the key is ``(product_id, location_id)``."""
+    query = keyset(
+        _level_query([StockLevel, Location.warehouse_id], tenant_id, where),
+        [StockLevel.product_id, StockLevel.location_id],
+        after,
+        limit=limit,
     )
-    if after is not None:
-        query = query.where(
-            tuple_(StockLevel.product_id, StockLevel.location_id) > tuple_(after[0], after[1])
-        )
     rows = await session.execute(query)
     return [(level, warehouse_id) for level, warehouse_id in rows]
 
@@ -208,9 +206,9 @@ async def level_totals_page(
     *,
     by_warehouse: bool,
     limit: int,
-    after: tuple[uuid.UUID, uuid.UUID | None] | None,
+    after: Sequence[Any] | None,
 ) -> list[Totals]:
-    """Sums per product, or per (product, warehouse), in key order."""
+    """Sums per product, or per (product, warehouse): the key."""
     keys: list[Any] = [StockLevel.product_id]
     if by_warehouse:
         keys.append(Location.warehouse_id)
@@ -228,12 +226,7 @@ async def level_totals_page(
         .subquery()
     )
     key_columns = [grouped.c.product_id] + ([grouped.c.warehouse_id] if by_warehouse else [])
-    query = select(grouped).order_by(*key_columns).limit(limit)
-    if after is not None:
-        if by_warehouse:
-            query = query.where(tuple_(*key_columns) > tuple_(after[0], after[1]))
-        else:
-            query = query.where(grouped.c.product_id > after[0])
+    query = keyset(select(grouped), key_columns, after, limit=limit)
     rows = (await session.execute(query)).mappings()
     return [
         Totals(

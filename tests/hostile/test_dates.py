@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from httpx import Response
 
+from tests.builders import API
 from tests.catalog.conftest import ok
 from tests.inventory.conftest import Inventory
 
-API = "/api/v1"
 # Year 1 with a positive offset is year 0 in UTC; 9999-12-31 with a negative one is 10000.
 OUT_OF_RANGE = (
     "0001-01-01T00:00:00+01:00",

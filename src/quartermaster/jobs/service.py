@@ -20,6 +20,7 @@ from quartermaster.core.pagination import (
     PageParams,
 )
 from quartermaster.core.tracing import current_traceparent
+from quartermaster.core.urls import API
 from quartermaster.identity.public import Principal, Role
 from quartermaster.jobs import repository
 from quartermaster.jobs.enqueueing import JobQueue, QueuedJob, enqueue_after_commit
@@ -37,8 +38,6 @@ from quartermaster.jobs.events import JobChanged, JobEvents
 from quartermaster.jobs.files import FileTooLarge, JobFiles
 from quartermaster.jobs.models import Job
 from quartermaster.jobs.schemas import JobRead, JobStatus
-
-API = "/api/v1"
 
 
 def job_read(job: Job) -> JobRead:

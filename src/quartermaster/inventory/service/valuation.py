@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import MAX_PREC, ROUND_HALF_UP, Decimal, localcontext
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,8 +36,29 @@ from quartermaster.inventory.schemas_reports import (
     WarehouseValue,
 )
 
-if TYPE_CHECKING:
-    from quartermaster.inventory.service.movements import LedgerEntry, LevelChange
+
+# What valuation reads of the ledger writer's lines and net changes (movements.LedgerEntry
+# and LevelChange have these): structural types, so this module does not import the
+# writer that calls it.
+class LedgerLine(Protocol):
+    @property
+    def kind(self) -> str: ...
+    @property
+    def product_id(self) -> uuid.UUID: ...
+    @property
+    def from_location_id(self) -> uuid.UUID | None: ...
+    @property
+    def to_location_id(self) -> uuid.UUID | None: ...
+    @property
+    def quantity(self) -> Decimal: ...
+    @property
+    def unit_cost(self) -> Decimal | None: ...
+
+
+class NetChange(Protocol):
+    @property
+    def on_hand(self) -> Decimal: ...
+
 
 CENT = Decimal("0.01")
 
@@ -52,7 +73,7 @@ def moving_average(
     return (on_hand * average + quantity * unit_cost) / (on_hand + quantity)
 
 
-def _on_hand_effect(entry: LedgerEntry) -> Decimal:
+def _on_hand_effect(entry: LedgerLine) -> Decimal:
     """What a ledger line does to the organization's on_hand of its product (a transfer
     moves stock inside it: nothing)."""
     if entry.to_location_id is not None and entry.from_location_id is None:
@@ -65,8 +86,8 @@ def _on_hand_effect(entry: LedgerEntry) -> Decimal:
 async def fold_receipt_costs(
     session: AsyncSession,
     tenant_id: uuid.UUID,
-    entries: Sequence[LedgerEntry],
-    changes: Mapping[LevelKey, LevelChange],
+    entries: Sequence[LedgerLine],
+    changes: Mapping[LevelKey, NetChange],
     now: datetime,
 ) -> None:
     """Fold every receipt with a ``unit_cost`` of a batch into its product's moving average.

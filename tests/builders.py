@@ -8,9 +8,12 @@ conftest adds only what is its own (``Desk``, ``Jobs``, live servers…)."""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import json
+import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -26,8 +29,10 @@ from tests.identity.conftest import Account, Identity
 
 __all__ = [
     "API",
+    "WAIT",
     "Catalog",
     "Inventory",
+    "eventually",
     "new_uuid",
     "ok",
     "outbox_events",
@@ -55,6 +60,28 @@ def problem(response: Response, status: int, code: str) -> dict[str, Any]:
 
 def new_uuid() -> str:
     return str(uuid.uuid4())
+
+
+WAIT = 15.0  # a generous bound for "it happens", never a performance assertion
+
+
+async def eventually(
+    condition: Callable[[], object | Awaitable[object]],
+    *,
+    what: str = "the condition",
+    within: float = WAIT,
+) -> None:
+    """Wait until ``condition()`` (sync or async) is true, polling with a deadline: how a
+    test waits for what it expects to happen, instead of sleeping for a while."""
+    deadline = time.monotonic() + within
+    while True:
+        value = condition()
+        if inspect.isawaitable(value):
+            value = await value
+        if value:
+            return
+        assert time.monotonic() < deadline, f"{what} did not happen within {within} s"
+        await asyncio.sleep(0.005)
 
 
 # The tenant's rows as the application role sees them (under RLS)

@@ -12,6 +12,7 @@ from httpx import AsyncClient, Response
 from sqlalchemy.engine import make_url
 
 from quartermaster.core.settings import Settings
+from tests.builders import problem
 from tests.conftest import Outbox, TestServices, plain
 from tests.identity.conftest import PASSWORD, Identity, bearer
 from tests.identity.test_auth import client_of, serving
@@ -250,7 +251,7 @@ class TestResetByEmail:
 
         response = await client.post(CONFIRM, json={"token": token, "new_password": NEW_PASSWORD})
 
-        assert response.status_code == 410
+        problem(response, 410, "password-reset-invalid")
         assert (await login(client, owner.email, PASSWORD)).status_code == 200
 
     @pytest.mark.parametrize(

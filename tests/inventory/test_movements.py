@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from quartermaster.core.db import Database
+from tests.builders import problem
 from tests.catalog.conftest import ok
 from tests.conftest import TestServices, plain
 from tests.inventory.conftest import Inventory, inventory_rows, mismatches, outbox_types
@@ -424,9 +425,10 @@ class TestRejections:
             ("lines.1.from_location_id", "unknown_location"),
         ]
 
-    async def test_a_body_that_is_neither_one_movement_nor_a_batch_is_422(
-        self, inventory: Inventory, stock: dict[str, Any]
+    async def test_a_body_that_is_neither_one_movement_nor_a_batch_is_422_and_writes_nothing(
+        self, inventory: Inventory, stock: dict[str, Any], services: TestServices
     ) -> None:
+        before = await inventory_rows(services, inventory.account.tenant_id)
         for body in (
             {"kind": "receipt"},
             {"lines": []},
@@ -449,8 +451,8 @@ class TestRejections:
                 "tenant_id": inventory.account.tenant_id,
             },
         ):
-            response = await inventory.move(body)
-            assert response.status_code == 422, (body, response.text)
+            problem(await inventory.move(body), 422, "validation-failed")
+        assert await inventory_rows(services, inventory.account.tenant_id) == before
 
     async def test_an_archived_product_may_lose_stock_but_not_receive_it(
         self, inventory: Inventory, stock: dict[str, Any]

@@ -9,6 +9,7 @@ from collections import Counter
 import httpx
 import pytest
 
+from tests.builders import problem, tenant_tables
 from tests.catalog.conftest import ok
 from tests.conftest import TestServices
 from tests.identity.conftest import Account, Identity
@@ -42,10 +43,13 @@ class TestTeams:
         assert duplicate.status_code == 409
         assert second["assignment_strategy"] == "manual"
 
-    async def test_staff_cannot_configure_teams(self, desk: Desk, identity: Identity) -> None:
+    async def test_staff_cannot_configure_teams(
+        self, desk: Desk, identity: Identity, services: TestServices
+    ) -> None:
         staff = desk.as_(await identity.member(desk.account, "staff"))
         response = await staff.post("/teams", {"name": "Mine"})
-        assert response.status_code == 403
+        problem(response, 403, "permission-denied")
+        assert await tenant_tables(services, desk.account.tenant_id, ("teams",)) == {"teams": []}
 
     async def test_a_ticket_without_a_team_goes_to_the_default_team(self, desk: Desk) -> None:
         team = await desk.team("Front desk")

@@ -16,10 +16,14 @@ from quartermaster.core.db import Base
 
 PACKAGE_DIR = Path(quartermaster.__file__).parent
 INFRASTRUCTURE = {"core", "runtime", "migrations"}
+# Application layer, like api.py and cli.py: it orchestrates several modules' services.
+APPLICATION_PACKAGES = {"demo"}
 BUSINESS_MODULES = sorted(
     p.name
     for p in PACKAGE_DIR.iterdir()
-    if p.is_dir() and (p / "__init__.py").exists() and p.name not in INFRASTRUCTURE
+    if p.is_dir()
+    and (p / "__init__.py").exists()
+    and p.name not in INFRASTRUCTURE | APPLICATION_PACKAGES
 )
 
 

@@ -35,7 +35,7 @@ class TestPriceLists:
         assert defaults(ok(await catalog.get("/price-lists"))["items"]) == ["Wholesale"]
 
         refused = await catalog.patch(f"/price-lists/{wholesale['id']}", {"is_default": False})
-        assert refused.status_code == 409, refused.text
+        problem(refused, 409, "default-price-list-required")
         assert defaults(ok(await catalog.get("/price-lists"))["items"]) == ["Wholesale"]
 
     async def test_names_are_unique_and_currency_must_be_iso_4217(self, catalog: Catalog) -> None:
@@ -49,7 +49,7 @@ class TestPriceLists:
             bad = await catalog.post(
                 "/price-lists", {"name": f"L {currency}", "currency": currency}
             )
-            assert bad.status_code == 422, (currency, bad.text)
+            problem(bad, 422, "validation-failed")
 
     async def test_currency_cannot_be_changed(
         self, catalog: Catalog, owner: Account, services: TestServices

@@ -111,7 +111,7 @@ class TestUniqueness:
         await catalog.product(sku="ONE")
         two = await catalog.product(sku="TWO")
         response = await catalog.patch(f"/products/{two['id']}", {"sku": "one"})
-        assert response.status_code == 409, response.text
+        problem(response, 409, "sku-taken")
         assert ok(await catalog.get(f"/products/{two['id']}"))["sku"] == "TWO"
 
     async def test_duplicate_barcode_is_409_but_many_products_may_have_none(
@@ -147,7 +147,7 @@ class TestHostileStrings:
     ) -> None:
         before = await catalog_rows(services, owner.tenant_id)
         response = await catalog.post("/products", body)
-        assert response.status_code == 422, response.text
+        problem(response, 422, "invalid-text")
         assert "NUL" in response.json()["detail"]
         assert await catalog_rows(services, owner.tenant_id) == before
 
@@ -266,9 +266,9 @@ class TestChanges:
         stale = await catalog.patch(
             f"/products/{product['id']}", {"name": "lost update"}, {"If-Match": '"1"'}
         )
-        assert stale.status_code == 412, stale.text
+        problem(stale, 412, "precondition-failed")
         stale_delete = await catalog.delete(f"/products/{product['id']}", {"If-Match": '"1"'})
-        assert stale_delete.status_code == 412, stale_delete.text
+        problem(stale_delete, 412, "precondition-failed")
         assert await catalog_rows(services, owner.tenant_id) == before
         current = await catalog.get(f"/products/{product['id']}")
         assert ok(current)["name"] == "v2"
@@ -295,7 +295,7 @@ class TestChanges:
             {"name": None},
         ):
             response = await catalog.patch(f"/products/{product['id']}", body)
-            assert response.status_code == 422, (body, response.text)
+            problem(response, 422, "validation-failed")
         assert await catalog_rows(services, owner.tenant_id) == before
 
     async def test_unknown_field_on_create_is_422_and_writes_nothing(

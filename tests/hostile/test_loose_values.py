@@ -18,7 +18,7 @@ from tests.inventory.conftest import Inventory
 @pytest.mark.parametrize("value", ["yes", "true", 1, 0, "1", "on", None])
 async def test_a_body_boolean_must_be_a_json_boolean(inventory: Inventory, value: object) -> None:
     response = await inventory.post("/products", {"sku": "B", "name": "x", "is_active": value})
-    assert response.status_code == 422, response.text
+    problem(response, 422, "validation-failed")
     assert response.json()["errors"][0]["field"] == "is_active"
     assert (await inventory.all_products()) == []
 
@@ -26,7 +26,7 @@ async def test_a_body_boolean_must_be_a_json_boolean(inventory: Inventory, value
 @pytest.mark.parametrize("value", ["yes", "1", "True", "on", ""])
 async def test_a_query_boolean_must_be_true_or_false(inventory: Inventory, value: str) -> None:
     response = await inventory.get("/products", is_active=value)
-    assert response.status_code == 422, response.text
+    problem(response, 422, "validation-failed")
     assert response.json()["errors"][0]["field"] == "is_active"
 
 
@@ -47,7 +47,7 @@ async def test_query_booleans_true_and_false_filter(inventory: Inventory) -> Non
 )
 async def test_a_quantity_must_be_plain_ascii_digits(inventory: Inventory, value: object) -> None:
     response = await inventory.post("/products", {"sku": "Q", "name": "x", "reorder_point": value})
-    assert response.status_code == 422, response.text
+    problem(response, 422, "validation-failed")
     assert response.json()["errors"][0]["field"] == "reorder_point"
 
 

@@ -174,7 +174,7 @@ class TestSignup:
     ) -> None:
         response = await client.post(SIGNUP, json=signup_body(password="123456789"))
 
-        assert response.status_code == 422
+        problem(response, 422, "validation-failed")
         assert [e["field"] for e in response.json()["errors"]] == ["password"]
 
     async def test_password_equal_to_the_email_is_rejected_as_weak(
@@ -198,7 +198,7 @@ class TestSignup:
     ) -> None:
         response = await client.post(SIGNUP, json=signup_body(**extra))
 
-        assert response.status_code == 422
+        problem(response, 422, "validation-failed")
         assert [e["field"] for e in response.json()["errors"]] == list(extra)
 
     async def test_signup_can_be_disabled(
@@ -256,7 +256,7 @@ class TestLogin:
         inactive = await post_login(client, owner.email)
         wrong = await post_login(client, owner.email, "wrong password!")
 
-        assert inactive.status_code == 401
+        problem(inactive, 401, "invalid-credentials")
         assert without_request_id(inactive.json()) == without_request_id(wrong.json())
 
     async def test_member_of_two_tenants_logs_into_the_one_used_last_and_is_told_which(
@@ -451,7 +451,7 @@ class TestAccessToken:
     async def test_missing_token_is_refused(self, client: AsyncClient) -> None:
         response = await client.get(ME)
 
-        assert response.status_code == 401
+        problem(response, 401, "unauthenticated")
         assert response.headers["www-authenticate"] == "Bearer"
 
 
@@ -609,7 +609,7 @@ class TestLogout:
         assert response.status_code == 204
         assert response.content == b""
         refused = await client.post(REFRESH, json={"refresh_token": owner.refresh_token})
-        assert refused.status_code == 401
+        problem(refused, 401, "invalid-refresh-token")
 
     async def test_logout_revokes_the_tokens_rotated_from_the_same_login(
         self, client: AsyncClient, identity: Identity
@@ -759,7 +759,7 @@ class TestLoginThrottling:
                 response = await post_login(owner_at_home, owner.email)
 
         assert guesses == [401, 401, 401, 429, 429]
-        assert still_blocked.status_code == 429
+        problem(still_blocked, 429, "too-many-login-attempts")
         assert response.status_code == 200, response.text
 
     async def test_each_failure_past_the_threshold_doubles_the_wait(
@@ -784,7 +784,7 @@ class TestLoginThrottling:
                     assert (await post_login(client, owner.email, "wrong!!!!!")).status_code == 401
                 for _ in range(4):
                     blocked = await post_login(client, owner.email, "wrong!!!!!")
-                    assert blocked.status_code == 429
+                    problem(blocked, 429, "too-many-login-attempts")
                     waits.append(int(blocked.headers["retry-after"]))
                     # The block lapses (as time would make it) and the attacker guesses again.
                     keys = [k async for k in redis.scan_iter("qm:login:account-ip:*:blocked")]
@@ -812,7 +812,7 @@ class TestLoginThrottling:
                 unaffected = await post_login(other_ip, owner.email)
 
         assert failed == [401] * 5  # no single account reached its threshold of 3
-        assert throttled.status_code == 429
+        problem(throttled, 429, "too-many-login-attempts")
         assert int(throttled.headers["retry-after"]) > 0
         assert unaffected.status_code == 200
 

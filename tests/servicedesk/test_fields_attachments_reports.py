@@ -178,7 +178,7 @@ class TestAttachments:
             too_big = await client.post(
                 path, headers=owner.headers, files={"file": ("big.bin", b"x" * 1001)}
             )
-            assert too_big.status_code == 413
+            problem(too_big, 413, "payload-too-large")
             assert _files(tmp_path) == [stored["id"]]  # nothing of it kept
 
             note = await desk.comment(ticket["id"], "internal evidence", internal=True)

@@ -63,11 +63,11 @@ class TestPolicies:
         policies = {p["name"]: p for p in ok(await desk.get("/sla-policies"))}
         assert (policies["First"]["is_default"], policies["Second"]["is_default"]) == (False, True)
         response = await desk.patch(f"/sla-policies/{second['id']}", {"is_default": False})
-        assert response.status_code == 422
+        problem(response, 422, "invalid-sla-policy")
         stale = await desk.patch(
             f"/sla-policies/{second['id']}", {"name": "Renamed"}, headers={"If-Match": '"99"'}
         )
-        assert stale.status_code == 412
+        problem(stale, 412, "precondition-failed")
 
     async def test_a_team_policy_applies_to_its_tickets(self, desk: Desk) -> None:
         await desk.policy("Default")  # business hours only

@@ -33,6 +33,9 @@ from quartermaster.core.settings import Environment, Settings
 from quartermaster.runtime import EmbeddedServices, provision_database
 from quartermaster.runtime.pg_access import SYSTEM_DIR_ENV
 
+# The builders and fixtures many packages share (identity, owner, database, catalog, …).
+pytest_plugins = ["tests.builders"]
+
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 

@@ -4,8 +4,10 @@ covered the day they appear."""
 from __future__ import annotations
 
 import ast
+import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,10 +16,14 @@ from quartermaster.core.db import Base
 
 PACKAGE_DIR = Path(quartermaster.__file__).parent
 INFRASTRUCTURE = {"core", "runtime", "migrations"}
+# Application layer, like api.py and cli.py: it orchestrates several modules' services.
+APPLICATION_PACKAGES = {"demo"}
 BUSINESS_MODULES = sorted(
     p.name
     for p in PACKAGE_DIR.iterdir()
-    if p.is_dir() and (p / "__init__.py").exists() and p.name not in INFRASTRUCTURE
+    if p.is_dir()
+    and (p / "__init__.py").exists()
+    and p.name not in INFRASTRUCTURE | APPLICATION_PACKAGES
 )
 
 
@@ -64,6 +70,31 @@ def test_modules_reach_each_other_only_through_public(module: str) -> None:
         return len(parts) == 2 or parts[2] == "public"
 
     assert violations(PACKAGE_DIR / module, allowed) == []
+
+
+def importlinter_contracts() -> list[dict[str, Any]]:
+    pyproject = PACKAGE_DIR.parents[1] / "pyproject.toml"
+    contracts: list[dict[str, Any]] = tomllib.loads(pyproject.read_text())["tool"]["importlinter"][
+        "contracts"
+    ]
+    return contracts
+
+
+def test_every_business_module_is_in_the_independence_contract() -> None:
+    """`lint-imports` proves the boundaries only for the modules its contract names: a new
+    module left out of it would be free to import another's internals."""
+    (independence,) = [c for c in importlinter_contracts() if c["type"] == "independence"]
+    assert sorted(independence["modules"]) == [f"quartermaster.{m}" for m in BUSINESS_MODULES]
+    assert sorted(independence["ignore_imports"]) == sorted(
+        f"quartermaster.** -> quartermaster.{m}.public" for m in BUSINESS_MODULES
+    )
+
+
+def test_the_core_contract_forbids_every_business_module() -> None:
+    contracts = importlinter_contracts()
+    (kernel,) = [c for c in contracts if c.get("source_modules") == ["quartermaster.core"]]
+    forbidden = set(kernel["forbidden_modules"])
+    assert {f"quartermaster.{m}" for m in BUSINESS_MODULES} - forbidden == set()
 
 
 def test_every_relationship_loads_only_when_asked() -> None:

@@ -201,6 +201,7 @@ def test_embedded_serve_starts_everything_and_sigterm_leaves_no_process(
         assert httpx.get(f"http://127.0.0.1:{port}/readyz").json() == {
             "database": "ok",
             "redis": "ok",
+            "live": "ok",
         }
         assert processes_using(embedded_data_dir), "expected embedded servers to be running"
 

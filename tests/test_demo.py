@@ -20,8 +20,8 @@ from quartermaster.core.clock import utcnow
 from quartermaster.core.db import Database
 from quartermaster.core.security import PasswordHasher
 from quartermaster.core.settings import Settings
-from quartermaster.demo import seed_demo_data
-from quartermaster.demo_catalog import DemoSize, build_catalog, ean13, max_products
+from quartermaster.demo.catalog import DemoSize, build_catalog, ean13, max_products
+from quartermaster.demo.seed import seed_demo_data
 from quartermaster.identity.public import demo_principal, seed_demo
 from quartermaster.inventory.public import ledger_mismatches
 

@@ -31,10 +31,10 @@ from schemathesis.specs.openapi.checks import content_type_conformance, status_c
 
 from quartermaster.api import create_app
 from quartermaster.core.settings import Settings
+from tests.builders import API
 
 pytestmark = pytest.mark.slow
 
-API = "/api/v1"
 # QM_FUZZ_CASES=200 for a deeper run by hand; the suite's run is 30 per operation.
 CASES_PER_OPERATION = int(os.environ.get("QM_FUZZ_CASES", "30"))
 REQUEST_TIMEOUT = 15.0  # seconds; the event stream is read this long at most

@@ -28,11 +28,10 @@ from quartermaster.core.responses import document_problems
 from quartermaster.core.security import PasswordHasher
 from quartermaster.core.settings import Settings, get_settings
 from quartermaster.core.tracing import add_http_tracing, flush_tracing, setup_tracing
+from quartermaster.core.urls import API
 from quartermaster.jobs.public import JobQueue, MailQueue
 from quartermaster.modules import load_routers, resolve_modules
 from quartermaster.webapp import install_web
-
-API_PREFIX = "/api/v1"
 
 log = structlog.stdlib.get_logger(__name__)
 
@@ -136,7 +135,7 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
         title="Quartermaster",
         version=__version__,
         summary="Inventory, service desk and knowledge base for many tenants, live.",
-        openapi_url=f"{API_PREFIX}/openapi.json",
+        openapi_url=f"{API}/openapi.json",
         docs_url=None,  # webapp.py serves Swagger UI from packaged assets, not a CDN
         redoc_url=None,
         lifespan=lifespan,
@@ -165,7 +164,7 @@ def create_app(settings: Settings | None = None, modules: list[str] | None = Non
     # stock) go first; `openapi_tags` keeps the documentation in reading order.
     for name in sorted(mounted, key=_include_rank):
         for router in load_routers(name):
-            app.include_router(router, prefix=API_PREFIX)
+            app.include_router(router, prefix=API)
     app.include_router(health_router)
     _wire_modules(app, mounted)
     _document_problems(app)

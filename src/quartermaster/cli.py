@@ -26,7 +26,7 @@ from quartermaster.cli_common import (
 )
 from quartermaster.cli_demo import _DemoFiller, _seed_demo_data, _seed_demo_once
 from quartermaster.cli_ops import api, backup, require_known_schema, restore, uvicorn_options
-from quartermaster.demo_catalog import DemoSize
+from quartermaster.demo.catalog import DemoSize
 
 # Heavy imports (SQLAlchemy, Alembic, Uvicorn, the runtime) happen inside the commands that
 # need them, so `qm version` and `qm db-url` answer instantly.
@@ -408,7 +408,7 @@ def seed_demo_command(
     unless it already has warehouses or products."""
     import secrets
 
-    from quartermaster.demo_catalog import max_products
+    from quartermaster.demo.catalog import max_products
     from quartermaster.identity.public import DEMO_EMAIL, DEMO_ORGANIZATION, seed_demo
 
     if products > max_products():

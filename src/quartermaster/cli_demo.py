@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from quartermaster.cli_common import _fail, _hasher, _run_with_database, console
-from quartermaster.demo_catalog import DemoSize
+from quartermaster.demo.catalog import DemoSize
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
     from quartermaster.core.settings import Settings
-    from quartermaster.demo import DemoReport
+    from quartermaster.demo.seed import DemoReport
 
 
 def _demo_login_path(settings: Settings) -> Path:
@@ -124,7 +124,7 @@ class _DemoFiller:
                 console.print(f"Demo data: {25 * quarter}% of the stock history written.")
 
     def _run(self) -> None:
-        from quartermaster.demo import seed_demo_data
+        from quartermaster.demo.seed import seed_demo_data
 
         progress = _FillerProgress(self)
         try:
@@ -200,7 +200,7 @@ def _seed_demo_data(settings: Settings, size: DemoSize) -> DemoReport | None:
         TimeRemainingColumn,
     )
 
-    from quartermaster.demo import DemoAccountMissing, seed_demo_data
+    from quartermaster.demo.seed import DemoAccountMissing, seed_demo_data
     from quartermaster.identity.public import DEMO_EMAIL, DEMO_ORGANIZATION
     from quartermaster.modules import import_models
 

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
+from tests.builders import problem
 from tests.catalog.conftest import Catalog, catalog_rows, ok
 from tests.conftest import TestServices
 from tests.identity.conftest import Account, Identity
@@ -127,10 +128,12 @@ class TestPermissions:
         assert [r.status_code for r in writes] == [403] * len(writes)
 
     async def test_staff_cannot_write_but_a_manager_can(
-        self, client: AsyncClient, identity: Identity, owner: Account
+        self, client: AsyncClient, identity: Identity, owner: Account, services: TestServices
     ) -> None:
         staff = Catalog(client, await identity.member(owner, "staff"))
-        assert (await staff.post("/products", {"sku": "S", "name": "S"})).status_code == 403
+        before = await catalog_rows(services, owner.tenant_id)
+        problem(await staff.post("/products", {"sku": "S", "name": "S"}), 403, "permission-denied")
+        assert await catalog_rows(services, owner.tenant_id) == before
         manager = Catalog(client, await identity.member(owner, "manager"))
         product = await manager.product()
         price_list = await manager.price_list("Retail")
@@ -138,4 +141,4 @@ class TestPermissions:
         await manager.category("Managed")
 
     async def test_without_a_token_is_401(self, client: AsyncClient) -> None:
-        assert (await client.get("/api/v1/products")).status_code == 401
+        problem(await client.get("/api/v1/products"), 401, "unauthenticated")

@@ -11,6 +11,7 @@ from httpx import AsyncClient
 from quartermaster.catalog.service.exports import PRODUCT_COLUMNS, product_csv
 from quartermaster.core.db import Database
 from quartermaster.core.settings import Settings
+from tests.builders import problem
 from tests.catalog.conftest import Catalog
 from tests.identity.conftest import Identity
 
@@ -69,8 +70,7 @@ async def test_exports_only_the_callers_tenant(
 
 
 async def test_export_needs_authentication(client: AsyncClient) -> None:
-    response = await client.get("/api/v1/exports/products.csv")
-    assert response.status_code == 401
+    problem(await client.get("/api/v1/exports/products.csv"), 401, "unauthenticated")
 
 
 async def test_a_viewer_may_export(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from httpx import AsyncClient
 
+from tests.builders import problem
 from tests.catalog.conftest import Catalog, catalog_rows, ok
 from tests.conftest import TestServices
 from tests.identity.conftest import Account
@@ -83,11 +84,15 @@ class TestCreateAndRead:
         assert response.json()["code"] == "too-many-decimals"
         assert (await catalog.product(unit="kg", reorder_point="1.5"))["reorder_point"] == "1.5"
 
-    async def test_negative_reorder_quantity_is_422(self, catalog: Catalog) -> None:
+    async def test_negative_reorder_quantity_is_422_and_writes_nothing(
+        self, catalog: Catalog, owner: Account, services: TestServices
+    ) -> None:
+        before = await catalog_rows(services, owner.tenant_id)
         response = await catalog.post(
             "/products", {"sku": "A", "name": "A", "reorder_quantity": "-1"}
         )
-        assert response.status_code == 422, response.text
+        problem(response, 422, "validation-failed")
+        assert await catalog_rows(services, owner.tenant_id) == before
 
 
 class TestUniqueness:
@@ -106,7 +111,7 @@ class TestUniqueness:
         await catalog.product(sku="ONE")
         two = await catalog.product(sku="TWO")
         response = await catalog.patch(f"/products/{two['id']}", {"sku": "one"})
-        assert response.status_code == 409, response.text
+        problem(response, 409, "sku-taken")
         assert ok(await catalog.get(f"/products/{two['id']}"))["sku"] == "TWO"
 
     async def test_duplicate_barcode_is_409_but_many_products_may_have_none(
@@ -142,7 +147,7 @@ class TestHostileStrings:
     ) -> None:
         before = await catalog_rows(services, owner.tenant_id)
         response = await catalog.post("/products", body)
-        assert response.status_code == 422, response.text
+        problem(response, 422, "invalid-text")
         assert "NUL" in response.json()["detail"]
         assert await catalog_rows(services, owner.tenant_id) == before
 
@@ -261,9 +266,9 @@ class TestChanges:
         stale = await catalog.patch(
             f"/products/{product['id']}", {"name": "lost update"}, {"If-Match": '"1"'}
         )
-        assert stale.status_code == 412, stale.text
+        problem(stale, 412, "precondition-failed")
         stale_delete = await catalog.delete(f"/products/{product['id']}", {"If-Match": '"1"'})
-        assert stale_delete.status_code == 412, stale_delete.text
+        problem(stale_delete, 412, "precondition-failed")
         assert await catalog_rows(services, owner.tenant_id) == before
         current = await catalog.get(f"/products/{product['id']}")
         assert ok(current)["name"] == "v2"
@@ -290,12 +295,16 @@ class TestChanges:
             {"name": None},
         ):
             response = await catalog.patch(f"/products/{product['id']}", body)
-            assert response.status_code == 422, (body, response.text)
+            problem(response, 422, "validation-failed")
         assert await catalog_rows(services, owner.tenant_id) == before
 
-    async def test_unknown_field_on_create_is_422(self, catalog: Catalog) -> None:
+    async def test_unknown_field_on_create_is_422_and_writes_nothing(
+        self, catalog: Catalog, owner: Account, services: TestServices
+    ) -> None:
+        before = await catalog_rows(services, owner.tenant_id)
         response = await catalog.post("/products", {"sku": "A", "name": "A", "price": "3"})
-        assert response.status_code == 422, response.text
+        assert problem(response, 422, "validation-failed")["errors"][0]["field"] == "price"
+        assert await catalog_rows(services, owner.tenant_id) == before
 
     async def test_archiving_is_a_patch_of_is_active(self, catalog: Catalog) -> None:
         product = await catalog.product()
@@ -312,8 +321,9 @@ class TestDelete:
         await catalog.price(product["id"], price_list["id"], "9.99")
         response = await catalog.delete(f"/products/{product['id']}", {"If-Match": '"1"'})
         assert response.status_code == 204, response.text
-        assert (await catalog.get(f"/products/{product['id']}")).status_code == 404
-        assert (await catalog.get(f"/products/{product['id']}/prices")).status_code == 404
+        problem(await catalog.get(f"/products/{product['id']}"), 404, "product-not-found")
+        prices = await catalog.get(f"/products/{product['id']}/prices")
+        problem(prices, 404, "product-not-found")
 
     async def test_unknown_product_is_404(self, catalog: Catalog, client: AsyncClient) -> None:
         missing = "0190b3c4-0000-7000-8000-000000000000"

@@ -22,6 +22,7 @@ from quartermaster.core.db import (
 )
 from quartermaster.core.errors import Conflict
 from quartermaster.core.settings import Settings
+from tests.builders import problem
 from tests.conftest import TestServices, plain
 
 probe = APIRouter(prefix="/api/v1/probe", tags=["probe"])
@@ -84,7 +85,7 @@ class TestOneTransactionPerRequest:
         self, probe_client: AsyncClient, owner_conn: asyncpg.Connection
     ) -> None:
         response = await probe_client.post("/api/v1/probe/notes/b/then-conflict")
-        assert response.status_code == 409
+        problem(response, 409, "conflict")
         assert await _notes(owner_conn) == []
 
     async def test_a_crash_rolls_back_what_was_written(

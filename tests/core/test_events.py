@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 
 from quartermaster.core.db import Database
-from quartermaster.core.events import NOTIFY_CHANNEL, emit
+from quartermaster.core.events import NOTIFY_CHANNEL, emit, wait_for_wakes
 from quartermaster.core.settings import Settings
 from tests.conftest import TestServices, plain
 
@@ -66,7 +66,10 @@ async def test_a_rolled_back_event_never_exists_and_wakes_nobody(
 
         with pytest.raises(RuntimeError):
             await failing_change()
-        await asyncio.sleep(0.3)
+        # Every wake-up this process scheduled has been sent, and a round trip on the
+        # listener delivers any notification sent before it.
+        await wait_for_wakes()
+        await listener.fetchval("SELECT 1")
         assert woken.empty()
         assert await _events(services, tenant_id) == []
     finally:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 
 from quartermaster.api import create_app
 from quartermaster.core.settings import Settings
 from quartermaster.runtime import EmbeddedServices
+from tests.builders import eventually
 
 
 async def test_healthz_answers_without_dependencies(client: AsyncClient) -> None:
@@ -16,10 +20,13 @@ async def test_healthz_answers_without_dependencies(client: AsyncClient) -> None
     assert response.json() == {"status": "ok"}
 
 
-async def test_readyz_reports_both_dependencies_ok(client: AsyncClient) -> None:
+async def test_readyz_reports_the_dependencies_and_live_delivery_ok(
+    client: AsyncClient, app: FastAPI
+) -> None:
+    await asyncio.wait_for(app.state.gateway.hub.connected.wait(), 15)
     response = await client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "redis": "ok"}
+    assert response.json() == {"database": "ok", "redis": "ok", "live": "ok"}
 
 
 @pytest.mark.slow
@@ -36,6 +43,8 @@ async def test_readyz_names_a_stopped_redis_as_down(
         ):
             assert (await http.get("/readyz")).status_code == 200
             own_redis.stop()
+            # The live subscription goes down with it (its loss is noticed on its socket).
+            await eventually(lambda: not app.state.gateway.live_delivery, what="live down")
             response = await http.get("/readyz")
     finally:
         own_redis.stop()
@@ -43,8 +52,8 @@ async def test_readyz_names_a_stopped_redis_as_down(
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
     assert body["database"] == "ok"
-    assert body["redis"] == "down"
-    assert body["detail"] == "Not ready: redis is down."
+    assert (body["redis"], body["live"]) == ("down", "down")
+    assert body["detail"] == "Not ready: redis, live are down."
 
 
 async def test_readyz_names_an_unreachable_database_as_down(settings: Settings) -> None:

@@ -13,7 +13,6 @@ from typing import Any
 
 import asyncpg
 import pytest
-from httpx import AsyncClient
 from pydantic import SecretStr
 from redis.asyncio import Redis
 
@@ -38,14 +37,9 @@ from quartermaster.core.mail import (
 )
 from quartermaster.core.settings import Settings
 from quartermaster.jobs.enqueueing import QUEUE_NAME, JobQueue, MailQueue
-from tests.conftest import Outbox, TestServices, plain
+from tests.conftest import TestServices, plain
 from tests.identity.conftest import Account, Identity
 from tests.smtpd import Credentials, closed_port, smtp_server
-
-
-@pytest.fixture
-def identity(client: AsyncClient, outbox: Outbox) -> Identity:
-    return Identity(client, outbox)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 from quartermaster.core.db import Database
 from quartermaster.core.settings import Settings
-from tests.conftest import Outbox, TestServices, plain
+from tests.conftest import TestServices, plain
 from tests.identity.conftest import Account, Identity
 
 IDENTITY_TENANT_TABLES = {"memberships", "refresh_tokens", "api_keys", "audit_events"}
@@ -65,11 +65,6 @@ WHERE n.nspname = 'public' AND ix.indisunique AND t.relname = ANY($1::text[])
 GROUP BY t.relname, i.relname, ix.indisprimary
 ORDER BY 1, 2
 """
-
-
-@pytest.fixture
-def identity(client: AsyncClient, outbox: Outbox) -> Identity:
-    return Identity(client, outbox)
 
 
 @pytest.fixture

@@ -22,11 +22,11 @@ from quartermaster.api import create_app
 from quartermaster.core.db import Database, TransactionLimits, job_limits, request_limits
 from quartermaster.core.settings import Settings
 from quartermaster.runtime.provision import APP_ROLE_SETTINGS
+from tests.builders import API
 from tests.conftest import TestServices, plain
 from tests.identity.conftest import Identity
 from tests.inventory.conftest import Inventory
 
-API = "/api/v1"
 WAIT = 60.0  # seconds; generous for a busy machine, never a pass condition
 REPORT = {"from": "2026-01-01T00:00:00Z", "to": "2026-02-01T00:00:00Z", "interval": "day"}
 

@@ -9,14 +9,16 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from quartermaster.core.inputs import CellFlag, PlainDecimal
+from tests.builders import problem, tenant_tables
 from tests.catalog.conftest import ok
+from tests.conftest import TestServices
 from tests.inventory.conftest import Inventory
 
 
 @pytest.mark.parametrize("value", ["yes", "true", 1, 0, "1", "on", None])
 async def test_a_body_boolean_must_be_a_json_boolean(inventory: Inventory, value: object) -> None:
     response = await inventory.post("/products", {"sku": "B", "name": "x", "is_active": value})
-    assert response.status_code == 422, response.text
+    problem(response, 422, "validation-failed")
     assert response.json()["errors"][0]["field"] == "is_active"
     assert (await inventory.all_products()) == []
 
@@ -24,7 +26,7 @@ async def test_a_body_boolean_must_be_a_json_boolean(inventory: Inventory, value
 @pytest.mark.parametrize("value", ["yes", "1", "True", "on", ""])
 async def test_a_query_boolean_must_be_true_or_false(inventory: Inventory, value: str) -> None:
     response = await inventory.get("/products", is_active=value)
-    assert response.status_code == 422, response.text
+    problem(response, 422, "validation-failed")
     assert response.json()["errors"][0]["field"] == "is_active"
 
 
@@ -45,7 +47,7 @@ async def test_query_booleans_true_and_false_filter(inventory: Inventory) -> Non
 )
 async def test_a_quantity_must_be_plain_ascii_digits(inventory: Inventory, value: object) -> None:
     response = await inventory.post("/products", {"sku": "Q", "name": "x", "reorder_point": value})
-    assert response.status_code == 422, response.text
+    problem(response, 422, "validation-failed")
     assert response.json()["errors"][0]["field"] == "reorder_point"
 
 
@@ -63,22 +65,31 @@ async def test_quantities_are_normalised(inventory: Inventory, value: object, st
 
 @pytest.mark.parametrize("value", ["١٢", "1_000", "1e3"])
 async def test_movement_quantities_and_prices_follow_the_same_rule(
-    inventory: Inventory, value: str
+    inventory: Inventory, value: str, services: TestServices
 ) -> None:
     warehouse = await inventory.warehouse("MAIN")
     product = (await inventory.product())["id"]
+    price_list = await inventory.price_list("Retail")
+    tenant = inventory.account.tenant_id
+    tables = ("stock_levels", "stock_movements", "prices", "outbox_events")
+    before = await tenant_tables(services, tenant, tables)
     body = {
         "kind": "receipt",
         "product_id": product,
         "to_location_id": warehouse["default_location_id"],
         "quantity": value,
     }
-    assert (await inventory.move(body)).status_code == 422
+    refused = problem(await inventory.move(body), 422, "validation-failed")
+    assert refused["errors"][0]["field"] == "quantity"
     body["quantity"], body["unit_cost"] = "1", value
-    assert (await inventory.move(body)).status_code == 422
-    price_list = await inventory.price_list("Retail")
+    refused = problem(await inventory.move(body), 422, "validation-failed")
+    assert refused["errors"][0]["field"] == "unit_cost"
     price = {"price_list_id": price_list["id"], "amount": value}
-    assert (await inventory.post(f"/products/{product}/prices", price)).status_code == 422
+    refused = problem(
+        await inventory.post(f"/products/{product}/prices", price), 422, "validation-failed"
+    )
+    assert refused["errors"][0]["field"] == "amount"
+    assert await tenant_tables(services, tenant, tables) == before
 
 
 def test_import_cells_accept_true_and_false_in_any_case_only() -> None:

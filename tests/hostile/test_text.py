@@ -10,10 +10,9 @@ import logging
 import pytest
 from httpx import AsyncClient, Response
 
+from tests.builders import API
 from tests.catalog.conftest import ok
 from tests.inventory.conftest import Inventory
-
-API = "/api/v1"
 
 
 def assert_refused(response: Response, location: str, field: str) -> None:

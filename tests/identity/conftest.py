@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
 from httpx import AsyncClient
 
 from tests.conftest import Outbox
@@ -144,8 +143,3 @@ class Identity:
         assert response.status_code == 201, response.text
         body: dict[str, Any] = response.json()
         return body
-
-
-@pytest.fixture
-def identity(client: AsyncClient, outbox: Outbox) -> Identity:
-    return Identity(client, outbox)

@@ -14,6 +14,7 @@ from httpx import AsyncClient
 from sqlalchemy.engine import make_url
 
 from quartermaster.identity.tokens import API_KEY_PREFIX, parse_opaque_token
+from tests.builders import problem
 from tests.conftest import TestServices, plain
 from tests.identity.conftest import Account, Identity, bearer
 
@@ -126,7 +127,9 @@ class TestCreate:
             json={"name": "naive", "role": "viewer", "expires_at": "2099-01-01T00:00:00"},
         )
 
-        assert response.status_code == 422
+        body = problem(response, 422, "validation-failed")
+        assert body["errors"][0]["field"] == "expires_at"
+        assert await listed(client, owner) == []
 
     @pytest.mark.parametrize("field", [{"tenant_id": "x"}, {"key": "qm_mine"}, {"id": "x"}])
     async def test_unknown_fields_are_rejected(
@@ -138,7 +141,8 @@ class TestCreate:
             KEYS, headers=owner.headers, json={"name": "k", "role": "viewer", **field}
         )
 
-        assert response.status_code == 422
+        problem(response, 422, "validation-failed")
+        assert await listed(client, owner) == []
 
     async def test_manager_cannot_create_keys(
         self, client: AsyncClient, identity: Identity
@@ -254,7 +258,7 @@ class TestAuthentication:
         denied = await client.get(KEYS, headers=bearer(viewer_key["key"]))
         allowed = await client.get(KEYS, headers=bearer(admin_key["key"]))
 
-        assert denied.status_code == 403
+        problem(denied, 403, "permission-denied")
         assert allowed.status_code == 200
 
     async def test_revoked_key_stops_working(self, client: AsyncClient, identity: Identity) -> None:

@@ -10,6 +10,7 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy.engine import make_url
 
+from tests.builders import problem
 from tests.conftest import TestServices, plain
 from tests.identity.conftest import PASSWORD, Account, Identity, bearer
 
@@ -153,7 +154,7 @@ class TestRecordedActions:
             f"/api/v1/users/{owner.user_id}", headers=owner.headers, json={"role": "admin"}
         )
 
-        assert last_owner.status_code == 409
+        problem(last_owner, 409, "last-owner")
         assert await events(client, owner, action="member.role_changed") == []
 
     async def test_api_key_creation_and_revocation_are_recorded(
@@ -206,7 +207,7 @@ class TestRecordedActions:
             json={"refresh_token": owner.refresh_token},
             headers={"User-Agent": USER_AGENT},
         )
-        assert replay.status_code == 401
+        problem(replay, 401, "invalid-refresh-token")
 
         event = await only(client, owner, "auth.refresh_reuse_detected")
         assert (event["actor_id"], event["actor_label"]) == (owner.user_id, owner.email)

@@ -23,6 +23,7 @@ from quartermaster.core.security import sign_token
 from quartermaster.core.settings import Settings
 from quartermaster.identity.permissions import Permission
 from quartermaster.identity.tokens import REFRESH_TOKEN_PREFIX, parse_opaque_token
+from tests.builders import problem
 from tests.conftest import TestServices, plain
 from tests.identity.conftest import PASSWORD, Account, Identity, bearer
 
@@ -173,7 +174,7 @@ class TestSignup:
     ) -> None:
         response = await client.post(SIGNUP, json=signup_body(password="123456789"))
 
-        assert response.status_code == 422
+        problem(response, 422, "validation-failed")
         assert [e["field"] for e in response.json()["errors"]] == ["password"]
 
     async def test_password_equal_to_the_email_is_rejected_as_weak(
@@ -197,7 +198,7 @@ class TestSignup:
     ) -> None:
         response = await client.post(SIGNUP, json=signup_body(**extra))
 
-        assert response.status_code == 422
+        problem(response, 422, "validation-failed")
         assert [e["field"] for e in response.json()["errors"]] == list(extra)
 
     async def test_signup_can_be_disabled(
@@ -255,7 +256,7 @@ class TestLogin:
         inactive = await post_login(client, owner.email)
         wrong = await post_login(client, owner.email, "wrong password!")
 
-        assert inactive.status_code == 401
+        problem(inactive, 401, "invalid-credentials")
         assert without_request_id(inactive.json()) == without_request_id(wrong.json())
 
     async def test_member_of_two_tenants_logs_into_the_one_used_last_and_is_told_which(
@@ -450,7 +451,7 @@ class TestAccessToken:
     async def test_missing_token_is_refused(self, client: AsyncClient) -> None:
         response = await client.get(ME)
 
-        assert response.status_code == 401
+        problem(response, 401, "unauthenticated")
         assert response.headers["www-authenticate"] == "Bearer"
 
 
@@ -520,7 +521,7 @@ class TestRefresh:
 
         response = await client.post(REFRESH, json={"refresh_token": tampered})
 
-        assert response.status_code == 401
+        problem(response, 401, "invalid-refresh-token")
         # A wrong secret is not a replay: the genuine token still works.
         genuine = await client.post(REFRESH, json={"refresh_token": owner.refresh_token})
         assert genuine.status_code == 200
@@ -581,7 +582,7 @@ class TestRefresh:
 
         response = await client.post(REFRESH, json={"refresh_token": owner.refresh_token})
 
-        assert response.status_code == 401
+        problem(response, 401, "invalid-refresh-token")
 
     async def test_unknown_fields_are_rejected(
         self, client: AsyncClient, identity: Identity
@@ -592,7 +593,9 @@ class TestRefresh:
             REFRESH, json={"refresh_token": owner.refresh_token, "tenant_id": owner.tenant_id}
         )
 
-        assert response.status_code == 422
+        problem(response, 422, "validation-failed")
+        # Refused before anything was done: the token was not rotated and still works.
+        assert (await client.post(REFRESH, json={"refresh_token": owner.refresh_token})).is_success
 
 
 class TestLogout:
@@ -606,7 +609,7 @@ class TestLogout:
         assert response.status_code == 204
         assert response.content == b""
         refused = await client.post(REFRESH, json={"refresh_token": owner.refresh_token})
-        assert refused.status_code == 401
+        problem(refused, 401, "invalid-refresh-token")
 
     async def test_logout_revokes_the_tokens_rotated_from_the_same_login(
         self, client: AsyncClient, identity: Identity
@@ -617,7 +620,8 @@ class TestLogout:
 
         assert (await client.post(LOGOUT, json={"refresh_token": newest})).status_code == 204
 
-        assert (await client.post(REFRESH, json={"refresh_token": newest})).status_code == 401
+        refused = await client.post(REFRESH, json={"refresh_token": newest})
+        problem(refused, 401, "invalid-refresh-token")
 
     async def test_logging_out_twice_or_with_garbage_is_not_an_error(
         self, client: AsyncClient, identity: Identity
@@ -693,7 +697,7 @@ class TestSwitchTenant:
 
         response = await client.post(SWITCH, headers=owner.headers, json=body)
 
-        assert response.status_code == 422
+        problem(response, 422, "validation-failed")
 
     async def test_api_key_cannot_switch_tenant(
         self, client: AsyncClient, identity: Identity
@@ -705,7 +709,7 @@ class TestSwitchTenant:
             SWITCH, headers=bearer(key["key"]), json={"tenant_id": owner.tenant_id}
         )
 
-        assert response.status_code == 404
+        problem(response, 404, "tenant-not-found")
 
     async def test_switch_needs_authentication(
         self, client: AsyncClient, identity: Identity
@@ -714,7 +718,7 @@ class TestSwitchTenant:
 
         response = await client.post(SWITCH, json={"tenant_id": owner.tenant_id})
 
-        assert response.status_code == 401
+        problem(response, 401, "unauthenticated")
 
 
 class TestLoginThrottling:
@@ -755,7 +759,7 @@ class TestLoginThrottling:
                 response = await post_login(owner_at_home, owner.email)
 
         assert guesses == [401, 401, 401, 429, 429]
-        assert still_blocked.status_code == 429
+        problem(still_blocked, 429, "too-many-login-attempts")
         assert response.status_code == 200, response.text
 
     async def test_each_failure_past_the_threshold_doubles_the_wait(
@@ -780,7 +784,7 @@ class TestLoginThrottling:
                     assert (await post_login(client, owner.email, "wrong!!!!!")).status_code == 401
                 for _ in range(4):
                     blocked = await post_login(client, owner.email, "wrong!!!!!")
-                    assert blocked.status_code == 429
+                    problem(blocked, 429, "too-many-login-attempts")
                     waits.append(int(blocked.headers["retry-after"]))
                     # The block lapses (as time would make it) and the attacker guesses again.
                     keys = [k async for k in redis.scan_iter("qm:login:account-ip:*:blocked")]
@@ -808,7 +812,7 @@ class TestLoginThrottling:
                 unaffected = await post_login(other_ip, owner.email)
 
         assert failed == [401] * 5  # no single account reached its threshold of 3
-        assert throttled.status_code == 429
+        problem(throttled, 429, "too-many-login-attempts")
         assert int(throttled.headers["retry-after"]) > 0
         assert unaffected.status_code == 200
 
@@ -835,7 +839,7 @@ class TestLoginThrottling:
     ) -> None:
         owner = await identity.signup("Acme")
         for _ in range(3):
-            assert (await post_login(client, owner.email, "wrong!!!!!")).status_code == 401
+            problem(await post_login(client, owner.email, "wrong!!!!!"), 401, "invalid-credentials")
 
         assert (await post_login(client, owner.email)).status_code == 200
 

@@ -11,6 +11,7 @@ import pytest
 from httpx import AsyncClient, Response
 from sqlalchemy.engine import make_url
 
+from tests.builders import problem
 from tests.conftest import Outbox, TestServices, plain
 from tests.identity.conftest import INVITATION_MAIL, PASSWORD, Account, Identity, bearer
 
@@ -165,7 +166,7 @@ class TestInvitingANewAddress:
             ACCEPT, json={"token": forged, "password": PASSWORD, "full_name": "G"}
         )
 
-        assert response.status_code == 410
+        problem(response, 410, "invitation-invalid")
         assert "guess@example.org" not in await members(client, owner)
 
     async def test_an_expired_invitation_cannot_be_accepted_and_is_replaced_by_a_new_one(
@@ -185,7 +186,7 @@ class TestInvitingANewAddress:
         listed = await client.get(INVITATIONS, headers=owner.headers, params={"state": "expired"})
         again = await invite(client, owner, "late@example.org", "viewer")
 
-        assert late.status_code == 410
+        problem(late, 410, "invitation-invalid")
         assert [i["id"] for i in listed.json()["items"]] == [first["id"]]
         assert again.status_code == 201, again.text
         states = {
@@ -338,7 +339,7 @@ class TestWhoMayInvite:
             json={"email": "direct@example.org", "full_name": "D", "role": "viewer"},
         )
 
-        assert response.status_code == 405
+        problem(response, 405, "method-not-allowed")
         assert "POST" not in response.headers["allow"]
         assert "direct@example.org" not in await members(client, owner)
 
@@ -384,7 +385,7 @@ class TestResendAndRevoke:
         )
 
         assert (revoked.status_code, twice.status_code) == (204, 204)
-        assert accepted.status_code == 410
+        problem(accepted, 410, "invitation-invalid")
         listed = await client.get(INVITATIONS, headers=owner.headers, params={"state": "revoked"})
         assert [i["id"] for i in listed.json()["items"]] == [created["id"]]
         assert "changed-mind@example.org" not in await members(client, owner)

@@ -20,6 +20,7 @@ from httpx import AsyncClient, Response
 from sqlalchemy.engine import make_url
 
 from quartermaster.identity.tokens import REFRESH_TOKEN_PREFIX
+from tests.builders import problem
 from tests.conftest import TestServices, plain
 from tests.identity.conftest import Account, Identity, bearer
 
@@ -195,7 +196,7 @@ class TestAnotherTenantsIdsAreNotFound:
             response = await client.post(
                 "/api/v1/auth/switch-tenant", headers=headers, json={"tenant_id": b.owner.tenant_id}
             )
-            assert response.status_code == 404, response.text
+            problem(response, 404, "tenant-not-found")
             assert b.owner.tenant_id not in response.text
 
     async def test_the_audit_log_has_no_trace_of_the_other_tenants_attempts(
@@ -226,7 +227,7 @@ class TestSharedAccounts:
                 "password": "chosen by tenant a",
             },
         )
-        assert smuggled.status_code == 422, smuggled.text
+        problem(smuggled, 422, "validation-failed")
         response = await client.post(
             "/api/v1/invitations",
             headers=a.owner.headers,
@@ -244,7 +245,7 @@ class TestSharedAccounts:
                 "tenant": a.owner.tenant_slug,
             },
         )
-        assert not_yet.status_code == 404, not_yet.text
+        problem(not_yet, 404, "tenant-not-found")
         tokens = await identity.login(b.owner.email, tenant=b.owner.tenant_slug)
         me = await _ok(await client.get("/api/v1/me", headers=bearer(tokens["access_token"])))
         assert me["user"]["full_name"] == "Olive Owner"
@@ -319,7 +320,7 @@ class TestNoMassAssignment:
             headers=a.owner.headers,
             json={"email": email, "role": "viewer", extra: value},
         )
-        assert response.status_code == 422, response.text
+        problem(response, 422, "validation-failed")
         assert extra in response.text
         assert await superuser_conn.fetchrow(counts) == before
 
@@ -336,6 +337,6 @@ class TestNoMassAssignment:
             headers=a.owner.headers,
             json={"name": "smuggled", "role": "viewer", "tenant_id": b.owner.tenant_id},
         )
-        assert response.status_code == 422, response.text
+        problem(response, 422, "validation-failed")
         assert "tenant_id" in response.text
         assert await superuser_conn.fetchval("SELECT count(*) FROM api_keys") == before

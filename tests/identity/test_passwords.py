@@ -12,6 +12,7 @@ from httpx import AsyncClient, Response
 from sqlalchemy.engine import make_url
 
 from quartermaster.core.settings import Settings
+from tests.builders import problem
 from tests.conftest import Outbox, TestServices, plain
 from tests.identity.conftest import PASSWORD, Identity, bearer
 from tests.identity.test_auth import client_of, serving
@@ -195,7 +196,7 @@ class TestResetByEmail:
         listed = await client.get("/api/v1/mail/outbox", headers=admin.headers)
         assert RESET_MAIL not in listed.text
         single = await client.get(f"/api/v1/mail/outbox/{mail['id']}", headers=admin.headers)
-        assert single.status_code == 404
+        problem(single, 404, "mail-not-found")
         # Not even the account's own organization-scoped session lists it.
         own = await client.get("/api/v1/mail/outbox", headers=owner.headers)
         assert RESET_MAIL not in own.text
@@ -233,7 +234,7 @@ class TestResetByEmail:
         fresh = await client.post(CONFIRM, json={"token": second, "new_password": NEW_PASSWORD})
 
         assert second != first
-        assert stale.status_code == 410
+        problem(stale, 410, "password-reset-invalid")
         assert fresh.status_code == 204
 
     async def test_an_expired_link_is_refused(
@@ -250,7 +251,7 @@ class TestResetByEmail:
 
         response = await client.post(CONFIRM, json={"token": token, "new_password": NEW_PASSWORD})
 
-        assert response.status_code == 410
+        problem(response, 410, "password-reset-invalid")
         assert (await login(client, owner.email, PASSWORD)).status_code == 200
 
     @pytest.mark.parametrize(

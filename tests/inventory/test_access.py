@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
+from tests.builders import problem
 from tests.catalog.conftest import ok
 from tests.conftest import TestServices
 from tests.identity.conftest import Account, Identity
@@ -167,4 +168,4 @@ class TestPermissions:
             ("GET", "/api/v1/stock/levels"),
             ("POST", "/api/v1/stock/movements"),
         ):
-            assert (await client.request(method, path)).status_code == 401
+            problem(await client.request(method, path), 401, "unauthenticated")

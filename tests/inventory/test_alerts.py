@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
+from tests.builders import problem
 from tests.catalog.conftest import ok
 from tests.conftest import TestServices
 from tests.identity.conftest import Identity
@@ -234,9 +235,9 @@ class TestAcknowledge:
         (alert,) = await alerts(inventory)
         other = Inventory(client, await identity.signup("Beta"))
         assert await alerts(other) == []
-        assert (await other.get(f"/stock/alerts/{alert['id']}")).status_code == 404
+        problem(await other.get(f"/stock/alerts/{alert['id']}"), 404, "alert-not-found")
         response = await other.post(f"/stock/alerts/{alert['id']}/acknowledge", {})
-        assert response.status_code == 404
+        problem(response, 404, "alert-not-found")
         assert [a["status"] for a in await alerts(inventory)] == ["open"]
 
     async def test_the_list_pages_newest_first(

@@ -11,6 +11,7 @@ from httpx import ASGITransport, AsyncClient
 
 from quartermaster.api import create_app
 from quartermaster.core.settings import Settings
+from tests.builders import problem
 from tests.catalog.conftest import ok
 from tests.identity.conftest import Identity
 from tests.inventory.conftest import Inventory
@@ -134,7 +135,7 @@ class TestProducts:
             response = await http.get(
                 "/api/v1/products", params={"below_reorder": "true"}, headers=inventory.headers
             )
-            assert response.status_code == 400
+            problem(response, 400, "stock-filter-unavailable")
             assert response.headers["content-type"] == "application/problem+json"
             assert response.json()["type"] == "urn:quartermaster:problem:stock-filter-unavailable"
             plain = await http.get("/api/v1/products", headers=inventory.headers)

@@ -10,6 +10,7 @@ import pytest
 from httpx import AsyncClient
 
 from quartermaster.core.db import Database
+from tests.builders import problem
 from tests.catalog.conftest import ok
 from tests.conftest import TestServices
 from tests.identity.conftest import Identity
@@ -224,7 +225,7 @@ class TestMovementsByCode:
             "reason": "found",
         }
         response = await inventory.move({**line, field: "A\u0000B"})
-        assert response.status_code == 422, response.text
+        problem(response, 422, "invalid-text")
         assert [e["field"] for e in response.json()["errors"]] == [field]
         assert await inventory_rows(services, inventory.account.tenant_id, ALL_TABLES) == before
 
@@ -247,7 +248,7 @@ class TestMovementsByCode:
                 ]
             }
         )
-        assert response.status_code == 422
+        problem(response, 422, "invalid-movement")
         assert [(e["field"], e["type"]) for e in response.json()["errors"]] == [
             ("lines.0.sku", "unknown_product"),
             ("lines.0.from_location_code", "unknown_location"),
@@ -302,7 +303,7 @@ class TestMovementsByCode:
                 ]
             }
         )
-        assert response.status_code == 422
+        problem(response, 422, "invalid-movement")
         assert [(e["field"], e["type"]) for e in response.json()["errors"]] == [
             ("lines.0.sku", "unknown_product"),
             ("lines.1.barcode", "unknown_product"),
@@ -316,7 +317,7 @@ class TestMovementsByCode:
         response = await inventory.move(
             {"kind": "receipt", "sku": "NUT-M8", "to_location_id": stock["bin"], "quantity": "1"}
         )
-        assert response.status_code == 409
+        problem(response, 409, "product-archived")
         assert response.json()["field"] == "sku"
 
 
@@ -374,7 +375,7 @@ class TestReservationsAndCountsByCode:
         response = await inventory.post(
             "/stock/reservations", {**body, "quantity": "1", "reference": "SO-1"}
         )
-        assert response.status_code == 422, response.text
+        problem(response, 422, "invalid-movement")
         assert [(e["field"], e["type"]) for e in response.json()["errors"]] == errors
         assert await inventory_rows(services, inventory.account.tenant_id, ALL_TABLES) == before
 
@@ -415,7 +416,7 @@ class TestReservationsAndCountsByCode:
                 "lines": [{"sku": "BOLT-M8", "counted_quantity": "1"}],
             },
         )
-        assert response.status_code == 422
+        problem(response, 422, "invalid-movement")
         (error,) = response.json()["errors"]
         assert (error["field"], error["type"]) == ("location_id", "missing")
         assert error["message"] == (
@@ -437,7 +438,7 @@ class TestReservationsAndCountsByCode:
                 ],
             },
         )
-        assert response.status_code == 422
+        problem(response, 422, "invalid-movement")
         assert [(e["field"], e["type"]) for e in response.json()["errors"]] == [
             ("lines.1.barcode", "duplicate"),
             ("lines.2.sku", "unknown_product"),

@@ -11,6 +11,7 @@ from httpx import AsyncClient
 
 from quartermaster.core.clock import utcnow
 from quartermaster.core.db import Database
+from tests.builders import problem
 from tests.catalog.conftest import ok
 from tests.conftest import TestServices
 from tests.identity.conftest import Identity
@@ -144,10 +145,17 @@ class TestCounts:
         assert await inventory_rows(services, tenant, ALL_TABLES) == before
 
     async def test_a_viewer_cannot_count(
-        self, inventory: Inventory, stock: dict[str, Any], client: AsyncClient, identity: Identity
+        self,
+        inventory: Inventory,
+        stock: dict[str, Any],
+        client: AsyncClient,
+        identity: Identity,
+        services: TestServices,
     ) -> None:
         viewer = Inventory(client, await identity.member(inventory.account, "viewer"))
+        before = await inventory_rows(services, inventory.account.tenant_id, ALL_TABLES)
         response = await viewer.post(
             "/stock/counts", count_body(stock["a"], utcnow().isoformat(), (stock["bolt"], "1"))
         )
-        assert response.status_code == 403
+        problem(response, 403, "permission-denied")
+        assert await inventory_rows(services, inventory.account.tenant_id, ALL_TABLES) == before

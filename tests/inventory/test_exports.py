@@ -13,6 +13,7 @@ from quartermaster.core.db import Database
 from quartermaster.core.settings import Settings
 from quartermaster.inventory.repository import LevelFilter
 from quartermaster.inventory.service.exports import LEVEL_COLUMNS, level_csv
+from tests.builders import problem
 from tests.catalog.conftest import ok
 from tests.identity.conftest import Identity
 from tests.inventory.conftest import Inventory
@@ -131,8 +132,7 @@ async def _first_product(inventory: Inventory) -> str:
 
 
 async def test_export_needs_authentication(client: AsyncClient) -> None:
-    response = await client.get(URL)
-    assert response.status_code == 401
+    problem(await client.get(URL), 401, "unauthenticated")
 
 
 async def test_a_viewer_may_export(

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.builders import problem
 from tests.catalog.conftest import ok
 from tests.inventory.conftest import Inventory
 
@@ -144,7 +145,7 @@ class TestHistory:
         now = datetime.now(UTC)
         assert await count(**{"from": (now - timedelta(hours=1)).isoformat()}) == 5
         assert await count(**{"to": (now - timedelta(hours=1)).isoformat()}) == 0
-        assert (await inventory.get("/stock/movements", kind="teleport")).status_code == 422
+        problem(await inventory.get("/stock/movements", kind="teleport"), 422, "validation-failed")
 
     async def test_pages_cover_every_movement_once(
         self, inventory: Inventory, stocked: dict[str, Any]
@@ -161,4 +162,4 @@ class TestHistory:
                 break
         assert [m["id"] for m in seen] == [m["id"] for m in everything]
         bad = await inventory.get("/stock/movements", cursor="garbage")
-        assert bad.status_code == 400
+        problem(bad, 400, "invalid-cursor")

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from quartermaster.core.db import Database
+from tests.builders import problem
 from tests.catalog.conftest import ok
 from tests.conftest import TestServices, plain
 from tests.inventory.conftest import Inventory, inventory_rows, mismatches, outbox_types
@@ -278,9 +279,8 @@ class TestRejections:
                 ]
             }
         )
-        assert response.status_code == 409, response.text
-        problem = response.json()
-        assert (problem["location_id"], problem["requested"], problem["available"]) == (
+        refusal = problem(response, 409, "insufficient-stock")
+        assert (refusal["location_id"], refusal["requested"], refusal["available"]) == (
             stock["bin"],
             "1",
             "0",
@@ -372,7 +372,7 @@ class TestRejections:
         if line["kind"] == "issue" or line.get("from"):
             body["from_location_id"] = stock["a"]
         response = await inventory.move(body)
-        assert response.status_code == 422, response.text
+        problem(response, 422, "invalid-movement")
         assert [e["field"] for e in response.json()["errors"]] == fields
 
     @pytest.mark.parametrize(
@@ -392,7 +392,7 @@ class TestRejections:
         if line.get("to"):
             body["to_location_id"] = stock["b"]
         response = await inventory.move(body)
-        assert response.status_code == 422, response.text
+        problem(response, 422, "invalid-movement")
         assert message in response.json()["detail"]
 
     async def test_unknown_product_and_location_are_422_naming_the_line(
@@ -418,15 +418,16 @@ class TestRejections:
                 ]
             }
         )
-        assert response.status_code == 422, response.text
+        problem(response, 422, "invalid-movement")
         assert [(e["field"], e["type"]) for e in response.json()["errors"]] == [
             ("lines.1.product_id", "unknown_product"),
             ("lines.1.from_location_id", "unknown_location"),
         ]
 
-    async def test_a_body_that_is_neither_one_movement_nor_a_batch_is_422(
-        self, inventory: Inventory, stock: dict[str, Any]
+    async def test_a_body_that_is_neither_one_movement_nor_a_batch_is_422_and_writes_nothing(
+        self, inventory: Inventory, stock: dict[str, Any], services: TestServices
     ) -> None:
+        before = await inventory_rows(services, inventory.account.tenant_id)
         for body in (
             {"kind": "receipt"},
             {"lines": []},
@@ -449,8 +450,8 @@ class TestRejections:
                 "tenant_id": inventory.account.tenant_id,
             },
         ):
-            response = await inventory.move(body)
-            assert response.status_code == 422, (body, response.text)
+            problem(await inventory.move(body), 422, "validation-failed")
+        assert await inventory_rows(services, inventory.account.tenant_id) == before
 
     async def test_an_archived_product_may_lose_stock_but_not_receive_it(
         self, inventory: Inventory, stock: dict[str, Any]

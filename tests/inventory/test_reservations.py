@@ -13,6 +13,7 @@ from httpx import AsyncClient
 from quartermaster.core.clock import utcnow
 from quartermaster.core.db import Database
 from quartermaster.inventory.public import release_expired_reservations
+from tests.builders import problem
 from tests.catalog.conftest import ok
 from tests.conftest import TestServices
 from tests.identity.conftest import Identity
@@ -119,7 +120,7 @@ class TestLifecycle:
         reservation = await reserve(inventory, stock, "2")
         ok(await inventory.post(f"/stock/reservations/{reservation['id']}/fulfil", {}))
         response = await inventory.delete(f"/stock/reservations/{reservation['id']}")
-        assert response.status_code == 409
+        problem(response, 409, "reservation-not-active")
         assert await level(inventory, stock) == ("8", "0", "8")
 
     async def test_list_filters_by_status_and_product_and_pages(
@@ -259,7 +260,7 @@ class TestPartialFulfilment:
         path = f"/stock/reservations/{reservation['id']}/fulfil"
         ok(await inventory.post(path, {"quantity": "4"}))
         response = await inventory.post(path, {"quantity": "7"})
-        assert response.status_code == 422
+        problem(response, 422, "invalid-movement")
         (error,) = response.json()["errors"]
         assert (error["field"], error["type"]) == ("quantity", "exceeds_open_quantity")
         assert "Only 6 of this reservation is still open" in error["message"]
@@ -294,7 +295,7 @@ class TestAvailability:
         await reserve(inventory, stock, "8")
         issue = {"kind": "issue", "product_id": stock["bolt"], "from_location_id": stock["a"]}
         refused = await inventory.move({**issue, "quantity": "3"})
-        assert refused.status_code == 409
+        problem(refused, 409, "insufficient-stock")
         assert refused.json()["available"] == "2"
         ok(await inventory.move({**issue, "quantity": "2"}), 201)
         assert await level(inventory, stock) == ("8", "8", "0")
@@ -335,7 +336,7 @@ class TestAvailability:
             field: value,
         }
         response = await inventory.post("/stock/reservations", body)
-        assert response.status_code == 422, response.text
+        problem(response, 422, "invalid-movement")
         assert [e["field"] for e in response.json()["errors"]] == [field]
         assert await inventory_rows(services, inventory.account.tenant_id, ALL_TABLES) == before
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.builders import problem
 from tests.catalog.conftest import ok
 from tests.inventory.conftest import Inventory
 
@@ -38,7 +39,7 @@ class TestWarehouses:
         assert ok(changed)["version"] == 2
         assert changed.headers["ETag"] == '"2"'
         stale = await inventory.patch(path, {"name": "Again"}, {"If-Match": '"1"'})
-        assert stale.status_code == 412, stale.text
+        problem(stale, 412, "precondition-failed")
         assert ok(await inventory.get(path))["name"] == "Renamed"
 
     async def test_list_is_paginated_by_code(self, inventory: Inventory) -> None:
@@ -68,7 +69,7 @@ class TestLocations:
             "/locations",
             {"warehouse_id": "01890000-0000-7000-8000-000000000000", "code": "X", "name": "X"},
         )
-        assert response.status_code == 422, response.text
+        problem(response, 422, "unknown-warehouse")
         assert response.json()["errors"][0]["field"] == "warehouse_id"
 
     async def test_patch_changes_allow_negative_with_etag(self, inventory: Inventory) -> None:

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient, Response
@@ -25,11 +23,11 @@ from quartermaster.jobs.files import JobFiles
 from quartermaster.jobs.runtime import RUNTIME_KEY, WorkerRuntime
 from quartermaster.jobs.worker import build_worker
 from quartermaster.modules import load_tasks
-from tests.catalog.conftest import ok
-from tests.conftest import Outbox, TestServices, plain
-from tests.identity.conftest import Account, Identity
+from tests.builders import API, new_uuid, ok, tenant_rows
+from tests.conftest import TestServices
+from tests.identity.conftest import Account
 
-API = "/api/v1"
+__all__ = ["API", "Jobs", "new_uuid", "ok", "products", "tenant_rows"]
 
 
 @pytest.fixture(scope="session")
@@ -55,16 +53,6 @@ async def app(jobs_settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(jobs_settings)
     async with application.router.lifespan_context(application):
         yield application
-
-
-@pytest.fixture
-def identity(client: AsyncClient, outbox: Outbox) -> Identity:
-    return Identity(client, outbox)
-
-
-@pytest.fixture
-async def owner(identity: Identity) -> Account:
-    return await identity.signup("Acme")
 
 
 @pytest.fixture
@@ -164,21 +152,6 @@ def jobs(client: AsyncClient, owner: Account, jobs_settings: Settings) -> Jobs:
     return Jobs(client, owner, jobs_settings)
 
 
-async def tenant_rows(services: TestServices, tenant_id: str, query: str) -> list[dict[str, Any]]:
-    """``query`` as the application role scoped to the tenant."""
-    connection = await asyncpg.connect(plain(services.app_url))
-    try:
-        async with connection.transaction():
-            await connection.execute("SELECT set_config('app.tenant_id', $1, true)", tenant_id)
-            return [dict(row) for row in await connection.fetch(query)]
-    finally:
-        await connection.close()
-
-
 async def products(services: TestServices, tenant_id: str) -> dict[str, dict[str, Any]]:
     rows = await tenant_rows(services, tenant_id, "SELECT * FROM products ORDER BY lower(sku)")
     return {row["sku"]: row for row in rows}
-
-
-def new_uuid() -> str:
-    return str(uuid.uuid4())

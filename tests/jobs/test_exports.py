@@ -7,6 +7,7 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
+from tests.builders import problem, tenant_rows
 from tests.catalog.conftest import ok
 from tests.conftest import TestServices
 from tests.hostile.test_database_limits import movements_locked
@@ -121,16 +122,22 @@ class TestMovementsExport:
         assert (await jobs.job(empty["id"]))["result"]["rows"] == 0
         assert len((await jobs.result(empty["id"])).text.splitlines()) == 1  # the header
 
-    async def test_a_range_that_ends_before_it_starts_is_422(self, jobs: Jobs) -> None:
+    async def test_a_range_that_ends_before_it_starts_is_422_and_queues_nothing(
+        self, jobs: Jobs, services: TestServices
+    ) -> None:
         now = datetime.now(UTC)
         response = await jobs.client.post(
             f"{API}/exports/movements",
             headers=jobs.headers,
             params={"from": now.isoformat(), "to": (now - timedelta(days=1)).isoformat()},
         )
-        assert response.status_code == 422
+        problem(response, 422, "invalid-range")
         missing = await jobs.client.post(f"{API}/exports/movements", headers=jobs.headers)
-        assert missing.status_code == 422
+        assert {e["field"] for e in problem(missing, 422, "validation-failed")["errors"]} == {
+            "from",
+            "to",
+        }
+        assert await tenant_rows(services, jobs.account.tenant_id, "SELECT id FROM jobs") == []
 
 
 class TestStatementTimeout:

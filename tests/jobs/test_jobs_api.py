@@ -7,6 +7,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from tests.builders import problem
 from tests.catalog.conftest import ok
 from tests.conftest import TestServices
 from tests.identity.conftest import Account, Identity
@@ -68,7 +69,7 @@ class TestReading:
         viewer = await identity.member(owner, "viewer")
         as_viewer = Jobs(jobs.client, viewer, jobs.settings)
         assert (await as_viewer.job(job["id"]))["id"] == job["id"]
-        assert (await as_viewer.upload(CSV)).status_code == 403
+        problem(await as_viewer.upload(CSV), 403, "permission-denied")
 
     async def test_an_upload_over_the_size_limit_is_413_and_keeps_nothing(
         self, jobs: Jobs, owner: Account, services: TestServices, redis: Redis
@@ -96,8 +97,8 @@ class TestTenantIsolation:
         assert (
             await other.client.get(f"{API}/jobs/{job['id']}", headers=other.headers)
         ).status_code == 404
-        assert (await other.cancel(job["id"])).status_code == 404
-        assert (await other.result(job["id"])).status_code == 404
+        problem(await other.cancel(job["id"]), 404, "job-not-found")
+        problem(await other.result(job["id"]), 404, "job-not-found")
         assert ok(await other.client.get(f"{API}/jobs", headers=other.headers))["items"] == []
         assert (
             await jobs.client.get(f"{API}/jobs/{new_uuid()}", headers=jobs.headers)
@@ -148,7 +149,7 @@ class TestCancel:
         admin = Jobs(jobs.client, await identity.member(owner, "admin"), jobs.settings)
         first = ok(await manager.upload(CSV), 202)
         second = ok(await manager.upload(CSV), 202)
-        assert (await other_manager.cancel(first["id"])).status_code == 403
+        problem(await other_manager.cancel(first["id"]), 403, "job-cancel-forbidden")
         assert ok(await manager.cancel(first["id"]))["status"] == "cancelled"
         assert ok(await admin.cancel(second["id"]))["status"] == "cancelled"
 

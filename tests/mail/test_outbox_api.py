@@ -12,15 +12,10 @@ from httpx import AsyncClient
 
 from quartermaster.core.db import Database
 from quartermaster.core.mail import OutboundMail, queue_mail
-from tests.conftest import Outbox, TestServices, plain
+from tests.conftest import TestServices, plain
 from tests.identity.conftest import Account, Identity
 
 OUTBOX = "/api/v1/mail/outbox"
-
-
-@pytest.fixture
-def identity(client: AsyncClient, outbox: Outbox) -> Identity:
-    return Identity(client, outbox)
 
 
 @pytest.fixture

@@ -152,7 +152,7 @@ def test_api_serves_at_head_and_drains_on_sigterm(services: TestServices, serve_
     try:
         wait_ready(proc, port)
         ready = httpx.get(f"http://127.0.0.1:{port}/readyz")
-        assert ready.json() == {"database": "ok", "redis": "ok"}
+        assert ready.json() == {"database": "ok", "redis": "ok", "live": "ok"}
         metrics = httpx.get(f"http://127.0.0.1:{port}/metrics").text
         # The API process reports its pool; it runs neither relay nor worker.
         assert 'qm_db_pool_capacity{pool="api"} 20.0' in metrics

@@ -19,7 +19,6 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from httpx import AsyncClient
 from redis.asyncio import Redis
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -32,7 +31,7 @@ from quartermaster.core.settings import Settings
 from quartermaster.core.streams import stream_key
 from quartermaster.realtime.gateway import Gateway
 from quartermaster.realtime.public import channel_of
-from tests.conftest import Outbox, TestServices
+from tests.conftest import TestServices
 from tests.identity.conftest import Account, Identity
 
 STOCK_MOVED = "inventory.stock.moved"
@@ -40,23 +39,10 @@ WAIT = 15.0  # generous upper bound for "it arrives", never a performance assert
 
 
 @pytest.fixture
-def identity(client: AsyncClient, outbox: Outbox) -> Identity:
-    return Identity(client, outbox)
-
-
-@pytest.fixture
 async def redis(services: TestServices) -> AsyncIterator[Redis]:
     client = Redis.from_url(services.redis_url)
     yield client
     await client.aclose()
-
-
-@pytest.fixture
-async def database(settings: Settings) -> AsyncIterator[Database]:
-    """The application role's pool, as request handlers use it."""
-    db = Database(settings.database_url or "", pool_size=3, max_overflow=0)
-    yield db
-    await db.dispose()
 
 
 def make_relay(settings: Settings, redis: Redis, **options: Any) -> OutboxRelay:

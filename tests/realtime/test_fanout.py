@@ -22,6 +22,7 @@ from quartermaster.core.streams import ZERO, Offset, envelope
 from quartermaster.realtime import hub, wire
 from quartermaster.realtime.feed import STOP, TRY_AGAIN_LATER, Feed, LiveEvent
 from quartermaster.realtime.repository import StreamState
+from tests.builders import eventually
 from tests.identity.conftest import Account
 from tests.realtime.conftest import (
     DIRECT_PATH,
@@ -105,8 +106,7 @@ async def feed() -> AsyncIterator[tuple[Feed, FakeDirect, list[str]]]:
 
     consumer = asyncio.create_task(consume())
     feed.subscribe([INVENTORY], None)
-    await asyncio.sleep(0.01)
-    assert len(sent) == 1
+    await eventually(lambda: len(sent) == 1, what="the subscription's answer")
     assert '"subscribed"' in sent[0]
     yield feed, direct, sent
     consumer.cancel()
@@ -129,7 +129,7 @@ class TestTheFeedWritesOnlyWhenNothingIsAhead:
         live, direct, sent = feed
         live.reply('{"op":"pong"}')
         assert not live.offer(live_event(1))  # queued behind the reply
-        await asyncio.sleep(0.01)
+        await eventually(lambda: len(sent) == 3, what="the reply and the event")
         assert sent[1:] == ['{"op":"pong"}', live_event(1).text]
         assert direct.frames == []
         assert live.offer(live_event(2))  # nothing ahead any more
@@ -140,7 +140,7 @@ class TestTheFeedWritesOnlyWhenNothingIsAhead:
         live, direct, sent = feed
         direct.writable = False
         assert not live.offer(live_event(1))
-        await asyncio.sleep(0.01)
+        await eventually(lambda: len(sent) == 2, what="the queued event")
         assert sent[1:] == [live_event(1).text]
 
     async def test_an_event_already_sent_is_not_written_again(
@@ -157,7 +157,7 @@ class TestTheFeedWritesOnlyWhenNothingIsAhead:
     ) -> None:
         live, direct, sent = feed
         assert not live.offer(live_event(1, epoch="e2"))
-        await asyncio.sleep(0.01)
+        await eventually(lambda: len(sent) == 3, what="the resync and the event")
         assert '"resync_required"' in sent[1]
         assert sent[2] == live_event(1, epoch="e2").text
         assert direct.frames == []
@@ -199,7 +199,7 @@ class TestABacklogGoesOutInOneWritePerSocket:
         events = [live_event(1), live_event(2, epoch="e2"), live_event(3, epoch="e2")]
         assert live.offer_all(events, b"unused", 0.0) == 1
         assert direct.frames == [live_event(1).frame]  # written before the rest queued
-        await asyncio.sleep(0.01)
+        await eventually(lambda: len(sent) == 4, what="the resync and the queued events")
         assert '"resync_required"' in sent[1]
         assert sent[2:] == [events[1].text, events[2].text]
 
@@ -210,7 +210,7 @@ class TestABacklogGoesOutInOneWritePerSocket:
         direct.writable = False
         events = [live_event(n) for n in (1, 2)]
         assert live.offer_all(events, b"unused", 0.0) == 0
-        await asyncio.sleep(0.01)
+        await eventually(lambda: len(sent) == 3, what="the queued batch")
         assert sent[1:] == [event.text for event in events]
         assert direct.frames == []
 

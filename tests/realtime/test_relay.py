@@ -30,6 +30,7 @@ from quartermaster.core.streams import (
     trimmed_key,
 )
 from quartermaster.realtime.public import channel_of
+from tests.builders import eventually
 from tests.conftest import TEST_SECRET, TestServices, plain
 from tests.realtime.conftest import STOCK_MOVED, WAIT, emit_events, make_relay
 
@@ -282,7 +283,7 @@ class TestRunning:
         relay = make_relay(settings, redis, poll_interval=600)
         task = asyncio.create_task(relay.run())
         try:
-            await asyncio.sleep(0.5)  # listening (a missed NOTIFY would be caught by a poll)
+            await eventually(lambda: relay.listening, what="the relay's LISTEN")
             [event_id] = await emit_events(database, TENANT)
             for _ in range(int(WAIT / 0.05)):
                 if await redis.xlen(stream_key(TENANT)):

@@ -25,6 +25,7 @@ from quartermaster.identity.permissions import Permission, Role
 from quartermaster.identity.principal import Principal
 from quartermaster.identity.tokens import issue_access_token
 from quartermaster.realtime.channels import CHANNELS, Channel, refuse_channels
+from tests.builders import eventually
 from tests.conftest import TestServices, plain
 from tests.identity.conftest import Account, Identity
 from tests.inventory.conftest import Inventory
@@ -183,7 +184,9 @@ class TestResume:
                 await socket.send(
                     {"op": "subscribe", "channels": [INVENTORY], "since": since(last)}
                 )
-                await asyncio.sleep(0.3)  # let the live tail grow during the replay
+                # The live tail grows during the replay: wait for more events to go out.
+                grown = len(produced) + 20
+                await eventually(lambda: len(produced) >= grown, what="more live events")
                 stop.set()
                 await producer
                 expected = backlog + produced

@@ -8,11 +8,10 @@ import uuid
 from httpx import AsyncClient
 
 from quartermaster.core.db import Database
+from quartermaster.core.urls import API
 from tests.identity.conftest import Account, Identity
 from tests.search.conftest import Index, article, product
 from tests.search.relevance import CORPUS
-
-API = "/api/v1"
 
 
 async def _search(client: AsyncClient, account: Account, **params: object) -> dict:  # type: ignore[type-arg]

@@ -6,12 +6,11 @@ from __future__ import annotations
 from httpx import AsyncClient
 
 from quartermaster.core.settings import Settings
+from quartermaster.core.urls import API
 from tests.catalog.conftest import ok
 from tests.identity.conftest import Account, Identity
 from tests.jobs.conftest import Jobs, csv_bytes
 from tests.servicedesk.conftest import Desk
-
-API = "/api/v1"
 
 
 async def _titles(client: AsyncClient, account: Account, q: str) -> list[str]:

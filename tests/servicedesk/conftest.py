@@ -4,30 +4,18 @@ as the application role sees them."""
 
 from __future__ import annotations
 
-import json
-import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
-import asyncpg
 import pytest
 from httpx import AsyncClient, Response
 
-from quartermaster.core.db import Database
-from quartermaster.core.settings import Settings
-from tests.catalog.conftest import ok
-from tests.conftest import Outbox, TestServices, plain
-from tests.identity.conftest import Account, Identity
-from tests.inventory.conftest import Inventory
+from tests.builders import API, Inventory, new_uuid, ok, outbox_events, tenant_rows
+from tests.conftest import TestServices
+from tests.identity.conftest import Account
 
-API = "/api/v1"
+__all__ = ["API", "Desk", "events", "new_uuid", "ok", "tenant_rows"]
 
 WEEKDAYS_9_TO_5 = {day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
-
-
-@pytest.fixture
-def identity(client: AsyncClient, outbox: Outbox) -> Identity:
-    return Identity(client, outbox)
 
 
 class Desk(Inventory):
@@ -93,43 +81,9 @@ class Desk(Inventory):
 
 
 @pytest.fixture
-async def owner(identity: Identity) -> Account:
-    return await identity.signup("Acme")
-
-
-@pytest.fixture
 def desk(client: AsyncClient, owner: Account) -> Desk:
     return Desk(client, owner)
 
 
-@pytest.fixture
-async def database(settings: Settings) -> AsyncIterator[Database]:
-    """A separate pool on the application role, for service-level checks."""
-    db = Database(settings.database_url or "", pool_size=4, max_overflow=0)
-    yield db
-    await db.dispose()
-
-
-async def tenant_rows(
-    services: TestServices, tenant_id: str, query: str, *args: object
-) -> list[asyncpg.Record]:
-    """Rows of a query as the application role sees them in one tenant."""
-    connection = await asyncpg.connect(plain(services.app_url))
-    try:
-        async with connection.transaction():
-            await connection.execute("SELECT set_config('app.tenant_id', $1, true)", tenant_id)
-            rows: list[asyncpg.Record] = await connection.fetch(query, *args)
-            return rows
-    finally:
-        await connection.close()
-
-
 async def events(services: TestServices, tenant_id: str) -> list[tuple[str, dict[str, Any]]]:
-    rows = await tenant_rows(
-        services, tenant_id, "SELECT type, payload FROM outbox_events ORDER BY id"
-    )
-    return [(row["type"], json.loads(row["payload"])) for row in rows]
-
-
-def new_uuid() -> str:
-    return str(uuid.uuid4())
+    return await outbox_events(services, tenant_id)

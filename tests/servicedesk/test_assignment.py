@@ -9,6 +9,7 @@ from collections import Counter
 import httpx
 import pytest
 
+from tests.builders import problem, tenant_tables
 from tests.catalog.conftest import ok
 from tests.conftest import TestServices
 from tests.identity.conftest import Account, Identity
@@ -29,7 +30,7 @@ class TestTeams:
         response = await desk.post(
             "/teams", {"name": "Support", "member_ids": [agent.user_id, viewer.user_id]}
         )
-        assert response.status_code == 422, response.text
+        problem(response, 422, "invalid-fields")
         assert response.json()["errors"][0]["field"] == "member_ids.1"
         first = await desk.team("Support", members=[agent.user_id])
         second = await desk.team("Returns", is_default=True)
@@ -39,13 +40,16 @@ class TestTeams:
         assert teams["Returns"]["is_default"] is True
         assert teams["Support"]["is_default"] is False
         duplicate = await desk.post("/teams", {"name": "support"})
-        assert duplicate.status_code == 409
+        problem(duplicate, 409, "team-name-taken")
         assert second["assignment_strategy"] == "manual"
 
-    async def test_staff_cannot_configure_teams(self, desk: Desk, identity: Identity) -> None:
+    async def test_staff_cannot_configure_teams(
+        self, desk: Desk, identity: Identity, services: TestServices
+    ) -> None:
         staff = desk.as_(await identity.member(desk.account, "staff"))
         response = await staff.post("/teams", {"name": "Mine"})
-        assert response.status_code == 403
+        problem(response, 403, "permission-denied")
+        assert await tenant_tables(services, desk.account.tenant_id, ("teams",)) == {"teams": []}
 
     async def test_a_ticket_without_a_team_goes_to_the_default_team(self, desk: Desk) -> None:
         team = await desk.team("Front desk")
@@ -79,7 +83,7 @@ class TestRoundRobin:
     ) -> None:
         a, b = await _agents(identity, desk.account, 2)
         response = await desk.as_(a).patch(f"/agents/{b.user_id}", {"is_away": True})
-        assert response.status_code == 403
+        problem(response, 403, "permission-denied")
         manager = desk.as_(await identity.member(desk.account, "manager"))
         assert ok(await manager.patch(f"/agents/{b.user_id}", {"is_away": True}))["is_away"]
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from httpx import AsyncClient
 
+from tests.builders import problem
 from tests.catalog.conftest import ok
 from tests.conftest import TestServices
 from tests.identity.conftest import Identity
@@ -57,13 +58,15 @@ class TestRating:
         foreign = "qmc_" + other.tenant_id.replace("-", "") + token[36:]
         assert (await client.get(f"/api/v1/csat/{foreign}")).status_code == 404
 
-    async def test_scores_outside_one_to_five_are_422(
+    async def test_scores_outside_one_to_five_are_422_and_answer_nothing(
         self, desk: Desk, client: AsyncClient
     ) -> None:
-        _, path = await _resolved_with_link(desk)
+        ticket, path = await _resolved_with_link(desk)
         for score in (0, 6, "five", None):
             response = await client.post(f"/api/v1{path}", json={"score": score})
-            assert response.status_code == 422
+            assert problem(response, 422, "validation-failed")["errors"][0]["field"] == "score"
+        (survey,) = ok(await desk.get(f"/tickets/{ticket['id']}/csat"))
+        assert (survey["answered_at"], survey["score"]) == (None, None)
 
     async def test_a_reopened_and_resolved_again_ticket_gets_a_new_link_the_old_one_is_spent(
         self, desk: Desk, client: AsyncClient

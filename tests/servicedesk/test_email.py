@@ -17,6 +17,7 @@ from httpx import ASGITransport, AsyncClient
 
 from quartermaster.api import create_app
 from quartermaster.core.settings import Settings
+from tests.builders import problem, tenant_tables
 from tests.catalog.conftest import ok
 from tests.conftest import TestServices
 from tests.identity.conftest import Account, Identity, bearer
@@ -267,10 +268,16 @@ class TestRefusals:
         )
         assert response.status_code == 403
 
-    async def test_a_message_over_the_limit_is_413(self, inbox: Inbox, settings: Settings) -> None:
+    async def test_a_message_over_the_limit_is_413_and_opens_nothing(
+        self, inbox: Inbox, settings: Settings, desk: Desk, services: TestServices
+    ) -> None:
         huge = mail(body="x" * (settings.inbound_email_max_bytes + 10))
         response = await inbox.post(huge)
-        assert response.status_code == 413
+        problem(response, 413, "payload-too-large")
+        tables = ("tickets", "contacts", "email_messages")
+        assert await tenant_tables(services, desk.account.tenant_id, tables) == {
+            table: [] for table in tables
+        }
 
     async def test_nul_bytes_and_broken_encodings_in_a_message_are_stored_cleanly(
         self, inbox: Inbox, desk: Desk

@@ -15,7 +15,9 @@ from httpx import ASGITransport, AsyncClient
 from quartermaster.api import create_app
 from quartermaster.core.settings import Settings
 from quartermaster.servicedesk.files import sanitize_file_name, sniff_content_type
+from tests.builders import problem, tenant_tables
 from tests.catalog.conftest import ok
+from tests.conftest import TestServices
 from tests.identity.conftest import Account
 from tests.servicedesk.conftest import Desk
 
@@ -86,16 +88,24 @@ class TestCustomFields:
         assert response.status_code == 422, response.text
         assert field in [e["field"] for e in response.json()["errors"]]
 
-    async def test_definitions_are_checked(self, desk: Desk) -> None:
+    async def test_definitions_are_checked_and_refusals_write_nothing(
+        self, desk: Desk, services: TestServices
+    ) -> None:
+        async def fields() -> dict[str, list[dict[str, Any]]]:
+            return await tenant_tables(services, desk.account.tenant_id, ("ticket_fields",))
+
         select = {"key": "kind", "label": "Kind", "type": "select"}
-        assert (await desk.post("/ticket-fields", select)).status_code == 422
+        problem(await desk.post("/ticket-fields", select), 422, "invalid-fields")
         text = {"key": "kind", "label": "Kind", "type": "text", "options": ["a"]}
-        assert (await desk.post("/ticket-fields", text)).status_code == 422
+        problem(await desk.post("/ticket-fields", text), 422, "invalid-fields")
+        assert await fields() == {"ticket_fields": []}
         ok(await desk.post("/ticket-fields", {"key": "kind", "label": "Kind", "type": "text"}), 201)
+        before = await fields()
         again = await desk.post("/ticket-fields", {"key": "kind", "label": "K", "type": "text"})
-        assert again.status_code == 409
+        problem(again, 409, "ticket-field-key-taken")
         bad_key = await desk.post("/ticket-fields", {"key": "Kind!", "label": "K", "type": "text"})
-        assert bad_key.status_code == 422
+        assert problem(bad_key, 422, "validation-failed")["errors"][0]["field"] == "key"
+        assert await fields() == before
 
 
 @pytest.fixture
@@ -168,7 +178,7 @@ class TestAttachments:
             too_big = await client.post(
                 path, headers=owner.headers, files={"file": ("big.bin", b"x" * 1001)}
             )
-            assert too_big.status_code == 413
+            problem(too_big, 413, "payload-too-large")
             assert _files(tmp_path) == [stored["id"]]  # nothing of it kept
 
             note = await desk.comment(ticket["id"], "internal evidence", internal=True)
@@ -236,12 +246,18 @@ class TestReport:
         assert two["id"]
 
     async def test_bad_report_parameters_are_422(self, desk: Desk) -> None:
-        for params in (
-            {"tz": "Nowhere/City"},
-            {"interval": "hour"},
-            {"from": "2026-01-02T00:00:00Z", "to": "2026-01-01T00:00:00Z"},
-            {"from": "2000-01-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"},
-            {"from": "0001-01-01T00:00:00Z", "to": "9999-12-31T00:00:00Z"},
+        # Values of the right type that make no report are the report's own refusal.
+        for params, code in (
+            ({"tz": "Nowhere/City"}, "invalid-report-query"),
+            ({"interval": "hour"}, "validation-failed"),
+            (
+                {"from": "2026-01-02T00:00:00Z", "to": "2026-01-01T00:00:00Z"},
+                "invalid-report-query",
+            ),
+            (
+                {"from": "2000-01-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"},
+                "invalid-report-query",
+            ),
+            ({"from": "0001-01-01T00:00:00Z", "to": "9999-12-31T00:00:00Z"}, "validation-failed"),
         ):
-            response = await desk.get("/reports/tickets", **params)
-            assert response.status_code == 422, (params, response.text)
+            problem(await desk.get("/reports/tickets", **params), 422, code)

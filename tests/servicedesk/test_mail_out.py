@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
+from tests.builders import problem
 from tests.catalog.conftest import ok
 from tests.conftest import Outbox
 from tests.identity.conftest import Account, Identity, bearer
@@ -115,4 +116,4 @@ class TestMailThreadsBack:
         response = await client.post(
             "/api/v1/inbound/email", content=mail().as_bytes(), headers=bearer("nonsense")
         )
-        assert response.status_code == 401
+        problem(response, 401, "invalid-token")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from tests.builders import problem, tenant_tables
 from tests.catalog.conftest import ok
 from tests.conftest import TestServices
 from tests.identity.conftest import Identity
@@ -69,9 +70,9 @@ class TestLinks:
         (back,) = (await desk.get_ticket(two["id"]))["links"]
         assert (back["other_ticket_id"], back["direction"]) == (one["id"], "incoming")
         again = await desk.post(f"/tickets/{two['id']}/links", {"other_ticket_id": one["id"]})
-        assert again.status_code == 409
+        problem(again, 409, "link-exists")
         itself = await desk.post(f"/tickets/{one['id']}/links", {"other_ticket_id": one["id"]})
-        assert itself.status_code == 422
+        problem(itself, 422, "invalid-fields")
         removed = await desk.delete(f"/tickets/{two['id']}/links/{link['id']}")
         assert removed.status_code == 204
         assert (await desk.get_ticket(one["id"]))["links"] == []
@@ -144,18 +145,20 @@ class TestRma:
         assert Decimal(level["reserved"]) == 1
 
     async def test_reserving_needs_reservations_write_and_a_known_product(
-        self, desk: Desk, identity: Identity
+        self, desk: Desk, identity: Identity, services: TestServices
     ) -> None:
         product, location = await _stock(desk)
         ticket = await desk.ticket()
+        tables = ("reservations", "ticket_reservations", "stock_levels", "outbox_events")
+        before = await tenant_tables(services, desk.account.tenant_id, tables)
         viewer = desk.as_(await identity.member(desk.account, "viewer"))
         body = {"product_id": product["id"], "location_id": location, "quantity": "1"}
-        assert (await viewer.post(f"/tickets/{ticket['id']}/reserve", body)).status_code == 403
+        reserve = f"/tickets/{ticket['id']}/reserve"
+        problem(await viewer.post(reserve, body), 403, "permission-denied")
         unknown = {**body, "product_id": "00000000-0000-0000-0000-000000000001"}
-        response = await desk.post(f"/tickets/{ticket['id']}/reserve", unknown)
-        assert response.status_code == 422
+        problem(await desk.post(reserve, unknown), 422, "invalid-movement")
         for quantity in ("0", "-1", "NaN", "1e400"):
-            response = await desk.post(
-                f"/tickets/{ticket['id']}/reserve", {**body, "quantity": quantity}
+            problem(
+                await desk.post(reserve, {**body, "quantity": quantity}), 422, "validation-failed"
             )
-            assert response.status_code == 422, (quantity, response.text)
+        assert await tenant_tables(services, desk.account.tenant_id, tables) == before

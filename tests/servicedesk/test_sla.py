@@ -17,6 +17,7 @@ from quartermaster.jobs.public import runtime_of
 from quartermaster.modules import load_tasks
 from quartermaster.servicedesk.service.sla import mark_breaches
 from quartermaster.servicedesk.tasks import check_sla_breaches, schedules
+from tests.builders import problem, tenant_tables
 from tests.catalog.conftest import ok
 from tests.conftest import TestServices, plain
 from tests.jobs.conftest import ctx, jobs_dir, jobs_settings, redis, runtime  # noqa: F401
@@ -39,17 +40,20 @@ async def _always_open_policy(desk: Desk, **targets: Any) -> dict[str, Any]:
 
 
 class TestPolicies:
-    async def test_a_calendar_without_hours_or_with_a_bad_zone_is_422(self, desk: Desk) -> None:
-        for fields in (
-            {"weekly_hours": {"mon": []}},
-            {"weekly_hours": {"mon": ["17:00-09:00"]}},
-            {"time_zone": "Mars/Olympus"},
-            {"targets": {"normal": {"first_response_minutes": 0}}},
-            {"holidays": ["0001-13-01"]},
+    async def test_a_calendar_without_hours_or_with_a_bad_zone_is_422_and_writes_nothing(
+        self, desk: Desk, services: TestServices
+    ) -> None:
+        for fields, code in (
+            ({"weekly_hours": {"mon": []}}, "invalid-sla-policy"),
+            ({"weekly_hours": {"mon": ["17:00-09:00"]}}, "invalid-sla-policy"),
+            ({"time_zone": "Mars/Olympus"}, "invalid-sla-policy"),
+            ({"targets": {"normal": {"first_response_minutes": 0}}}, "validation-failed"),
+            ({"holidays": ["0001-13-01"]}, "validation-failed"),
         ):
             body = {"name": "Bad", "weekly_hours": {"mon": ["09:00-17:00"]}, "targets": {}}
-            response = await desk.post("/sla-policies", {**body, **fields})
-            assert response.status_code == 422, (fields, response.text)
+            problem(await desk.post("/sla-policies", {**body, **fields}), 422, code)
+        policies = await tenant_tables(services, desk.account.tenant_id, ("sla_policies",))
+        assert policies == {"sla_policies": []}
 
     async def test_the_first_policy_is_the_default_and_only_one_stays_default(
         self, desk: Desk
@@ -60,11 +64,11 @@ class TestPolicies:
         policies = {p["name"]: p for p in ok(await desk.get("/sla-policies"))}
         assert (policies["First"]["is_default"], policies["Second"]["is_default"]) == (False, True)
         response = await desk.patch(f"/sla-policies/{second['id']}", {"is_default": False})
-        assert response.status_code == 422
+        problem(response, 422, "invalid-sla-policy")
         stale = await desk.patch(
             f"/sla-policies/{second['id']}", {"name": "Renamed"}, headers={"If-Match": '"99"'}
         )
-        assert stale.status_code == 412
+        problem(stale, 412, "precondition-failed")
 
     async def test_a_team_policy_applies_to_its_tickets(self, desk: Desk) -> None:
         await desk.policy("Default")  # business hours only

@@ -10,6 +10,7 @@ from quartermaster.catalog.service.imports import PRODUCT_IMPORT
 from quartermaster.core.db import SessionDep
 from quartermaster.core.deps import SettingsDep
 from quartermaster.core.inputs import QueryFlag
+from quartermaster.core.urls import API
 from quartermaster.identity.public import Permission, Principal, require
 from quartermaster.jobs.public import (
     JobFilesDep,
@@ -18,8 +19,6 @@ from quartermaster.jobs.public import (
     Upload,
     submit_upload_job,
 )
-
-API = "/api/v1"
 
 CatalogWrite = Annotated[Principal, Depends(require(Permission.CATALOG_WRITE))]
 

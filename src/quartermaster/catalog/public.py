@@ -11,12 +11,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.catalog import repository
 from quartermaster.catalog.events import CatalogEvents, PriceChanged
-from quartermaster.catalog.models import Product
 from quartermaster.catalog.schemas import ProductRead
 from quartermaster.catalog.service.indexing import searchable_products
 
@@ -94,23 +92,19 @@ async def category_descendants(
     return await repository.descendant_ids(session, tenant_id, category_id)
 
 
-def reorder_points(tenant_id: uuid.UUID) -> Select[uuid.UUID, Decimal]:
-    """``(product_id, reorder_point)`` of the tenant's products that have a reorder point
-    (greater than 0), for other modules to join in SQL."""
-    return select(Product.id.label("product_id"), Product.reorder_point).where(
-        Product.tenant_id == tenant_id, Product.reorder_point > 0
-    )
+async def products_with_reorder_points(
+    session: AsyncSession, tenant_id: uuid.UUID
+) -> list[ProductRef]:
+    """The tenant's products that have a reorder point (greater than 0), in no order."""
+    return [
+        _product_ref(row)
+        for row in await repository.products_with_reorder_points(session, tenant_id)
+    ]
 
 
-def product_labels(tenant_id: uuid.UUID) -> Select[uuid.UUID, str, str, str]:
-    """``(product_id, sku, name, unit)`` of the tenant's products, for other modules to join
-    in SQL (e.g. a stock export ordered by SKU)."""
-    return select(
-        Product.id.label("product_id"),
-        Product.sku,
-        Product.name,
-        Product.unit_code.label("unit"),
-    ).where(Product.tenant_id == tenant_id)
+async def has_reorder_points(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
+    """Whether any product of the tenant has a reorder point (greater than 0)."""
+    return await repository.has_reorder_points(session, tenant_id)
 
 
 __all__ = [
@@ -122,23 +116,15 @@ __all__ = [
     "ProductRef",
     "ProductsByCode",
     "category_descendants",
-    "product_labels",
+    "has_reorder_points",
     "products_by_codes",
     "products_by_ids",
-    "reorder_points",
+    "products_with_reorder_points",
     "searchable_products",
 ]
 
 
 # For inventory's valuation reports
-
-
-def product_categories(tenant_id: uuid.UUID) -> Select[uuid.UUID, uuid.UUID | None]:
-    """``(product_id, category_id)`` of the tenant's products (category_id null when none),
-    for other modules to join in SQL (e.g. stock value per category)."""
-    return select(Product.id.label("product_id"), Product.category_id).where(
-        Product.tenant_id == tenant_id
-    )
 
 
 @dataclass(frozen=True)
@@ -162,4 +148,4 @@ async def default_currency(session: AsyncSession, tenant_id: uuid.UUID) -> str |
     return await repository.default_price_list_currency(session, tenant_id)
 
 
-__all__ += ["CategoryRef", "categories_by_ids", "default_currency", "product_categories"]
+__all__ += ["CategoryRef", "categories_by_ids", "default_currency"]

@@ -34,9 +34,9 @@ from quartermaster.core.db import SessionDep, get_database
 from quartermaster.core.inputs import QueryFlag
 from quartermaster.core.pagination import Page, PageParamsDep
 from quartermaster.core.responses import CONFLICT, NOT_FOUND, STALE
+from quartermaster.core.urls import API
 from quartermaster.identity.public import Permission, Principal, require
 
-API = "/api/v1"
 JSON = "application/json"
 
 CatalogRead = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from quartermaster.core.db import get_database
@@ -18,6 +18,16 @@ from quartermaster.core.settings import Settings
 router = APIRouter(tags=["health"])
 
 CHECK_TIMEOUT_SECONDS = 2.0
+_READINESS_CHECKS = "readiness_checks"
+
+ReadinessCheck = Callable[[], bool]
+
+
+def add_readiness_check(app: FastAPI, name: str, check: ReadinessCheck) -> None:
+    """Have ``/readyz`` report ``name`` too: "ok" while ``check()`` is true, else "down"
+    (and 503). For what a module runs in the background (the live gateway's delivery)."""
+    checks: dict[str, ReadinessCheck] = getattr(app.state, _READINESS_CHECKS, {})
+    setattr(app.state, _READINESS_CHECKS, {**checks, name: check})
 
 
 async def _check(probe: Callable[[], Awaitable[Any]]) -> str:
@@ -43,6 +53,9 @@ async def readyz(request: Request) -> Response:
     redis = get_redis(request)
     db_status, redis_status = await asyncio.gather(_check(database.ping), _check(redis.ping))
     checks = {"database": db_status, "redis": redis_status}
+    extra: dict[str, ReadinessCheck] = getattr(request.app.state, _READINESS_CHECKS, {})
+    for name, check in extra.items():
+        checks[name] = "ok" if check() else "down"
     down = [name for name, status in checks.items() if status != "ok"]
     if not down:
         return JSONResponse(checks)

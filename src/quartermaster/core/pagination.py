@@ -6,6 +6,11 @@ values) + "." + base64url(HMAC-SHA256 over the list's route and the values, with
 derived from QM_SECRET_KEY). Any cursor the server did not issue for that list (edited,
 made by hand, taken from another list) is a 400 ``invalid-cursor`` before its values are
 read; the values' JSON types are checked too (``PageParams.decode``).
+
+Keyset paging, written once: a service reads the cursor with ``page.after(*types)``, its
+repository applies it with :func:`keyset` (ORDER BY the key, WHERE key > after, LIMIT
+``page.fetch``: one row more than the page), and ``page.next_page(rows, key)`` cuts the
+page and makes the cursor from the key of its last row.
 """
 
 from __future__ import annotations
@@ -17,17 +22,23 @@ import hmac
 import json
 import re
 import secrets
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel
+from sqlalchemy import Select, SQLColumnExpression, desc, literal, tuple_
 
 from quartermaster.core.errors import AppError
 from quartermaster.core.inputs import text_problem
 from quartermaster.core.responses import can_refuse
 
 T = TypeVar("T")
+R = TypeVar("R")
+Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -124,6 +135,60 @@ def decode_cursor(cursor: str, *kinds: Kind, key: bytes, scope: str = "") -> lis
     return values
 
 
+# How a sort key's value travels in a cursor: its JSON kind, and back to the value.
+KeyType = type[str] | type[int] | type[uuid.UUID] | type[datetime]
+
+
+def _json_kind(key_type: KeyType | None) -> Kind:
+    if key_type is None:
+        return (str, None)
+    return int if key_type is int else str
+
+
+def _parse(key_type: KeyType | None, value: Any) -> Any:
+    if value is None or key_type in (str, int):
+        return value
+    try:
+        if key_type is uuid.UUID:
+            return uuid.UUID(value)
+        return datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidCursor from exc
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def keyset(
+    query: Q,
+    key: Sequence[SQLColumnExpression[Any]],
+    after: Sequence[Any] | None,
+    *,
+    limit: int,
+    descending: bool = False,
+) -> Q:
+    """``query`` ordered by ``key`` (ascending, or all descending), from the row after the
+    key values ``after`` (a cursor's, or None for the first page), ``limit`` rows. The key
+    must end with a unique column, so "after" is exact."""
+    ordered = query.order_by(*(desc(column) if descending else column for column in key))
+    if after is not None:
+        if len(after) != len(key):
+            raise InvalidCursor
+        # Each value bound with its column's type (a datetime as timestamptz, a UUID as uuid).
+        values = [
+            literal(v, type_=getattr(c, "type", None)) for c, v in zip(key, after, strict=True)
+        ]
+        position: Any = tuple_(*key) if len(key) > 1 else key[0]
+        bound: Any = tuple_(*values) if len(key) > 1 else values[0]
+        ordered = ordered.where(position < bound if descending else position > bound)
+    return ordered.limit(limit)
+
+
 @dataclass(frozen=True)
 class PageParams:
     """A page request: how many items, after which cursor; it signs and checks the
@@ -142,6 +207,32 @@ class PageParams:
     def encode(self, values: list[Any]) -> str:
         """The cursor of the page after the item whose sort key is ``values``."""
         return encode_cursor(values, key=self.key, scope=self.scope)
+
+    @property
+    def fetch(self) -> int:
+        """How many rows a page's query asks for: one more than the page, to know whether
+        another page follows."""
+        return self.limit + 1
+
+    def after(self, *types: KeyType | None) -> tuple[Any, ...] | None:
+        """The sort key the cursor holds, one value per type (``str``, ``int``,
+        ``uuid.UUID``, ``datetime``; None: a value that is null, or a string), or None
+        without a cursor; InvalidCursor (400) for one this list did not issue or that does
+        not hold such values."""
+        if not self.cursor:
+            return None
+        values = self.decode(*(_json_kind(t) for t in types))
+        return tuple(_parse(t, v) for t, v in zip(types, values, strict=True))
+
+    def next_page(
+        self, rows: Sequence[R], key: Callable[[R], Sequence[Any]]
+    ) -> tuple[list[R], str | None]:
+        """The page's rows (at most ``limit`` of the ``fetch`` asked for) and the cursor
+        after the last of them, made from its ``key``, when more rows follow (else None)."""
+        if len(rows) <= self.limit:
+            return list(rows), None
+        shown = list(rows[: self.limit])
+        return shown, self.encode([_jsonable(v) for v in key(shown[-1])])
 
 
 def _scope(request: Request) -> str:

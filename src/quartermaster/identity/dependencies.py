@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from quartermaster.core.db import SessionDep
 from quartermaster.core.responses import can_refuse
 from quartermaster.core.security import InvalidToken
+from quartermaster.core.urls import API
 from quartermaster.identity import repository
 from quartermaster.identity.errors import Forbidden, Unauthenticated
 from quartermaster.identity.permissions import Permission
@@ -35,7 +36,7 @@ from quartermaster.identity.tokens import API_KEY_PREFIX, read_access_token
 
 # OAuth2 password flow, so the "Authorize" button of /docs can log in; API keys are sent
 # the same way (Authorization: Bearer qm_…).
-bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+bearer = OAuth2PasswordBearer(tokenUrl=f"{API}/auth/token", auto_error=False)
 
 
 @dataclass(frozen=True)

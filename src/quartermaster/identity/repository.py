@@ -4,6 +4,7 @@ tenant filters are there for the planner and for clarity, not as the safety net.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.core.db import driver_connection, transaction_limits
+from quartermaster.core.pagination import keyset
 from quartermaster.identity.models import (
     ApiKey,
     AuditEvent,
@@ -131,19 +133,17 @@ async def members_page(
     tenant_id: uuid.UUID,
     *,
     limit: int,
-    after: tuple[datetime, uuid.UUID] | None,
+    after: Sequence[Any] | None,
 ) -> list[tuple[Membership, User]]:
-    query = (
+    """In joining order: the key is ``(created_at, user_id)``."""
+    query = keyset(
         select(Membership, User)
         .join(User, User.id == Membership.user_id)
-        .where(Membership.tenant_id == tenant_id)
-        .order_by(Membership.created_at, Membership.user_id)
-        .limit(limit)
+        .where(Membership.tenant_id == tenant_id),
+        [Membership.created_at, Membership.user_id],
+        after,
+        limit=limit,
     )
-    if after is not None:
-        query = query.where(
-            func.row(Membership.created_at, Membership.user_id) > func.row(after[0], after[1])
-        )
     return [(m, u) for m, u in await session.execute(query)]
 
 
@@ -190,14 +190,16 @@ async def api_key_by_id(session: AsyncSession, key_id: uuid.UUID) -> ApiKey | No
 
 
 async def api_keys_page(
-    session: AsyncSession, tenant_id: uuid.UUID, *, limit: int, before_id: uuid.UUID | None
+    session: AsyncSession, tenant_id: uuid.UUID, *, limit: int, after: Sequence[Any] | None
 ) -> list[ApiKey]:
-    """Newest first (ids are time-ordered UUIDv7s)."""
-    query = (
-        select(ApiKey).where(ApiKey.tenant_id == tenant_id).order_by(ApiKey.id.desc()).limit(limit)
+    """Newest first (ids are time-ordered UUIDv7s): the key is ``(id,)``, descending."""
+    query = keyset(
+        select(ApiKey).where(ApiKey.tenant_id == tenant_id),
+        [ApiKey.id],
+        after,
+        limit=limit,
+        descending=True,
     )
-    if before_id is not None:
-        query = query.where(ApiKey.id < before_id)
     return list((await session.execute(query)).scalars())
 
 
@@ -210,22 +212,17 @@ async def audit_page(
     tenant_id: uuid.UUID,
     *,
     limit: int,
-    before_id: uuid.UUID | None,
+    after: Sequence[Any] | None,
     action: str | None,
     actor_id: uuid.UUID | None,
 ) -> list[AuditEvent]:
-    query = (
-        select(AuditEvent)
-        .where(AuditEvent.tenant_id == tenant_id)
-        .order_by(AuditEvent.id.desc())
-        .limit(limit)
-    )
-    if before_id is not None:
-        query = query.where(AuditEvent.id < before_id)
+    """Newest first: the key is ``(id,)``, descending."""
+    query = select(AuditEvent).where(AuditEvent.tenant_id == tenant_id)
     if action is not None:
         query = query.where(AuditEvent.action == action)
     if actor_id is not None:
         query = query.where(AuditEvent.actor_id == actor_id)
+    query = keyset(query, [AuditEvent.id], after, limit=limit, descending=True)
     return list((await session.execute(query)).scalars())
 
 
@@ -264,18 +261,18 @@ async def invitations_page(
     tenant_id: uuid.UUID,
     *,
     limit: int,
-    before_id: uuid.UUID | None,
+    after: Sequence[Any] | None,
     state: str | None,
     now: datetime,
 ) -> list[Invitation]:
-    query = (
-        select(Invitation)
-        .where(Invitation.tenant_id == tenant_id)
-        .order_by(Invitation.id.desc())
-        .limit(limit)
+    """Newest first: the key is ``(id,)``, descending."""
+    query = keyset(
+        select(Invitation).where(Invitation.tenant_id == tenant_id),
+        [Invitation.id],
+        after,
+        limit=limit,
+        descending=True,
     )
-    if before_id is not None:
-        query = query.where(Invitation.id < before_id)
     open_ = Invitation.accepted_at.is_(None) & Invitation.revoked_at.is_(None)
     if state == "pending":
         query = query.where(open_, Invitation.expires_at > now)

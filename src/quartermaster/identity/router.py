@@ -18,6 +18,7 @@ from quartermaster.core.deps import (
 from quartermaster.core.errors import render_app_error
 from quartermaster.core.pagination import Page, PageParamsDep
 from quartermaster.core.responses import CONFLICT, NOT_FOUND
+from quartermaster.core.urls import API
 from quartermaster.identity.dependencies import Authenticated, require
 from quartermaster.identity.permissions import Permission
 from quartermaster.identity.principal import Principal
@@ -313,7 +314,7 @@ async def create_invitation(
     response: Response,
 ) -> InvitationRead:
     invitation = await invitations.invite(session, ctx, principal, data)
-    response.headers["Location"] = f"/api/v1/invitations/{invitation.id}"
+    response.headers["Location"] = f"{API}/invitations/{invitation.id}"
     return invitation
 
 
@@ -368,7 +369,7 @@ async def create_api_key(
     response: Response,
 ) -> ApiKeyCreated:
     created = await api_keys.create_api_key(session, client, principal, data)
-    response.headers["Location"] = f"/api/v1/api-keys/{created.id}"
+    response.headers["Location"] = f"{API}/api-keys/{created.id}"
     response.headers["Cache-Control"] = "no-store"
     return created
 

@@ -12,13 +12,12 @@ from fastapi import APIRouter, Query, Response, status
 from quartermaster.core.db import SessionDep
 from quartermaster.core.errors import AppError
 from quartermaster.core.inputs import Timestamp
+from quartermaster.core.urls import API
 from quartermaster.identity.public import Principal
 from quartermaster.inventory.params import InventoryRead, LevelFilterDep
 from quartermaster.inventory.schemas import MovementKind
 from quartermaster.inventory.service.exports import MOVEMENTS_EXPORT, STOCK_LEVELS_EXPORT
 from quartermaster.jobs.public import JobQueueDep, JobRead, submit_job
-
-API = "/api/v1"
 
 export_jobs_router = APIRouter(prefix="/exports", tags=["exports"])
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from quartermaster.core.concurrency import IfMatch, etag
@@ -14,9 +14,10 @@ from quartermaster.core.db import SessionDep, get_database
 from quartermaster.core.inputs import QueryFlag, Timestamp
 from quartermaster.core.pagination import Page, PageParamsDep
 from quartermaster.core.responses import CONFLICT, NOT_FOUND, STALE
+from quartermaster.core.urls import API
 from quartermaster.identity.public import Permission, Principal, require
 from quartermaster.inventory.export_jobs import export_jobs_router
-from quartermaster.inventory.params import InventoryRead, LevelFilterDep
+from quartermaster.inventory.params import IdempotentWriteDep, InventoryRead, LevelFilterDep
 from quartermaster.inventory.reports import reports_router
 from quartermaster.inventory.repository import LevelFilter, MovementFilter
 from quartermaster.inventory.schemas import (
@@ -48,29 +49,15 @@ from quartermaster.inventory.service import (
     alerts,
     counts,
     exports,
-    idempotency,
     levels,
     movements,
     reservations,
     warehouses,
 )
 
-JSON = "application/json"
-API = "/api/v1"
-
 StockWrite = Annotated[Principal, Depends(require(Permission.STOCK_WRITE))]
 ReservationsWrite = Annotated[Principal, Depends(require(Permission.RESERVATIONS_WRITE))]
 WarehousesWrite = Annotated[Principal, Depends(require(Permission.WAREHOUSES_WRITE))]
-
-IdempotencyKeyHeader = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        min_length=1,
-        max_length=255,
-        description="Retry-safe writes: the same key and body return the first response",
-    ),
-]
 
 warehouses_router = APIRouter(prefix="/warehouses", tags=["warehouses"])
 locations_router = APIRouter(prefix="/locations", tags=["locations"])
@@ -214,21 +201,15 @@ async def record_movements(
     data: MovementRequest,
     principal: StockWrite,
     session: SessionDep,
-    request: Request,
-    idempotency_key: IdempotencyKeyHeader = None,
+    once: IdempotentWriteDep,
 ) -> Response:
-    answer = await idempotency.respond_once(
-        session,
-        principal.tenant_id,
-        idempotency_key,
-        (request.method, request.url.path, data),
+    return await once.respond(
+        principal,
+        data,
         status.HTTP_201_CREATED,
         lambda: movements.record_movements(session, principal, data),
+        location=f"{API}/stock/movements?batch_id={{id}}",
     )
-    headers = {"Location": f"{API}/stock/movements?batch_id={answer.id}"}
-    if answer.replayed:
-        headers["Idempotent-Replayed"] = "true"
-    return Response(answer.content, answer.status, headers, JSON)
 
 
 @stock_router.get("/movements", response_model=Page[MovementRead], summary="Stock movement history")
@@ -350,21 +331,15 @@ async def create_reservation(
     data: ReservationCreate,
     principal: ReservationsWrite,
     session: SessionDep,
-    request: Request,
-    idempotency_key: IdempotencyKeyHeader = None,
+    once: IdempotentWriteDep,
 ) -> Response:
-    answer = await idempotency.respond_once(
-        session,
-        principal.tenant_id,
-        idempotency_key,
-        (request.method, request.url.path, data),
+    return await once.respond(
+        principal,
+        data,
         status.HTTP_201_CREATED,
         lambda: reservations.create_reservation(session, principal, data),
+        location=f"{API}/stock/reservations/{{id}}",
     )
-    headers = {"Location": f"{API}/stock/reservations/{answer.id}"}
-    if answer.replayed:
-        headers["Idempotent-Replayed"] = "true"
-    return Response(answer.content, answer.status, headers, JSON)
 
 
 @stock_router.get("/reservations", response_model=Page[ReservationRead], summary="Reservations")
@@ -440,19 +415,11 @@ async def record_count(
     data: CountRequest,
     principal: StockWrite,
     session: SessionDep,
-    request: Request,
-    idempotency_key: IdempotencyKeyHeader = None,
+    once: IdempotentWriteDep,
 ) -> Response:
-    answer = await idempotency.respond_once(
-        session,
-        principal.tenant_id,
-        idempotency_key,
-        (request.method, request.url.path, data),
-        status.HTTP_200_OK,
-        lambda: counts.record_count(session, principal, data),
+    return await once.respond(
+        principal, data, status.HTTP_200_OK, lambda: counts.record_count(session, principal, data)
     )
-    headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
-    return Response(answer.content, answer.status, headers, JSON)
 
 
 # Alerts

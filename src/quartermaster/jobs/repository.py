@@ -4,6 +4,7 @@ tenant filters are there for the planner and for clarity."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from quartermaster.core.pagination import keyset
 from quartermaster.jobs.models import Job
 
 
@@ -43,16 +45,15 @@ async def jobs_page(
     status: str | None,
     kind: str | None,
     limit: int,
-    before: uuid.UUID | None,
+    after: Sequence[Any] | None,
 ) -> list[Job]:
-    """Newest first (ids are time-ordered UUIDv7)."""
-    query = select(Job).where(Job.tenant_id == tenant_id).order_by(Job.id.desc()).limit(limit)
+    """Newest first (ids are time-ordered UUIDv7): the key is ``(id,)``, descending."""
+    query = select(Job).where(Job.tenant_id == tenant_id)
     if status is not None:
         query = query.where(Job.status == status)
     if kind is not None:
         query = query.where(Job.kind == kind)
-    if before is not None:
-        query = query.where(Job.id < before)
+    query = keyset(query, [Job.id], after, limit=limit, descending=True)
     return list((await session.execute(query)).scalars())
 
 

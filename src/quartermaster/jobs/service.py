@@ -16,11 +16,11 @@ from quartermaster.core.events import emit
 from quartermaster.core.ids import new_id
 from quartermaster.core.inputs import InvalidText, TextProblem, text_problem
 from quartermaster.core.pagination import (
-    InvalidCursor,
     Page,
     PageParams,
 )
 from quartermaster.core.tracing import current_traceparent
+from quartermaster.core.urls import API
 from quartermaster.identity.public import Principal, Role
 from quartermaster.jobs import repository
 from quartermaster.jobs.enqueueing import JobQueue, QueuedJob, enqueue_after_commit
@@ -38,8 +38,6 @@ from quartermaster.jobs.events import JobChanged, JobEvents
 from quartermaster.jobs.files import FileTooLarge, JobFiles
 from quartermaster.jobs.models import Job
 from quartermaster.jobs.schemas import JobRead, JobStatus
-
-API = "/api/v1"
 
 
 def job_read(job: Job) -> JobRead:
@@ -184,23 +182,18 @@ async def list_jobs(
     status: JobStatus | None,
     kind: str | None,
 ) -> Page[JobRead]:
-    before = None
-    if page.cursor:
-        (last_id,) = page.decode(str)
-        try:
-            before = uuid.UUID(str(last_id))
-        except ValueError as exc:
-            raise InvalidCursor from exc
-    jobs = await repository.jobs_page(
-        session,
-        principal.tenant_id,
-        status=status.value if status else None,
-        kind=kind,
-        limit=page.limit + 1,
-        before=before,
+    jobs, next_cursor = page.next_page(
+        await repository.jobs_page(
+            session,
+            principal.tenant_id,
+            status=status.value if status else None,
+            kind=kind,
+            limit=page.fetch,
+            after=page.after(uuid.UUID),
+        ),
+        lambda job: [job.id],
     )
-    next_cursor = page.encode([str(jobs[page.limit - 1].id)]) if len(jobs) > page.limit else None
-    return Page[JobRead](items=[job_read(j) for j in jobs[: page.limit]], next_cursor=next_cursor)
+    return Page[JobRead](items=[job_read(j) for j in jobs], next_cursor=next_cursor)
 
 
 async def cancel_job(session: AsyncSession, principal: Principal, job_id: uuid.UUID) -> JobRead:

@@ -14,7 +14,6 @@ from quartermaster.core.mail import (
     retry_message,
 )
 from quartermaster.core.pagination import (
-    InvalidCursor,
     Page,
     PageParams,
 )
@@ -55,22 +54,19 @@ async def outbox_page(
     kind: str | None,
 ) -> Page[MailRead]:
     """The organization's mail, newest first."""
-    before = None
-    if page.cursor:
-        try:
-            before = uuid.UUID(page.decode(str)[0])
-        except ValueError as exc:
-            raise InvalidCursor from exc
-    rows = await list_messages(
-        session,
-        tenant_id=principal.tenant_id,
-        limit=page.limit + 1,
-        before_id=before,
-        status=status,
-        kind=kind,
+    after = page.after(uuid.UUID)
+    rows, next_cursor = page.next_page(
+        await list_messages(
+            session,
+            tenant_id=principal.tenant_id,
+            limit=page.fetch,
+            before_id=after[0] if after else None,
+            status=status,
+            kind=kind,
+        ),
+        lambda message: [message.id],
     )
-    items = [_read(row) for row in rows[: page.limit]]
-    next_cursor = page.encode([str(items[-1].id)]) if len(rows) > page.limit else None
+    items = [_read(row) for row in rows]
     return Page[MailRead](items=items, next_cursor=next_cursor)
 
 

@@ -26,10 +26,12 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 from redis.asyncio import Redis
 from starlette.requests import HTTPConnection
 
+from quartermaster.core.health import add_readiness_check
 from quartermaster.core.settings import Settings
 from quartermaster.realtime.feed import GOING_AWAY, TRY_AGAIN_LATER, Feed
 from quartermaster.realtime.hub import LiveHub
 from quartermaster.realtime.repository import LiveStreams
+from quartermaster.realtime.supervisor import Supervised, supervise
 
 log = structlog.stdlib.get_logger(__name__)
 
@@ -62,6 +64,9 @@ class GatewayMetrics:
 SIGNAL_GRACE_SECONDS = 2.0
 
 
+FIRST_SUBSCRIPTION_WAIT_SECONDS = 2.0
+
+
 class GatewayClosing(RuntimeError):
     pass
 
@@ -87,14 +92,34 @@ class Gateway:
         self.closing = False
         self._hub_task: asyncio.Task[None] | None = None
         self._heartbeat_task: asyncio.Task[None] | None = None
+        self.hub_state: Supervised | None = None
+        self.heartbeat_state: Supervised | None = None
         # Connections not yet ended (close_all waits for none).
         self._connections = 0
         self._idle = asyncio.Event()
         self._idle.set()
 
     async def start(self) -> None:
-        self._hub_task = asyncio.create_task(self.hub.run(), name="live-hub")
-        self._heartbeat_task = asyncio.create_task(self._heartbeats(), name="live-heartbeats")
+        # Supervised: an unexpected exception is logged and the task runs again (backoff).
+        self.hub_state, self._hub_task = supervise("live-hub", self.hub.run)
+        self.heartbeat_state, self._heartbeat_task = supervise("live-heartbeats", self._heartbeats)
+        # Start ready when Redis answers: wait briefly for the first subscription, never
+        # for long (a Redis that is down must not keep the API from starting; /readyz
+        # reports it).
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.hub.connected.wait(), FIRST_SUBSCRIPTION_WAIT_SECONDS)
+
+    @property
+    def live_delivery(self) -> bool:
+        """Whether events reach live clients now: the hub is subscribed and both tasks
+        run (``/readyz`` reports ``live`` down otherwise)."""
+        return (
+            self.hub.connected.is_set()
+            and self.hub_state is not None
+            and self.hub_state.running
+            and self.heartbeat_state is not None
+            and self.heartbeat_state.running
+        )
 
     async def _heartbeats(self) -> None:
         """One timer for every connection: a feed idle for ``heartbeat_seconds`` gets a
@@ -248,6 +273,7 @@ async def gateway_lifespan(app: FastAPI, settings: Settings) -> AsyncIterator[Ga
     _redact_tokens_in_server_logs()
     await gateway.start()
     app.state.gateway = gateway
+    add_readiness_check(app, "live", lambda: gateway.live_delivery)
     restore_signals = _chain_shutdown_signals(lambda: gateway.close_all(SIGNAL_GRACE_SECONDS))
     try:
         yield gateway

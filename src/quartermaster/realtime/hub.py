@@ -12,8 +12,10 @@ every message already received with it and offers them together: each socket the
 the batch in one write, so a backlog drains faster instead of growing.
 
 If the subscription drops, messages published meanwhile are not queued anywhere by
-Redis; on reconnecting the hub asks every feed to catch up from the tenant's stream
-(or to tell its client to resync if the stream itself was lost).
+Redis; on reconnecting (after a jittered, capped exponential backoff) the hub asks every
+feed to catch up from the tenant's stream (or to tell its client to resync if the stream
+itself was lost). Any other exception ends :meth:`LiveHub.run`; the gateway's supervisor
+logs it and runs it again (``supervisor.py``).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from redis.exceptions import RedisError
 
 from quartermaster.core.streams import LIVE_CHANNEL
 from quartermaster.realtime.feed import Feed, LiveEvent
+from quartermaster.realtime.supervisor import Backoff
 
 log = structlog.stdlib.get_logger(__name__)
 
@@ -64,7 +67,7 @@ class LiveHub:
         # Per tenant, its feeds in the order they attached (a dict, not a set: writing to
         # sockets in that order is measurably faster than in hash order).
         self._feeds: dict[uuid.UUID, dict[Feed, None]] = {}
-        self._first_retry, self._max_retry = first_retry, max_retry
+        self.backoff = Backoff(first_retry, max_retry)
         self.connected = asyncio.Event()
         # Connections made so far (1 after the first); tests and logs watch it.
         self.connections = 0
@@ -130,8 +133,8 @@ class LiveHub:
         return events
 
     async def run(self) -> None:
-        """Stay subscribed until cancelled, reconnecting with backoff."""
-        retry = self._first_retry
+        """Stay subscribed until cancelled, reconnecting with backoff after a Redis or
+        network error; any other exception ends it (the gateway's supervisor restarts it)."""
         while True:
             # No silent retries inside redis-py: a drop must surface so feeds catch up.
             client = Redis.from_url(
@@ -151,15 +154,13 @@ class LiveHub:
                 # Whatever was published while nobody here listened is only in the streams.
                 for feed in self.feeds():
                     feed.resume()
-                retry = self._first_retry
+                self.backoff.reset()
                 while True:
                     events = await self._next_events(pubsub)
                     if events:
                         self.dispatch_events(events)
             except (RedisError, OSError) as exc:
-                log.warning(
-                    "live_subscription_lost", error=repr(exc), retry_in_seconds=round(retry, 2)
-                )
+                log.warning("live_subscription_lost", error=repr(exc))
             finally:
                 self.connected.clear()
                 try:
@@ -167,5 +168,6 @@ class LiveHub:
                     await client.aclose()
                 except (RedisError, OSError):
                     pass
-            await asyncio.sleep(retry)
-            retry = min(retry * 2, self._max_retry)
+            delay = self.backoff.next_delay()
+            log.info("live_subscription_retry", in_seconds=round(delay, 2))
+            await asyncio.sleep(delay)

@@ -15,6 +15,7 @@ from quartermaster.core.db import SessionDep
 from quartermaster.core.deps import SettingsDep
 from quartermaster.core.pagination import Page, PageParamsDep
 from quartermaster.core.responses import CONFLICT, NOT_FOUND, STALE, Responses
+from quartermaster.core.urls import API
 from quartermaster.servicedesk.errors import InvalidQuery
 from quartermaster.servicedesk.params import (
     AttachmentStoreDep,
@@ -59,8 +60,6 @@ from quartermaster.servicedesk.schemas import (
     TransitionIn,
 )
 from quartermaster.servicedesk.service import conversation, csat, reports, tickets, workflow
-
-API = "/api/v1"
 
 tickets_router = APIRouter(prefix="/tickets", tags=["tickets"])
 contacts_router = APIRouter(prefix="/contacts", tags=["contacts"])

@@ -13,6 +13,7 @@ from quartermaster.core.concurrency import IfMatch, etag
 from quartermaster.core.db import SessionDep
 from quartermaster.core.deps import SettingsDep
 from quartermaster.core.responses import CONFLICT, NOT_FOUND, STALE
+from quartermaster.core.urls import API
 from quartermaster.servicedesk.errors import ApiKeyRequired, TooLarge
 from quartermaster.servicedesk.params import (
     AttachmentStoreDep,
@@ -42,8 +43,6 @@ from quartermaster.servicedesk.schemas import (
 )
 from quartermaster.servicedesk.service import csat, fields, inbound, sla, teams
 from quartermaster.servicedesk.smtp import inbound_address
-
-API = "/api/v1"
 
 teams_router = APIRouter(prefix="/teams", tags=["teams"])
 agents_router = APIRouter(prefix="/agents", tags=["teams"])

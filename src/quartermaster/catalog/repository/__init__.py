@@ -22,7 +22,6 @@ from sqlalchemy import (
     literal,
     not_,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import distinct_on, insert
@@ -56,6 +55,7 @@ from quartermaster.catalog.repository.search import (
 )
 from quartermaster.core.db import driver_connection
 from quartermaster.core.ids import new_id
+from quartermaster.core.pagination import keyset
 
 # Units
 
@@ -85,11 +85,10 @@ async def unit_by_code(session: AsyncSession, tenant_id: uuid.UUID, code: str) -
 
 
 async def units_page(
-    session: AsyncSession, tenant_id: uuid.UUID, *, limit: int, after_code: str | None
+    session: AsyncSession, tenant_id: uuid.UUID, *, limit: int, after: Sequence[Any] | None
 ) -> list[Unit]:
-    query = select(Unit).where(Unit.tenant_id == tenant_id).order_by(Unit.code).limit(limit)
-    if after_code is not None:
-        query = query.where(Unit.code > after_code)
+    """By code: the key is ``(code,)``."""
+    query = keyset(select(Unit).where(Unit.tenant_id == tenant_id), [Unit.code], after, limit=limit)
     return list((await session.execute(query)).scalars())
 
 
@@ -160,18 +159,17 @@ async def categories_page(
     tenant_id: uuid.UUID,
     *,
     limit: int,
-    after: tuple[str, uuid.UUID] | None,
+    after: Sequence[Any] | None,
 ) -> list[CategoryWithPath]:
-    """Categories in path order ("Tools" < "Tools / Drills"), each with its path."""
+    """Categories in path order ("Tools" < "Tools / Drills"), each with its path: the key
+    is ``(path, id)``."""
     tree = _category_tree(tenant_id)
-    query = (
-        select(Category, tree.c.path, tree.c.depth)
-        .join(tree, tree.c.id == Category.id)
-        .order_by(tree.c.path, Category.id)
-        .limit(limit)
+    query = keyset(
+        select(Category, tree.c.path, tree.c.depth).join(tree, tree.c.id == Category.id),
+        [tree.c.path, Category.id],
+        after,
+        limit=limit,
     )
-    if after is not None:
-        query = query.where(tuple_(tree.c.path, Category.id) > tuple_(after[0], after[1]))
     rows = await session.execute(query)
     return [CategoryWithPath(category, path, depth) for category, path, depth in rows]
 
@@ -328,22 +326,19 @@ async def products_page(
     sort: str,
     descending: bool,
     limit: int,
-    after: tuple[Any, uuid.UUID] | None,
+    after: Sequence[Any] | None,
 ) -> list[Product]:
-    """A keyset page ordered by (sort key, id)."""
+    """A keyset page: the key is ``(sort key, id)``."""
     search = await plan_search(session, tenant_id, where.q) if where.q else None
     if search is not None and search.candidates == ():
         return []
-    key = SORT_COLUMNS[sort]
-    query = select(Product).where(*_product_conditions(tenant_id, where, search)).limit(limit)
-    if descending:
-        query = query.order_by(key.desc(), Product.id.desc())
-    else:
-        query = query.order_by(key.asc(), Product.id.asc())
-    if after is not None:
-        position = tuple_(key, Product.id)
-        bound = tuple_(literal(after[0], type_=key.type), literal(after[1], type_=Product.id.type))
-        query = query.where(position < bound if descending else position > bound)
+    query = keyset(
+        select(Product).where(*_product_conditions(tenant_id, where, search)),
+        [SORT_COLUMNS[sort], Product.id],
+        after,
+        limit=limit,
+        descending=descending,
+    )
     return list((await session.execute(query)).scalars())
 
 
@@ -376,6 +371,33 @@ async def products_by_ids(
         return []
     connection = await driver_connection(session)
     return list(await connection.fetch(_PRODUCTS_BY_IDS, tenant_id, list(ids)))
+
+
+_PRODUCTS_WITH_REORDER_POINTS = (
+    "SELECT p.id, p.sku, p.name, p.unit_code, u.decimals, p.reorder_point, p.is_active,"
+    " p.category_id"
+    " FROM products p JOIN units u ON u.tenant_id = p.tenant_id AND u.code = p.unit_code"
+    " WHERE p.tenant_id = $1 AND p.reorder_point > 0"
+)
+
+
+async def products_with_reorder_points(session: AsyncSession, tenant_id: uuid.UUID) -> list[Any]:
+    """Rows as :func:`products_by_ids`'s of the tenant's products whose reorder point is
+    above 0."""
+    connection = await driver_connection(session)
+    return list(await connection.fetch(_PRODUCTS_WITH_REORDER_POINTS, tenant_id))
+
+
+async def has_reorder_points(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
+    return bool(
+        await session.scalar(
+            select(
+                select(Product.id)
+                .where(Product.tenant_id == tenant_id, Product.reorder_point > 0)
+                .exists()
+            )
+        )
+    )
 
 
 # Products named by code in a stock request (a scanner's barcode, a spreadsheet's SKU): one
@@ -441,17 +463,15 @@ async def price_lists_page(
     tenant_id: uuid.UUID,
     *,
     limit: int,
-    after: tuple[str, uuid.UUID] | None,
+    after: Sequence[Any] | None,
 ) -> list[PriceList]:
-    key = func.lower(PriceList.name)
-    query = (
-        select(PriceList)
-        .where(PriceList.tenant_id == tenant_id)
-        .order_by(key, PriceList.id)
-        .limit(limit)
+    """By name (case-insensitive): the key is ``(lower(name), id)``."""
+    query = keyset(
+        select(PriceList).where(PriceList.tenant_id == tenant_id),
+        [func.lower(PriceList.name), PriceList.id],
+        after,
+        limit=limit,
     )
-    if after is not None:
-        query = query.where(tuple_(key, PriceList.id) > tuple_(after[0], after[1]))
     return list((await session.execute(query)).scalars())
 
 
@@ -567,6 +587,7 @@ __all__ = [
     "ensure_units",
     "escape_like",
     "has_default_price_list",
+    "has_reorder_points",
     "has_units",
     "insert_category_unless_taken",
     "is_foreign_key_violation",
@@ -579,6 +600,7 @@ __all__ = [
     "products_by_ids",
     "products_by_sku_keys",
     "products_page",
+    "products_with_reorder_points",
     "search_conditions",
     "search_grams",
     "sort_value",

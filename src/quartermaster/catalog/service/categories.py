@@ -21,7 +21,6 @@ from quartermaster.catalog.schemas import (
     CategoryRead,
     CategoryUpdate,
 )
-from quartermaster.catalog.service.paging import cursor_uuid
 from quartermaster.core.clock import utcnow
 from quartermaster.core.ids import new_id
 from quartermaster.core.pagination import (
@@ -66,18 +65,13 @@ async def _flush_category(session: AsyncSession, name: str) -> None:
 async def list_categories(
     session: AsyncSession, principal: Principal, page: PageParams
 ) -> Page[CategoryRead]:
-    after = None
-    if page.cursor:
-        path, category_id = page.decode(str, str)
-        after = (str(path), cursor_uuid(category_id))
-    rows = await repository.categories_page(
-        session, principal.tenant_id, limit=page.limit + 1, after=after
+    rows, next_cursor = page.next_page(
+        await repository.categories_page(
+            session, principal.tenant_id, limit=page.fetch, after=page.after(str, uuid.UUID)
+        ),
+        lambda row: [row.path, row.category.id],
     )
-    items = [_category_read(r.category, r.path, r.depth) for r in rows[: page.limit]]
-    next_cursor = None
-    if len(rows) > page.limit:
-        last = rows[page.limit - 1]
-        next_cursor = page.encode([last.path, str(last.category.id)])
+    items = [_category_read(r.category, r.path, r.depth) for r in rows]
     return Page[CategoryRead](items=items, next_cursor=next_cursor)
 
 

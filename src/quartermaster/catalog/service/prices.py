@@ -28,7 +28,6 @@ from quartermaster.catalog.schemas import (
     decimal_places,
     minor_units,
 )
-from quartermaster.catalog.service.paging import cursor_uuid
 from quartermaster.core.clock import utcnow
 from quartermaster.core.events import emit
 from quartermaster.core.ids import new_id
@@ -63,20 +62,13 @@ async def _flush_price_list(session: AsyncSession, name: str) -> None:
 async def list_price_lists(
     session: AsyncSession, principal: Principal, page: PageParams
 ) -> Page[PriceListRead]:
-    after = None
-    if page.cursor:
-        name, last_id = page.decode(str, str)
-        after = (str(name), cursor_uuid(last_id))
-    rows = await repository.price_lists_page(
-        session, principal.tenant_id, limit=page.limit + 1, after=after
+    rows, next_cursor = page.next_page(
+        await repository.price_lists_page(
+            session, principal.tenant_id, limit=page.fetch, after=page.after(str, uuid.UUID)
+        ),
+        lambda price_list: [price_list.name.lower(), price_list.id],
     )
-    next_cursor = None
-    if len(rows) > page.limit:
-        last = rows[page.limit - 1]
-        next_cursor = page.encode([last.name.lower(), str(last.id)])
-    return Page[PriceListRead](
-        items=[_price_list_read(p) for p in rows[: page.limit]], next_cursor=next_cursor
-    )
+    return Page[PriceListRead](items=[_price_list_read(p) for p in rows], next_cursor=next_cursor)
 
 
 async def get_price_list(

@@ -35,7 +35,6 @@ from quartermaster.catalog.schemas import (
     decimal_places,
 )
 from quartermaster.catalog.service.indexing import index_products, unindex_product
-from quartermaster.catalog.service.paging import cursor_uuid
 from quartermaster.catalog.service.units import unit_for
 from quartermaster.core.clock import utcnow
 from quartermaster.core.concurrency import check_if_match
@@ -272,42 +271,22 @@ async def list_products(
     category_ids = None
     if category_id is not None:
         category_ids = await repository.descendant_ids(session, tenant_id, category_id)
-    after: tuple[Any, uuid.UUID] | None = None
-    if page.cursor:
-        cursor_sort, cursor_order, key, last_id = page.decode(str, str, str, str)
-        if cursor_sort != sort.value or cursor_order != order.value:
-            raise InvalidCursor
-        if sort is ProductSort.UPDATED_AT:
-            try:
-                key = datetime.fromisoformat(str(key))
-            except ValueError as exc:
-                raise InvalidCursor from exc
-        elif not isinstance(key, str):
-            raise InvalidCursor
-        after = (key, cursor_uuid(last_id))
-    products = await repository.products_page(
-        session,
-        tenant_id,
-        repository.ProductFilter(
-            q=q, category_ids=category_ids, is_active=is_active, below_reorder=stock_filter
+    # The cursor names its sort and order, so one made for another ordering is refused.
+    after = page.after(str, str, datetime if sort is ProductSort.UPDATED_AT else str, uuid.UUID)
+    if after is not None and (after[0], after[1]) != (sort.value, order.value):
+        raise InvalidCursor
+    products, next_cursor = page.next_page(
+        await repository.products_page(
+            session,
+            tenant_id,
+            repository.ProductFilter(
+                q=q, category_ids=category_ids, is_active=is_active, below_reorder=stock_filter
+            ),
+            sort=sort.value,
+            descending=order is SortOrder.DESC,
+            limit=page.fetch,
+            after=after[2:] if after else None,
         ),
-        sort=sort.value,
-        descending=order is SortOrder.DESC,
-        limit=page.limit + 1,
-        after=after,
+        lambda p: [sort.value, order.value, repository.sort_value(p, sort.value), p.id],
     )
-    next_cursor = None
-    if len(products) > page.limit:
-        last = products[page.limit - 1]
-        key = repository.sort_value(last, sort.value)
-        next_cursor = page.encode(
-            [
-                sort.value,
-                order.value,
-                key.isoformat() if isinstance(key, datetime) else key,
-                str(last.id),
-            ]
-        )
-    return Page[ProductRead](
-        items=[product_read(p) for p in products[: page.limit]], next_cursor=next_cursor
-    )
+    return Page[ProductRead](items=[product_read(p) for p in products], next_cursor=next_cursor)

@@ -55,19 +55,13 @@ async def list_units(
     session: AsyncSession, principal: Principal, page: PageParams
 ) -> Page[UnitRead]:
     await ensure_default_units(session, principal.tenant_id)
-    after = None
-    if page.cursor:
-        (after,) = page.decode(str)
-        after = str(after)
-    units = await repository.units_page(
-        session, principal.tenant_id, limit=page.limit + 1, after_code=after
+    units, next_cursor = page.next_page(
+        await repository.units_page(
+            session, principal.tenant_id, limit=page.fetch, after=page.after(str)
+        ),
+        lambda unit: [unit.code],
     )
-    next_cursor = None
-    if len(units) > page.limit:
-        next_cursor = page.encode([units[page.limit - 1].code])
-    return Page[UnitRead](
-        items=[_unit_read(u) for u in units[: page.limit]], next_cursor=next_cursor
-    )
+    return Page[UnitRead](items=[_unit_read(u) for u in units], next_cursor=next_cursor)
 
 
 async def create_unit(session: AsyncSession, principal: Principal, data: UnitCreate) -> UnitRead:

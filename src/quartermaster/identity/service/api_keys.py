@@ -12,7 +12,6 @@ from quartermaster.core.db import set_tenant
 from quartermaster.core.deps import ClientInfo
 from quartermaster.core.errors import AppError
 from quartermaster.core.pagination import (
-    InvalidCursor,
     Page,
     PageParams,
 )
@@ -72,17 +71,13 @@ async def list_api_keys(
     session: AsyncSession, principal: Principal, page: PageParams
 ) -> Page[ApiKeyRead]:
     """Newest first, revoked and expired keys included (they say so)."""
-    before = None
-    if page.cursor:
-        try:
-            before = uuid.UUID(page.decode(str)[0])
-        except ValueError as exc:
-            raise InvalidCursor from exc
-    keys = await repository.api_keys_page(
-        session, principal.tenant_id, limit=page.limit + 1, before_id=before
+    keys, next_cursor = page.next_page(
+        await repository.api_keys_page(
+            session, principal.tenant_id, limit=page.fetch, after=page.after(uuid.UUID)
+        ),
+        lambda key: [key.id],
     )
-    items = [ApiKeyRead.model_validate(k, from_attributes=True) for k in keys[: page.limit]]
-    next_cursor = page.encode([str(items[-1].id)]) if len(keys) > page.limit else None
+    items = [ApiKeyRead.model_validate(k, from_attributes=True) for k in keys]
     return Page[ApiKeyRead](items=items, next_cursor=next_cursor)
 
 

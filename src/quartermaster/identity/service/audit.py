@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.core.deps import ClientInfo
 from quartermaster.core.pagination import (
-    InvalidCursor,
     Page,
     PageParams,
 )
@@ -88,20 +87,16 @@ async def list_events(
     actor_id: uuid.UUID | None = None,
 ) -> Page[AuditEventRead]:
     """Newest first."""
-    before = None
-    if page.cursor:
-        try:
-            before = uuid.UUID(str(page.decode(str)[0]))
-        except ValueError as exc:
-            raise InvalidCursor from exc
-    rows = await repository.audit_page(
-        session,
-        principal.tenant_id,
-        limit=page.limit + 1,
-        before_id=before,
-        action=action,
-        actor_id=actor_id,
+    rows, next_cursor = page.next_page(
+        await repository.audit_page(
+            session,
+            principal.tenant_id,
+            limit=page.fetch,
+            after=page.after(uuid.UUID),
+            action=action,
+            actor_id=actor_id,
+        ),
+        lambda event: [event.id],
     )
-    items = [AuditEventRead.model_validate(row, from_attributes=True) for row in rows[: page.limit]]
-    next_cursor = page.encode([str(items[-1].id)]) if len(rows) > page.limit else None
+    items = [AuditEventRead.model_validate(row, from_attributes=True) for row in rows]
     return Page[AuditEventRead](items=items, next_cursor=next_cursor)

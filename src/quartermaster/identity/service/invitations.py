@@ -25,7 +25,6 @@ from quartermaster.core.db import set_lookup_email, set_tenant
 from quartermaster.core.errors import AppError
 from quartermaster.core.mail import queue_mail
 from quartermaster.core.pagination import (
-    InvalidCursor,
     Page,
     PageParams,
 )
@@ -193,18 +192,19 @@ async def list_invitations(
     state: InvitationState | None,
 ) -> Page[InvitationRead]:
     """Newest first."""
-    before = None
-    if page.cursor:
-        try:
-            before = uuid.UUID(page.decode(str)[0])
-        except ValueError as exc:
-            raise InvalidCursor from exc
     now = utcnow()
-    rows = await repository.invitations_page(
-        session, actor.tenant_id, limit=page.limit + 1, before_id=before, state=state, now=now
+    rows, next_cursor = page.next_page(
+        await repository.invitations_page(
+            session,
+            actor.tenant_id,
+            limit=page.fetch,
+            after=page.after(uuid.UUID),
+            state=state,
+            now=now,
+        ),
+        lambda invitation: [invitation.id],
     )
-    items = [_read(row, now) for row in rows[: page.limit]]
-    next_cursor = page.encode([str(items[-1].id)]) if len(rows) > page.limit else None
+    items = [_read(row, now) for row in rows]
     return Page[InvitationRead](items=items, next_cursor=next_cursor)
 
 

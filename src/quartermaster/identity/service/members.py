@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from quartermaster.core.clock import utcnow
 from quartermaster.core.deps import ClientInfo
 from quartermaster.core.pagination import (
-    InvalidCursor,
     Page,
     PageParams,
 )
@@ -48,21 +47,13 @@ def ensure_may_grant(actor: Principal, role: Role) -> None:
 async def list_members(
     session: AsyncSession, principal: Principal, page: PageParams
 ) -> Page[MemberRead]:
-    after: tuple[datetime, uuid.UUID] | None = None
-    if page.cursor:
-        joined, user_id = page.decode(str, str)
-        try:
-            after = (datetime.fromisoformat(str(joined)), uuid.UUID(str(user_id)))
-        except ValueError as exc:
-            raise InvalidCursor from exc
-    rows = await repository.members_page(
-        session, principal.tenant_id, limit=page.limit + 1, after=after
+    rows, next_cursor = page.next_page(
+        await repository.members_page(
+            session, principal.tenant_id, limit=page.fetch, after=page.after(datetime, uuid.UUID)
+        ),
+        lambda row: [row[0].created_at, row[0].user_id],
     )
-    items = [_member_read(m, u) for m, u in rows[: page.limit]]
-    next_cursor = None
-    if len(rows) > page.limit:
-        last = rows[page.limit - 1][0]
-        next_cursor = page.encode([last.created_at.isoformat(), str(last.user_id)])
+    items = [_member_read(m, u) for m, u in rows]
     return Page[MemberRead](items=items, next_cursor=next_cursor)
 
 

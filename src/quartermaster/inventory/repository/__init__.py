@@ -9,6 +9,7 @@ from quartermaster.inventory.repository.alerts import (
 from quartermaster.inventory.repository.common import (
     LevelKey,
     add,
+    catalog_products,
     violated_constraint,
 )
 from quartermaster.inventory.repository.idempotency import (
@@ -30,6 +31,7 @@ from quartermaster.inventory.repository.levels import (
     Totals,
     available_total,
     ledger_on_hand_as_of,
+    level_product_ids,
     level_totals_page,
     levels_of,
     levels_page,
@@ -53,7 +55,7 @@ from quartermaster.inventory.repository.valuation import (
     lock_product_costs,
     on_hand_totals,
     set_product_costs,
-    stock_value_by_category,
+    stock_value_by_product,
     stock_value_by_warehouse,
 )
 from quartermaster.inventory.repository.warehouses import (
@@ -95,6 +97,7 @@ __all__ = [
     "append_movements",
     "apply_level_changes",
     "available_total",
+    "catalog_products",
     "claim_idempotency_key",
     "create_missing_levels",
     "default_location_ids",
@@ -102,6 +105,7 @@ __all__ = [
     "idempotency_key",
     "ledger_mismatches",
     "ledger_on_hand_as_of",
+    "level_product_ids",
     "level_totals_page",
     "levels_of",
     "levels_page",
@@ -124,7 +128,7 @@ __all__ = [
     "reservations_page",
     "resolve_alerts",
     "set_product_costs",
-    "stock_value_by_category",
+    "stock_value_by_product",
     "stock_value_by_warehouse",
     "store_idempotent_response",
     "stream_levels",

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import (
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from quartermaster.core.pagination import keyset
 from quartermaster.inventory.models import (
     StockAlert,
 )
@@ -33,21 +36,15 @@ async def alerts_page(
     product_id: uuid.UUID | None,
     warehouse_id: uuid.UUID | None,
     limit: int,
-    before: uuid.UUID | None,
+    after: Sequence[Any] | None,
 ) -> list[StockAlert]:
-    """Newest first (ids are time-ordered UUIDv7s)."""
-    query = (
-        select(StockAlert)
-        .where(StockAlert.tenant_id == tenant_id)
-        .order_by(StockAlert.id.desc())
-        .limit(limit)
-    )
+    """Newest first (ids are time-ordered UUIDv7s): the key is ``(id,)``."""
+    query = select(StockAlert).where(StockAlert.tenant_id == tenant_id)
     if status is not None:
         query = query.where(StockAlert.status == status)
     if product_id is not None:
         query = query.where(StockAlert.product_id == product_id)
     if warehouse_id is not None:
         query = query.where(StockAlert.warehouse_id == warehouse_id)
-    if before is not None:
-        query = query.where(StockAlert.id < before)
+    query = keyset(query, [StockAlert.id], after, limit=limit, descending=True)
     return list((await session.execute(query)).scalars())

@@ -4,16 +4,16 @@ progress, and the low-stock digest."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from quartermaster.catalog.public import product_labels, reorder_points
+from quartermaster.catalog.public import ProductRef
 from quartermaster.inventory.models import (
     Location,
     StockAlert,
@@ -21,6 +21,7 @@ from quartermaster.inventory.models import (
     StockMovement,
     Warehouse,
 )
+from quartermaster.inventory.repository.common import catalog_products
 from quartermaster.inventory.repository.ledger import MovementFilter, _movement_conditions
 from quartermaster.inventory.repository.levels import (
     LevelFilter,
@@ -47,9 +48,7 @@ class ExportedMovement:
     batch_id: uuid.UUID
     line_no: int
     kind: str
-    sku: str
-    name: str
-    unit: str
+    product_id: uuid.UUID
     quantity: Decimal
     unit_cost: Decimal | None
     from_warehouse: str | None
@@ -65,10 +64,8 @@ class ExportedMovement:
 async def stream_movements(
     session: AsyncSession, tenant_id: uuid.UUID, where: MovementFilter, *, batch: int
 ) -> AsyncIterator[list[ExportedMovement]]:
-    """Ledger lines in recording order with the product's SKU, name and unit and the
-    warehouse and location codes on either side, ``batch`` rows at a time from a
-    server-side cursor (constant memory)."""
-    labels = product_labels(tenant_id).subquery()
+    """Ledger lines in recording order with the warehouse and location codes on either
+    side, ``batch`` rows at a time from a server-side cursor (constant memory)."""
     source, target = aliased(Location), aliased(Location)
     source_wh, target_wh = aliased(Warehouse), aliased(Warehouse)
     query = (
@@ -77,9 +74,7 @@ async def stream_movements(
             StockMovement.batch_id,
             StockMovement.line_no,
             StockMovement.kind,
-            labels.c.sku,
-            labels.c.name,
-            labels.c.unit,
+            StockMovement.product_id,
             StockMovement.quantity,
             StockMovement.unit_cost,
             source_wh.code.label("from_warehouse"),
@@ -91,7 +86,7 @@ async def stream_movements(
             StockMovement.note,
             StockMovement.recorded_by_label.label("recorded_by"),
         )
-        .join(labels, labels.c.product_id == StockMovement.product_id)
+        .select_from(StockMovement)
         .outerjoin(
             source,
             (source.tenant_id == StockMovement.tenant_id)
@@ -143,13 +138,23 @@ class BelowReorderRow:
     reorder_point: Decimal
 
 
+async def open_alert_product_ids(session: AsyncSession, tenant_id: uuid.UUID) -> list[uuid.UUID]:
+    """The products that have alerts not yet resolved."""
+    query = (
+        select(StockAlert.product_id)
+        .where(StockAlert.tenant_id == tenant_id, StockAlert.status != "resolved")
+        .distinct()
+    )
+    return list((await session.execute(query)).scalars())
+
+
 async def open_alerts(
-    session: AsyncSession, tenant_id: uuid.UUID, *, limit: int
+    session: AsyncSession, tenant_id: uuid.UUID, products: Iterable[ProductRef], *, limit: int
 ) -> tuple[int, list[OpenAlertRow]]:
     """(how many, the first ``limit`` by SKU) of the alerts not yet resolved, with the
-    warehouse's available quantity now."""
-    labels = product_labels(tenant_id).subquery()
-    points = reorder_points(tenant_id).subquery()
+    warehouse's available quantity now and the SKU, name and reorder point of
+    ``products`` (the catalog's, for the products of :func:`open_alert_product_ids`)."""
+    labels = catalog_products(products)
     unresolved = (StockAlert.tenant_id == tenant_id) & (StockAlert.status != "resolved")
     total = int(await session.scalar(select(func.count()).where(unresolved)) or 0)
     level, place = aliased(StockLevel), aliased(Location)
@@ -174,7 +179,7 @@ async def open_alerts(
             labels.c.name,
             Warehouse.code.label("warehouse_code"),
             available.label("available"),
-            func.coalesce(points.c.reorder_point, 0).label("reorder_point"),
+            labels.c.reorder_point,
         )
         .join(labels, labels.c.product_id == StockAlert.product_id)
         .join(
@@ -182,7 +187,6 @@ async def open_alerts(
             (Warehouse.tenant_id == StockAlert.tenant_id)
             & (Warehouse.id == StockAlert.warehouse_id),
         )
-        .outerjoin(points, points.c.product_id == StockAlert.product_id)
         .where(unresolved)
         .order_by(func.lower(labels.c.sku), func.lower(Warehouse.code))
         .limit(limit)
@@ -191,12 +195,12 @@ async def open_alerts(
 
 
 async def products_below_reorder(
-    session: AsyncSession, tenant_id: uuid.UUID, *, limit: int
+    session: AsyncSession, tenant_id: uuid.UUID, products: Iterable[ProductRef], *, limit: int
 ) -> tuple[int, list[BelowReorderRow]]:
-    """(how many, the first ``limit`` by SKU) of the products whose available stock across
-    all warehouses is at or below their reorder point (> 0)."""
-    labels = product_labels(tenant_id).subquery()
-    points = reorder_points(tenant_id).subquery()
+    """(how many, the first ``limit`` by SKU) of ``products`` (the catalog's products with a
+    reorder point) whose available stock across all warehouses is at or below their
+    reorder point."""
+    points = labels = catalog_products(products)
     available = available_total(tenant_id, points.c.product_id)
     below = available <= points.c.reorder_point
     total = int(await session.scalar(select(func.count()).select_from(points).where(below)) or 0)
@@ -208,18 +212,12 @@ async def products_below_reorder(
             available.label("available"),
             points.c.reorder_point,
         )
-        .join(labels, labels.c.product_id == points.c.product_id)
+        .select_from(points)
         .where(below)
         .order_by(func.lower(labels.c.sku))
         .limit(limit)
     )
     return total, [BelowReorderRow(**row._mapping) for row in rows]
-
-
-async def has_reorder_points(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
-    """Whether any product of the tenant has a reorder point (so a digest can say
-    something)."""
-    return bool(await session.scalar(select(exists(reorder_points(tenant_id).subquery()))))
 
 
 __all__ = [
@@ -228,7 +226,7 @@ __all__ = [
     "OpenAlertRow",
     "count_levels",
     "count_movements",
-    "has_reorder_points",
+    "open_alert_product_ids",
     "open_alerts",
     "products_below_reorder",
     "stream_movements",

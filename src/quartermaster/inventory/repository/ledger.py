@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     and_,
     func,
-    literal,
     or_,
     select,
-    tuple_,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from quartermaster.core.pagination import keyset
 from quartermaster.inventory.models import (
     Location,
     StockLevel,
@@ -80,23 +81,12 @@ async def movements_page(
     where: MovementFilter,
     *,
     limit: int,
-    before: tuple[datetime, uuid.UUID] | None,
+    after: Sequence[Any] | None,
 ) -> list[StockMovement]:
-    """Newest first: ordered by (recorded_at, id) descending."""
-    query = (
-        select(StockMovement)
-        .where(*_movement_conditions(tenant_id, where))
-        .order_by(StockMovement.recorded_at.desc(), StockMovement.id.desc())
-        .limit(limit)
-    )
-    if before is not None:
-        query = query.where(
-            tuple_(StockMovement.recorded_at, StockMovement.id)
-            < tuple_(
-                literal(before[0], type_=StockMovement.recorded_at.type),
-                literal(before[1], type_=StockMovement.id.type),
-            )
-        )
+    """Newest first: the key is ``(recorded_at, id)``, descending."""
+    query = select(StockMovement).where(*_movement_conditions(tenant_id, where))
+    key = [StockMovement.recorded_at, StockMovement.id]
+    query = keyset(query, key, after, limit=limit, descending=True)
     return list((await session.execute(query)).scalars())
 
 

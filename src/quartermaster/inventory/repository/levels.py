@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -24,14 +24,15 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from quartermaster.catalog.public import product_labels, reorder_points
+from quartermaster.catalog.public import ProductRef
+from quartermaster.core.pagination import keyset
 from quartermaster.inventory.models import (
     Location,
     StockLevel,
     StockMovement,
     Warehouse,
 )
-from quartermaster.inventory.repository.common import LevelKey
+from quartermaster.inventory.repository.common import LevelKey, catalog_products
 
 # Stock levels
 
@@ -110,10 +111,15 @@ class LevelFilter:
     # product across the organization when ``reorder_across_warehouses``.
     below_reorder: bool | None = None
     reorder_across_warehouses: bool = False
+    # The catalog's products with a reorder point, which ``below_reorder`` compares with
+    # (the service loads them: ``service.levels.with_reorder_points``).
+    reorder_points: tuple[ProductRef, ...] | None = None
 
 
 def _below_reorder(tenant_id: uuid.UUID, where: LevelFilter) -> ColumnElement[bool]:
-    points = reorder_points(tenant_id).subquery()
+    if where.reorder_points is None:
+        raise ValueError("below_reorder needs the catalog's reorder points")
+    points = catalog_products(where.reorder_points)
     other = aliased(StockLevel)
     place = aliased(Location)
     same_product = [other.tenant_id == tenant_id, other.product_id == StockLevel.product_id]
@@ -158,18 +164,15 @@ async def levels_page(
     where: LevelFilter,
     *,
     limit: int,
-    after: LevelKey | None,
+    after: Sequence[Any] | None,
 ) -> list[tuple[StockLevel, uuid.UUID]]:
-    """(level, warehouse id) ordered by (product_id, location_id)."""
-    query = (
-        _level_query([StockLevel, Location.warehouse_id], tenant_id, where)
-        .order_by(StockLevel.product_id, StockLevel.location_id)
-        .limit(limit)
+    """(level, warehouse id); the key is ``(product_id, location_id)``."""
+    query = keyset(
+        _level_query([StockLevel, Location.warehouse_id], tenant_id, where),
+        [StockLevel.product_id, StockLevel.location_id],
+        after,
+        limit=limit,
     )
-    if after is not None:
-        query = query.where(
-            tuple_(StockLevel.product_id, StockLevel.location_id) > tuple_(after[0], after[1])
-        )
     rows = await session.execute(query)
     return [(level, warehouse_id) for level, warehouse_id in rows]
 
@@ -203,9 +206,9 @@ async def level_totals_page(
     *,
     by_warehouse: bool,
     limit: int,
-    after: tuple[uuid.UUID, uuid.UUID | None] | None,
+    after: Sequence[Any] | None,
 ) -> list[Totals]:
-    """Sums per product, or per (product, warehouse), in key order."""
+    """Sums per product, or per (product, warehouse): the key."""
     keys: list[Any] = [StockLevel.product_id]
     if by_warehouse:
         keys.append(Location.warehouse_id)
@@ -223,12 +226,7 @@ async def level_totals_page(
         .subquery()
     )
     key_columns = [grouped.c.product_id] + ([grouped.c.warehouse_id] if by_warehouse else [])
-    query = select(grouped).order_by(*key_columns).limit(limit)
-    if after is not None:
-        if by_warehouse:
-            query = query.where(tuple_(*key_columns) > tuple_(after[0], after[1]))
-        else:
-            query = query.where(grouped.c.product_id > after[0])
+    query = keyset(select(grouped), key_columns, after, limit=limit)
     rows = (await session.execute(query)).mappings()
     return [
         Totals(
@@ -273,13 +271,26 @@ class ExportedLevel:
     updated_at: datetime
 
 
+async def level_product_ids(
+    session: AsyncSession, tenant_id: uuid.UUID, where: LevelFilter
+) -> list[uuid.UUID]:
+    """The products that have level rows under ``where``."""
+    query = _level_query([StockLevel.product_id], tenant_id, where).distinct()
+    return list((await session.execute(query)).scalars())
+
+
 async def stream_levels(
-    session: AsyncSession, tenant_id: uuid.UUID, where: LevelFilter, *, batch: int
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    where: LevelFilter,
+    products: Iterable[ProductRef],
+    *,
+    batch: int,
 ) -> AsyncIterator[list[ExportedLevel]]:
-    """Level rows with the product's SKU, name and unit and the warehouse and location
-    codes, ordered by warehouse, location and SKU, ``batch`` rows at a time from a
-    server-side cursor (constant memory however many rows)."""
-    labels = product_labels(tenant_id).subquery()
+    """Level rows of ``products`` (the catalog's, for their SKU, name and unit) with the
+    warehouse and location codes, ordered by warehouse, location and SKU, ``batch`` rows
+    at a time from a server-side cursor (constant memory however many rows)."""
+    labels = catalog_products(products)
     query = (
         _level_query(
             [

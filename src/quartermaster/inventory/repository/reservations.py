@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from quartermaster.core.pagination import keyset
 from quartermaster.inventory.models import (
     Reservation,
 )
@@ -40,23 +43,17 @@ async def reservations_page(
     product_id: uuid.UUID | None,
     location_id: uuid.UUID | None,
     limit: int,
-    before: uuid.UUID | None,
+    after: Sequence[Any] | None,
 ) -> list[Reservation]:
-    """Newest first (ids are time-ordered UUIDv7s)."""
-    query = (
-        select(Reservation)
-        .where(Reservation.tenant_id == tenant_id)
-        .order_by(Reservation.id.desc())
-        .limit(limit)
-    )
+    """Newest first (ids are time-ordered UUIDv7s): the key is ``(id,)``."""
+    query = select(Reservation).where(Reservation.tenant_id == tenant_id)
     if status is not None:
         query = query.where(Reservation.status == status)
     if product_id is not None:
         query = query.where(Reservation.product_id == product_id)
     if location_id is not None:
         query = query.where(Reservation.location_id == location_id)
-    if before is not None:
-        query = query.where(Reservation.id < before)
+    query = keyset(query, [Reservation.id], after, limit=limit, descending=True)
     return list((await session.execute(query)).scalars())
 
 

@@ -163,17 +163,10 @@ async def stock_value_by_warehouse(
     return [(value, row.Warehouse) for value, row in zip(_value_rows(rows), rows, strict=True)]
 
 
-async def stock_value_by_category(
-    session: AsyncSession,
-    tenant_id: uuid.UUID,
-    product_categories: Select[uuid.UUID, uuid.UUID | None],
-    warehouse_id: uuid.UUID | None,
+async def stock_value_by_product(
+    session: AsyncSession, tenant_id: uuid.UUID, warehouse_id: uuid.UUID | None
 ) -> list[StockValueRow]:
-    """One row per category that has products with level rows (``key`` None: products
-    without a category). ``product_categories`` is the catalog's ``(product_id,
-    category_id)`` query, joined here so the whole report is one statement."""
-    categories = product_categories.subquery()
-    query = _valued_levels(tenant_id, categories.c.category_id, warehouse_id).join(
-        categories, categories.c.product_id == StockLevel.product_id
-    )
+    """One row per product that has level rows (``key``: the product id), unordered; the
+    service groups them by the catalog's categories."""
+    query = _valued_levels(tenant_id, StockLevel.product_id, warehouse_id)
     return _value_rows(await session.execute(query))

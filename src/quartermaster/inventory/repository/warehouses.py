@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import (
     func,
     select,
-    tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from quartermaster.core.pagination import keyset
 from quartermaster.inventory.models import (
     Location,
     Warehouse,
@@ -39,19 +40,13 @@ async def warehouses_page(
     *,
     is_active: bool | None,
     limit: int,
-    after: tuple[str, uuid.UUID] | None,
+    after: Sequence[Any] | None,
 ) -> list[Warehouse]:
-    key = func.lower(Warehouse.code)
-    query = (
-        select(Warehouse)
-        .where(Warehouse.tenant_id == tenant_id)
-        .order_by(key, Warehouse.id)
-        .limit(limit)
-    )
+    """By code (case-insensitive): the key is ``(lower(code), id)``."""
+    query = select(Warehouse).where(Warehouse.tenant_id == tenant_id)
     if is_active is not None:
         query = query.where(Warehouse.is_active.is_(is_active))
-    if after is not None:
-        query = query.where(tuple_(key, Warehouse.id) > tuple_(after[0], after[1]))
+    query = keyset(query, [func.lower(Warehouse.code), Warehouse.id], after, limit=limit)
     return list((await session.execute(query)).scalars())
 
 
@@ -101,20 +96,13 @@ async def locations_page(
     *,
     warehouse_id: uuid.UUID | None,
     limit: int,
-    after: tuple[uuid.UUID, str, uuid.UUID] | None,
+    after: Sequence[Any] | None,
 ) -> list[Location]:
-    """Locations by warehouse, then code (case-insensitive)."""
-    key = func.lower(Location.code)
-    query = (
-        select(Location)
-        .where(Location.tenant_id == tenant_id)
-        .order_by(Location.warehouse_id, key, Location.id)
-        .limit(limit)
-    )
+    """Locations by warehouse, then code (case-insensitive): the key is
+    ``(warehouse_id, lower(code), id)``."""
+    query = select(Location).where(Location.tenant_id == tenant_id)
     if warehouse_id is not None:
         query = query.where(Location.warehouse_id == warehouse_id)
-    if after is not None:
-        query = query.where(
-            tuple_(Location.warehouse_id, key, Location.id) > tuple_(after[0], after[1], after[2])
-        )
+    key = [Location.warehouse_id, func.lower(Location.code), Location.id]
+    query = keyset(query, key, after, limit=limit)
     return list((await session.execute(query)).scalars())

@@ -22,7 +22,6 @@ from quartermaster.inventory.events import AlertChanged, InventoryEvents
 from quartermaster.inventory.models import StockAlert
 from quartermaster.inventory.schemas import AlertRead, AlertStatus
 from quartermaster.inventory.service.labels import labels_for
-from quartermaster.inventory.service.paging import cursor_uuid
 
 
 async def evaluate(
@@ -134,25 +133,20 @@ async def list_alerts(
     product_id: uuid.UUID | None,
     warehouse_id: uuid.UUID | None,
 ) -> Page[AlertRead]:
-    before = None
-    if page.cursor:
-        (last_id,) = page.decode(str)
-        before = cursor_uuid(last_id)
-    rows = await repository.alerts_page(
-        session,
-        principal.tenant_id,
-        status=status.value if status else None,
-        product_id=product_id,
-        warehouse_id=warehouse_id,
-        limit=page.limit + 1,
-        before=before,
+    rows, next_cursor = page.next_page(
+        await repository.alerts_page(
+            session,
+            principal.tenant_id,
+            status=status.value if status else None,
+            product_id=product_id,
+            warehouse_id=warehouse_id,
+            limit=page.fetch,
+            after=page.after(uuid.UUID),
+        ),
+        lambda alert: [alert.id],
     )
-    next_cursor = None
-    if len(rows) > page.limit:
-        next_cursor = page.encode([str(rows[page.limit - 1].id)])
     return Page[AlertRead](
-        items=await _reads(session, principal.tenant_id, rows[: page.limit]),
-        next_cursor=next_cursor,
+        items=await _reads(session, principal.tenant_id, rows), next_cursor=next_cursor
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from quartermaster.catalog import public as catalog
 from quartermaster.inventory.repository import jobs as job_queries
 
 LOW_STOCK_DIGEST = "low_stock_digest"  # the job kind
@@ -14,16 +15,24 @@ DIGEST_LIMIT = 1000
 
 
 async def has_reorder_points(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
-    return await job_queries.has_reorder_points(session, tenant_id)
+    return await catalog.has_reorder_points(session, tenant_id)
 
 
 async def low_stock_digest(session: AsyncSession, tenant_id: uuid.UUID) -> dict[str, Any]:
     """Open (not yet resolved) alerts per product and warehouse, and the products whose
     available stock across all warehouses is at or below their reorder point; each list
     capped at 1,000 entries (by SKU) with its full count."""
-    alert_count, alerts = await job_queries.open_alerts(session, tenant_id, limit=DIGEST_LIMIT)
+    alerted = await catalog.products_by_ids(
+        session, tenant_id, await job_queries.open_alert_product_ids(session, tenant_id)
+    )
+    alert_count, alerts = await job_queries.open_alerts(
+        session, tenant_id, alerted.values(), limit=DIGEST_LIMIT
+    )
     below_count, below = await job_queries.products_below_reorder(
-        session, tenant_id, limit=DIGEST_LIMIT
+        session,
+        tenant_id,
+        await catalog.products_with_reorder_points(session, tenant_id),
+        limit=DIGEST_LIMIT,
     )
     return {
         "open_alert_count": alert_count,

@@ -8,10 +8,14 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from quartermaster.catalog.public import ProductRef, products_by_ids
 from quartermaster.core.csvtext import csv_bytes
 from quartermaster.core.db import Database
 from quartermaster.inventory import repository
 from quartermaster.inventory.repository import jobs as job_queries
+from quartermaster.inventory.service.levels import with_reorder_points
 
 LEVEL_COLUMNS = (
     "warehouse",
@@ -41,6 +45,20 @@ def _row(level: repository.ExportedLevel) -> list[str]:
     ]
 
 
+async def _levels(
+    session: AsyncSession, tenant_id: uuid.UUID, where: repository.LevelFilter, batch: int
+) -> AsyncIterator[list[repository.ExportedLevel]]:
+    """The level rows under ``where`` with their products' labels from the catalog: the
+    products that have rows first, then the rows (a product first stocked between the two
+    statements is in the next export)."""
+    product_ids = await repository.level_product_ids(session, tenant_id, where)
+    products = await products_by_ids(session, tenant_id, product_ids)
+    async for levels in repository.stream_levels(
+        session, tenant_id, where, products.values(), batch=batch
+    ):
+        yield levels
+
+
 async def level_csv(
     database: Database,
     tenant_id: uuid.UUID,
@@ -50,11 +68,12 @@ async def level_csv(
 ) -> AsyncIterator[bytes]:
     """The tenant's stock levels as CSV chunks (header first), one row per (product,
     location) in warehouse, location, SKU order. Runs in its own transaction, since the
-    body streams after the request's transaction has ended; one statement, so one
-    consistent snapshot."""
+    body streams after the request's transaction has ended; the rows come from one
+    statement, so one consistent snapshot."""
     async with database.transaction(tenant_id) as session:
         yield csv_bytes([list(LEVEL_COLUMNS)])
-        async for levels in repository.stream_levels(session, tenant_id, where, batch=batch):
+        where = await with_reorder_points(session, tenant_id, where)
+        async for levels in _levels(session, tenant_id, where, batch):
             yield csv_bytes([_row(level) for level in levels])
 
 
@@ -86,15 +105,15 @@ MOVEMENT_COLUMNS = (
 Progress = Callable[[float], Awaitable[None]]
 
 
-def _movement_row(movement: job_queries.ExportedMovement) -> list[str]:
+def _movement_row(movement: job_queries.ExportedMovement, product: ProductRef) -> list[str]:
     return [
         movement.recorded_at.isoformat(),
         str(movement.batch_id),
         str(movement.line_no),
         movement.kind,
-        movement.sku,
-        movement.name,
-        movement.unit,
+        product.sku,
+        product.name,
+        product.unit,
         str(movement.quantity),
         "" if movement.unit_cost is None else str(movement.unit_cost),
         movement.from_warehouse or "",
@@ -145,10 +164,11 @@ async def write_level_csv(
 ) -> int:
     """The stock-levels CSV (the rows of :func:`level_csv`) as a file, from one snapshot."""
     async with database.transaction(tenant_id) as session:
+        where = await with_reorder_points(session, tenant_id, where)
         total = await job_queries.count_levels(session, tenant_id, where)
 
         async def batches() -> AsyncIterator[list[list[str]]]:
-            async for levels in repository.stream_levels(session, tenant_id, where, batch=batch):
+            async for levels in _levels(session, tenant_id, where, batch):
                 yield [_row(level) for level in levels]
 
         return await _write(target, LEVEL_COLUMNS, batches(), total, progress)
@@ -169,6 +189,10 @@ async def write_movement_csv(
 
         async def batches() -> AsyncIterator[list[list[str]]]:
             async for lines in job_queries.stream_movements(session, tenant_id, where, batch=batch):
-                yield [_movement_row(line) for line in lines]
+                # The catalog's labels, asked per batch between the cursor's fetches.
+                products = await products_by_ids(
+                    session, tenant_id, [line.product_id for line in lines]
+                )
+                yield [_movement_row(line, products[line.product_id]) for line in lines]
 
         return await _write(target, MOVEMENT_COLUMNS, batches(), total, progress)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from quartermaster.catalog.public import products_by_ids
+from quartermaster.catalog.public import products_by_ids, products_with_reorder_points
 from quartermaster.core.pagination import (
     InvalidCursor,
     Page,
@@ -30,7 +31,6 @@ from quartermaster.inventory.schemas import (
     WarehouseStock,
 )
 from quartermaster.inventory.service.labels import labels_for, level_read, movement_read
-from quartermaster.inventory.service.paging import cursor_datetime, cursor_uuid
 
 _LEDGER_COLUMNS = tuple(
     name
@@ -44,24 +44,34 @@ def _ledger_row(movement: StockMovement) -> dict[str, Any]:
     return {name: getattr(movement, name) for name in _LEDGER_COLUMNS}
 
 
+async def with_reorder_points(
+    session: AsyncSession, tenant_id: uuid.UUID, where: repository.LevelFilter
+) -> repository.LevelFilter:
+    """``where`` with the catalog's reorder points when it filters on them."""
+    if where.below_reorder is None or where.reorder_points is not None:
+        return where
+    points = await products_with_reorder_points(session, tenant_id)
+    return replace(where, reorder_points=tuple(points))
+
+
 async def list_levels(
     session: AsyncSession,
     principal: Principal,
     page: PageParams,
     where: repository.LevelFilter,
 ) -> Page[LevelRead]:
-    after = None
-    if page.cursor:
-        product_id, location_id = page.decode(str, str)
-        after = (cursor_uuid(product_id), cursor_uuid(location_id))
-    rows = await repository.levels_page(
-        session, principal.tenant_id, where, limit=page.limit + 1, after=after
+    where = await with_reorder_points(session, principal.tenant_id, where)
+    rows, next_cursor = page.next_page(
+        await repository.levels_page(
+            session,
+            principal.tenant_id,
+            where,
+            limit=page.fetch,
+            after=page.after(uuid.UUID, uuid.UUID),
+        ),
+        lambda row: [row[0].product_id, row[0].location_id],
     )
-    next_cursor = None
-    if len(rows) > page.limit:
-        last = rows[page.limit - 1][0]
-        next_cursor = page.encode([str(last.product_id), str(last.location_id)])
-    levels = [level for level, _ in rows[: page.limit]]
+    levels = [level for level, _ in rows]
     labels = await labels_for(
         session,
         principal.tenant_id,
@@ -91,30 +101,22 @@ async def level_totals(
     group_by: LevelGrouping,
 ) -> Page[LevelTotal]:
     by_warehouse = group_by is LevelGrouping.WAREHOUSE
-    after: tuple[uuid.UUID, uuid.UUID | None] | None = None
-    if page.cursor:
-        grouping, product_id, warehouse_id = page.decode(str, str, (str, None))
-        if grouping != group_by.value:
-            raise InvalidCursor
-        after = (
-            cursor_uuid(product_id),
-            cursor_uuid(warehouse_id) if by_warehouse else None,
-        )
-    rows = await repository.level_totals_page(
-        session,
-        principal.tenant_id,
-        where,
-        by_warehouse=by_warehouse,
-        limit=page.limit + 1,
-        after=after,
+    # The cursor names its grouping, so one made for the other grouping is refused.
+    after = page.after(str, uuid.UUID, uuid.UUID) if by_warehouse else page.after(str, uuid.UUID)
+    if after is not None and after[0] != group_by.value:
+        raise InvalidCursor
+    where = await with_reorder_points(session, principal.tenant_id, where)
+    totals, next_cursor = page.next_page(
+        await repository.level_totals_page(
+            session,
+            principal.tenant_id,
+            where,
+            by_warehouse=by_warehouse,
+            limit=page.fetch,
+            after=after[1:] if after else None,
+        ),
+        lambda row: [group_by.value, row.product_id] + ([row.warehouse_id] if by_warehouse else []),
     )
-    next_cursor = None
-    if len(rows) > page.limit:
-        last = rows[page.limit - 1]
-        next_cursor = page.encode(
-            [group_by.value, str(last.product_id), str(last.warehouse_id) if by_warehouse else None]
-        )
-    totals = rows[: page.limit]
     labels = await labels_for(
         session,
         principal.tenant_id,
@@ -199,18 +201,16 @@ async def list_movements(
     where: repository.MovementFilter,
 ) -> Page[MovementRead]:
     """The ledger, newest first."""
-    before: tuple[datetime, uuid.UUID] | None = None
-    if page.cursor:
-        recorded_at, last_id = page.decode(str, str)
-        before = (cursor_datetime(recorded_at), cursor_uuid(last_id))
-    movements = await repository.movements_page(
-        session, principal.tenant_id, where, limit=page.limit + 1, before=before
+    shown, next_cursor = page.next_page(
+        await repository.movements_page(
+            session,
+            principal.tenant_id,
+            where,
+            limit=page.fetch,
+            after=page.after(datetime, uuid.UUID),
+        ),
+        lambda m: [m.recorded_at, m.id],
     )
-    next_cursor = None
-    if len(movements) > page.limit:
-        last = movements[page.limit - 1]
-        next_cursor = page.encode([last.recorded_at.isoformat(), str(last.id)])
-    shown = movements[: page.limit]
     labels = await labels_for(
         session,
         principal.tenant_id,

@@ -46,7 +46,6 @@ from quartermaster.inventory.service.movements import (
     decimals_of,
     post_ledger,
 )
-from quartermaster.inventory.service.paging import cursor_uuid
 from quartermaster.inventory.service.references import PlaceAsked, ProductAsked, resolve
 
 
@@ -393,23 +392,18 @@ async def list_reservations(
     product_id: uuid.UUID | None,
     location_id: uuid.UUID | None,
 ) -> Page[ReservationRead]:
-    before = None
-    if page.cursor:
-        (last_id,) = page.decode(str)
-        before = cursor_uuid(last_id)
-    rows = await repository.reservations_page(
-        session,
-        principal.tenant_id,
-        status=status.value if status else None,
-        product_id=product_id,
-        location_id=location_id,
-        limit=page.limit + 1,
-        before=before,
+    rows, next_cursor = page.next_page(
+        await repository.reservations_page(
+            session,
+            principal.tenant_id,
+            status=status.value if status else None,
+            product_id=product_id,
+            location_id=location_id,
+            limit=page.fetch,
+            after=page.after(uuid.UUID),
+        ),
+        lambda reservation: [reservation.id],
     )
-    next_cursor = None
-    if len(rows) > page.limit:
-        next_cursor = page.encode([str(rows[page.limit - 1].id)])
     return Page[ReservationRead](
-        items=await _reads(session, principal.tenant_id, rows[: page.limit]),
-        next_cursor=next_cursor,
+        items=await _reads(session, principal.tenant_id, rows), next_cursor=next_cursor
     )

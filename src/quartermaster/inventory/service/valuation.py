@@ -13,12 +13,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
+from decimal import MAX_PREC, ROUND_HALF_UP, Decimal, localcontext
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from quartermaster.catalog.public import categories_by_ids, default_currency, product_categories
+from quartermaster.catalog.public import (
+    ProductRef,
+    categories_by_ids,
+    default_currency,
+    products_by_ids,
+)
 from quartermaster.identity.public import Principal
 from quartermaster.inventory import repository
 from quartermaster.inventory.repository import LevelKey, StockValueRow
@@ -31,8 +36,29 @@ from quartermaster.inventory.schemas_reports import (
     WarehouseValue,
 )
 
-if TYPE_CHECKING:
-    from quartermaster.inventory.service.movements import LedgerEntry, LevelChange
+
+# What valuation reads of the ledger writer's lines and net changes (movements.LedgerEntry
+# and LevelChange have these): structural types, so this module does not import the
+# writer that calls it.
+class LedgerLine(Protocol):
+    @property
+    def kind(self) -> str: ...
+    @property
+    def product_id(self) -> uuid.UUID: ...
+    @property
+    def from_location_id(self) -> uuid.UUID | None: ...
+    @property
+    def to_location_id(self) -> uuid.UUID | None: ...
+    @property
+    def quantity(self) -> Decimal: ...
+    @property
+    def unit_cost(self) -> Decimal | None: ...
+
+
+class NetChange(Protocol):
+    @property
+    def on_hand(self) -> Decimal: ...
+
 
 CENT = Decimal("0.01")
 
@@ -47,7 +73,7 @@ def moving_average(
     return (on_hand * average + quantity * unit_cost) / (on_hand + quantity)
 
 
-def _on_hand_effect(entry: LedgerEntry) -> Decimal:
+def _on_hand_effect(entry: LedgerLine) -> Decimal:
     """What a ledger line does to the organization's on_hand of its product (a transfer
     moves stock inside it: nothing)."""
     if entry.to_location_id is not None and entry.from_location_id is None:
@@ -60,8 +86,8 @@ def _on_hand_effect(entry: LedgerEntry) -> Decimal:
 async def fold_receipt_costs(
     session: AsyncSession,
     tenant_id: uuid.UUID,
-    entries: Sequence[LedgerEntry],
-    changes: Mapping[LevelKey, LevelChange],
+    entries: Sequence[LedgerLine],
+    changes: Mapping[LevelKey, NetChange],
     now: datetime,
 ) -> None:
     """Fold every receipt with a ``unit_cost`` of a batch into its product's moving average.
@@ -108,6 +134,32 @@ def money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def _by_category(
+    by_product: Sequence[StockValueRow], products: Mapping[uuid.UUID, ProductRef]
+) -> list[StockValueRow]:
+    """The per-product rows summed per the catalog's category of each product (``key``
+    None: products without a category), exactly (additions only, at unbounded precision,
+    as PostgreSQL's numeric sums would be)."""
+    sums: dict[uuid.UUID | None, tuple[Decimal, Decimal, Decimal]] = {}
+    with localcontext(prec=MAX_PREC):
+        for row in by_product:
+            product = products.get(row.key) if row.key is not None else None
+            if product is None:
+                continue
+            quantity, value, unvalued = sums.get(
+                product.category_id, (Decimal(0), Decimal(0), Decimal(0))
+            )
+            sums[product.category_id] = (
+                quantity + row.quantity,
+                value + row.value,
+                unvalued + row.unvalued_quantity,
+            )
+    return [
+        StockValueRow(key=key, quantity=quantity, value=value, unvalued_quantity=unvalued)
+        for key, (quantity, value, unvalued) in sums.items()
+    ]
+
+
 def _totals(rows: Sequence[StockValueRow]) -> ValueTotals:
     return ValueTotals(
         quantity=sum((row.quantity for row in rows), Decimal(0)),
@@ -144,9 +196,9 @@ async def stock_value(
             ],
             total=_totals([row for row, _ in by_warehouse]),
         )
-    rows = await repository.stock_value_by_category(
-        session, tenant_id, product_categories(tenant_id), warehouse_id
-    )
+    by_product = await repository.stock_value_by_product(session, tenant_id, warehouse_id)
+    products = await products_by_ids(session, tenant_id, [row.key for row in by_product if row.key])
+    rows = _by_category(by_product, products)
     categories = await categories_by_ids(
         session, tenant_id, [row.key for row in rows if row.key is not None]
     )

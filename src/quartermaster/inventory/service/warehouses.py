@@ -33,7 +33,6 @@ from quartermaster.inventory.schemas import (
     WarehouseRead,
     WarehouseUpdate,
 )
-from quartermaster.inventory.service.paging import cursor_str, cursor_uuid
 
 DEFAULT_LOCATION_CODE = "DEFAULT"
 
@@ -171,19 +170,17 @@ async def list_warehouses(
     session: AsyncSession, principal: Principal, page: PageParams, *, is_active: bool | None
 ) -> Page[WarehouseRead]:
     tenant_id = principal.tenant_id
-    after = None
-    if page.cursor:
-        code, last_id = page.decode(str, str)
-        after = (cursor_str(code), cursor_uuid(last_id))
-    warehouses = await repository.warehouses_page(
-        session, tenant_id, is_active=is_active, limit=page.limit + 1, after=after
+    shown, next_cursor = page.next_page(
+        await repository.warehouses_page(
+            session,
+            tenant_id,
+            is_active=is_active,
+            limit=page.fetch,
+            after=page.after(str, uuid.UUID),
+        ),
+        lambda w: [w.code.lower(), w.id],
     )
-    shown = warehouses[: page.limit]
     defaults = await repository.default_location_ids(session, tenant_id, [w.id for w in shown])
-    next_cursor = None
-    if len(warehouses) > page.limit:
-        last = shown[-1]
-        next_cursor = page.encode([last.code.lower(), str(last.id)])
     return Page[WarehouseRead](
         items=[warehouse_read(w, defaults[w.id]) for w in shown], next_cursor=next_cursor
     )
@@ -267,17 +264,16 @@ async def update_location(
 async def list_locations(
     session: AsyncSession, principal: Principal, page: PageParams, *, warehouse_id: uuid.UUID | None
 ) -> Page[LocationRead]:
-    after = None
-    if page.cursor:
-        warehouse, code, last_id = page.decode(str, str, str)
-        after = (cursor_uuid(warehouse), cursor_str(code), cursor_uuid(last_id))
-    locations = await repository.locations_page(
-        session, principal.tenant_id, warehouse_id=warehouse_id, limit=page.limit + 1, after=after
+    locations, next_cursor = page.next_page(
+        await repository.locations_page(
+            session,
+            principal.tenant_id,
+            warehouse_id=warehouse_id,
+            limit=page.fetch,
+            after=page.after(uuid.UUID, str, uuid.UUID),
+        ),
+        lambda loc: [loc.warehouse_id, loc.code.lower(), loc.id],
     )
-    next_cursor = None
-    if len(locations) > page.limit:
-        last = locations[page.limit - 1]
-        next_cursor = page.encode([str(last.warehouse_id), last.code.lower(), str(last.id)])
     return Page[LocationRead](
-        items=[location_read(loc) for loc in locations[: page.limit]], next_cursor=next_cursor
+        items=[location_read(loc) for loc in locations], next_cursor=next_cursor
     )

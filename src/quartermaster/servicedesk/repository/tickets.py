@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,13 +16,13 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from quartermaster.core.pagination import keyset
 from quartermaster.servicedesk.models import (
     Contact,
     Ticket,
@@ -86,18 +87,13 @@ async def contacts_page(
     *,
     email: str | None,
     limit: int,
-    after: tuple[str, uuid.UUID] | None,
+    after: Sequence[Any] | None,
 ) -> list[Contact]:
-    query = (
-        select(Contact)
-        .where(Contact.tenant_id == tenant_id)
-        .order_by(Contact.email, Contact.id)
-        .limit(limit)
-    )
+    """By e-mail address: the key is ``(email, id)``."""
+    query = select(Contact).where(Contact.tenant_id == tenant_id)
     if email is not None:
         query = query.where(Contact.email == email)
-    if after is not None:
-        query = query.where(tuple_(Contact.email, Contact.id) > tuple_(*after))
+    query = keyset(query, [Contact.email, Contact.id], after, limit=limit)
     return list((await session.execute(query)).scalars())
 
 
@@ -222,28 +218,22 @@ async def tickets_page(
     *,
     sort: str,
     descending: bool,
-    after: tuple[Any, uuid.UUID] | None,
+    after: Sequence[Any] | None,
     limit: int,
     now: datetime,
 ) -> list[tuple[Ticket, Contact]]:
-    """A page in (sort key, id) order; ``after`` is the last row's key (keyset paging)."""
-    key = sort_expression(sort)
-    query = (
+    """A keyset page: the key is ``(sort key, id)``."""
+    query = keyset(
         select(Ticket, Contact)
         .join(
             Contact, and_(Contact.tenant_id == Ticket.tenant_id, Contact.id == Ticket.requester_id)
         )
-        .where(*_conditions(tenant_id, where, now))
-        .limit(limit)
+        .where(*_conditions(tenant_id, where, now)),
+        [sort_expression(sort), Ticket.id],
+        after,
+        limit=limit,
+        descending=descending,
     )
-    if descending:
-        query = query.order_by(key.desc(), Ticket.id.desc())
-        if after is not None:
-            query = query.where(tuple_(key, Ticket.id) < tuple_(literal(after[0]), after[1]))
-    else:
-        query = query.order_by(key.asc(), Ticket.id.asc())
-        if after is not None:
-            query = query.where(tuple_(key, Ticket.id) > tuple_(literal(after[0]), after[1]))
     return [(ticket, contact) for ticket, contact in await session.execute(query)]
 
 

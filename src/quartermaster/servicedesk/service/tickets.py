@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -224,19 +223,6 @@ async def get_ticket(
     return await ticket_detail(session, ticket)
 
 
-def _cursor_key(value: Any, sort: TicketSort) -> Any:
-    try:
-        if sort in (TicketSort.NUMBER, TicketSort.PRIORITY):
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise InvalidCursor
-            return value
-        if not isinstance(value, str):
-            raise InvalidCursor
-        return datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise InvalidCursor from exc
-
-
 async def list_tickets(
     session: AsyncSession,
     principal: Principal,
@@ -246,39 +232,28 @@ async def list_tickets(
     sort: TicketSort,
     descending: bool,
 ) -> Page[TicketRead]:
-    after = None
-    if page.cursor:
-        raw_key, raw_id, raw_sort = page.decode((int, str), str, str)
-        if raw_sort != f"{sort.value}:{'desc' if descending else 'asc'}":
-            raise InvalidCursor
-        try:
-            after = (_cursor_key(raw_key, sort), uuid.UUID(str(raw_id)))
-        except ValueError as exc:
-            raise InvalidCursor from exc
+    # The cursor names its ordering, so one made for another ordering is refused.
+    ordering = f"{sort.value}:{'desc' if descending else 'asc'}"
+    key_type = int if sort in (TicketSort.NUMBER, TicketSort.PRIORITY) else datetime
+    after = page.after(key_type, uuid.UUID, str)
+    if after is not None and after[2] != ordering:
+        raise InvalidCursor
     now = utcnow()
-    rows = await ticket_rows.tickets_page(
-        session,
-        principal.tenant_id,
-        where,
-        sort=sort.value,
-        descending=descending,
-        after=after,
-        limit=page.limit + 1,
-        now=now,
+    rows, next_cursor = page.next_page(
+        await ticket_rows.tickets_page(
+            session,
+            principal.tenant_id,
+            where,
+            sort=sort.value,
+            descending=descending,
+            after=after[:2] if after else None,
+            limit=page.fetch,
+            now=now,
+        ),
+        lambda row: [ticket_rows.sort_value(row[0], sort.value), row[0].id, ordering],
     )
-    next_cursor = None
-    if len(rows) > page.limit:
-        last = rows[page.limit - 1][0]
-        key = ticket_rows.sort_value(last, sort.value)
-        next_cursor = page.encode(
-            [
-                key.isoformat() if isinstance(key, datetime) else key,
-                str(last.id),
-                f"{sort.value}:{'desc' if descending else 'asc'}",
-            ]
-        )
     return Page[TicketRead](
-        items=[ticket_read(t, c, now) for t, c in rows[: page.limit]], next_cursor=next_cursor
+        items=[ticket_read(t, c, now) for t, c in rows], next_cursor=next_cursor
     )
 
 
@@ -346,29 +321,17 @@ async def update_ticket(
 async def list_contacts(
     session: AsyncSession, principal: Principal, page: PageParams, *, email: str | None
 ) -> Page[ContactRead]:
-    after = None
-    if page.cursor:
-        raw_email, raw_id = page.decode(str, str)
-        if not isinstance(raw_email, str):
-            raise InvalidCursor
-        try:
-            after = (raw_email, uuid.UUID(str(raw_id)))
-        except ValueError as exc:
-            raise InvalidCursor from exc
-    rows = await ticket_rows.contacts_page(
-        session,
-        principal.tenant_id,
-        email=email.strip().lower() if email else None,
-        limit=page.limit + 1,
-        after=after,
+    rows, next_cursor = page.next_page(
+        await ticket_rows.contacts_page(
+            session,
+            principal.tenant_id,
+            email=email.strip().lower() if email else None,
+            limit=page.fetch,
+            after=page.after(str, uuid.UUID),
+        ),
+        lambda contact: [contact.email, contact.id],
     )
-    next_cursor = None
-    if len(rows) > page.limit:
-        last = rows[page.limit - 1]
-        next_cursor = page.encode([last.email, str(last.id)])
-    return Page[ContactRead](
-        items=[contact_read(c) for c in rows[: page.limit]], next_cursor=next_cursor
-    )
+    return Page[ContactRead](items=[contact_read(c) for c in rows], next_cursor=next_cursor)
 
 
 async def get_contact(

@@ -1,8 +1,8 @@
-"""Demo product lines: fasteners and tools (data for ``demo_catalog``)."""
+"""Demo product lines: fasteners and tools (data for ``catalog``)."""
 
 from __future__ import annotations
 
-from quartermaster.demo_families import BRANDS, FINISHES, METRIC, Family, labelled, options
+from quartermaster.demo.families import BRANDS, FINISHES, METRIC, Family, labelled, options
 
 HARDWARE: tuple[Family, ...] = (
     # Fasteners

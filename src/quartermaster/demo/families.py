@@ -1,7 +1,7 @@
 """The demo catalog's product lines: for each family its category path, SKU stem, name
 template, dimensions, unit, cost and order-size ranges; and the suppliers. Data only, read
-by ``demo_catalog.build_catalog``. The families themselves are in
-``demo_families_hardware`` and ``demo_families_supplies``."""
+by ``catalog.build_catalog``. The families themselves are in
+``families_hardware`` and ``families_supplies``."""
 
 from __future__ import annotations
 

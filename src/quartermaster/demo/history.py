@@ -1,7 +1,7 @@
 """The demo organization's stock history, simulated day by day in Python (no I/O):
 opening stock, purchase orders, depot transfers, sales orders, write-offs and cycle counts,
 with levels tracked per warehouse so that no movement would ever be refused, and a chosen
-few products left at or below their reorder point at the end. `demo.py` writes it through
+few products left at or below their reorder point at the end. `seed.py` writes it through
 the ledger writer."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from quartermaster.demo_catalog import DemoCatalog, DemoSize, ProductSpec
+from quartermaster.demo.catalog import DemoCatalog, DemoSize, ProductSpec
 
 # (code, name, address, aisles, racks per aisle, levels per rack); MAIN is index 0.
 WAREHOUSES = (

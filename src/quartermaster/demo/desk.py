@@ -2,7 +2,7 @@
 teams, and ~300 tickets over the history (some by e-mail, some about products, some
 breached, many rated), written through the service desk's own code.
 
-Like ``demo_history``, the story is planned first in pure Python (:func:`plan_tickets`:
+Like ``history``, the story is planned first in pure Python (:func:`plan_tickets`:
 every ticket's events — opened by API or e-mail, replies, notes, waiting for the
 customer, the customer's answers by e-mail, resolution, rating, closing — with their
 times, from ``DemoSize.seed``). :func:`seed_demo_desk` then replays all events in time
@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.catalog.public import ProductRef
 from quartermaster.core.db import Database
-from quartermaster.demo_catalog import DemoSize
+from quartermaster.demo.catalog import DemoSize
 from quartermaster.identity.public import Principal, Role, add_demo_members
 from quartermaster.servicedesk.files import AttachmentStore
 from quartermaster.servicedesk.schemas import (

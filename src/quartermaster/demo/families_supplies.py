@@ -1,9 +1,9 @@
 """Demo product lines: electrical, plumbing, safety and packaging (data for
-``demo_catalog``)."""
+``catalog``)."""
 
 from __future__ import annotations
 
-from quartermaster.demo_families import SIZES, Family, labelled, options
+from quartermaster.demo.families import SIZES, Family, labelled, options
 
 SUPPLIES: tuple[Family, ...] = (
     # Electrical

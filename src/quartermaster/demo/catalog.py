@@ -1,6 +1,6 @@
 """The demo organization's catalog, generated deterministically from a seed: a category
 tree, products with plausible SKUs, names, units, EAN-13 barcodes, attributes, costs,
-prices and demand profiles. Pure Python: nothing here touches the database (`demo.py`
+prices and demand profiles. Pure Python: nothing here touches the database (`seed.py`
 writes it through the services)."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from quartermaster.demo_families import SUPPLIERS, Family, Option
-from quartermaster.demo_families_hardware import HARDWARE
-from quartermaster.demo_families_supplies import SUPPLIES
+from quartermaster.demo.families import SUPPLIERS, Family, Option
+from quartermaster.demo.families_hardware import HARDWARE
+from quartermaster.demo.families_supplies import SUPPLIES
 
 FAMILIES: tuple[Family, ...] = (*HARDWARE, *SUPPLIES)
 

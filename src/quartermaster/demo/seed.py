@@ -2,14 +2,14 @@
 history — a category tree, ~2,000 products, three warehouses with bins, two price lists
 with history, ~20,000 movements over the last 90 days, a few products below their reorder
 point (so there are open low-stock alerts) and a few active reservations — and a service
-desk with ~300 tickets over the same days (``demo_desk``).
+desk with ~300 tickets over the same days (``desk``).
 
 This is an application-layer module, like ``cli.py`` and ``api.py``: it writes through
 the business modules' services (``create_product``, ``add_price``, ``create_warehouse``,
 ``post_ledger`` with a backdated ``now``, ``create_reservation``…), never their tables or
 repositories, so levels, ledger, costs, outbox events and alerts agree exactly as if
-people had done the work. The catalog comes from ``demo_catalog`` and the history is
-simulated in Python first (``demo_history``: levels tracked per bin, so nothing ever fails
+people had done the work. The catalog comes from ``catalog`` and the history is
+simulated in Python first (``history``: levels tracked per bin, so nothing ever fails
 for insufficient stock); both are then written, the history one transaction per day.
 
 Everything is derived from ``DemoSize.seed``: the same seed and sizes give the same SKUs,
@@ -46,9 +46,9 @@ from quartermaster.catalog.service.products import create_product, list_products
 from quartermaster.core.clock import utcnow
 from quartermaster.core.db import Database
 from quartermaster.core.pagination import PageParams
-from quartermaster.demo_catalog import DemoCatalog, DemoSize, build_catalog, money
-from quartermaster.demo_desk import DeskReport, seed_demo_desk
-from quartermaster.demo_history import WAREHOUSES, Line, StockHistory
+from quartermaster.demo.catalog import DemoCatalog, DemoSize, build_catalog, money
+from quartermaster.demo.desk import DeskReport, seed_demo_desk
+from quartermaster.demo.history import WAREHOUSES, Line, StockHistory
 from quartermaster.identity.public import Principal, demo_principal
 from quartermaster.inventory.schemas import (
     AlertStatus,

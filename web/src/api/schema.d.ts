@@ -8193,6 +8193,8 @@ export interface operations {
     "tickets-list_tickets": {
         parameters: {
             query?: {
+                /** @description Words of the subject, or the number (QM-1042 or 1042) */
+                q?: string | null;
                 status?: components["schemas"]["TicketStatus"][] | null;
                 priority?: components["schemas"]["Priority"][] | null;
                 team_id?: string | null;

@@ -101,6 +101,8 @@ class TestTransitions:
             assert problem["current_status"] == start
         after = await desk.get_ticket(ticket["id"])
         assert (after["status"], after["version"]) == (start, ticket["version"])
+        # The ticket names the moves it allows, so a screen offers exactly those.
+        assert after["allowed_transitions"] == ALLOWED[start]
 
     async def test_the_whole_lifecycle_with_a_reopen(
         self, desk: Desk, services: TestServices

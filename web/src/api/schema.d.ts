@@ -4096,6 +4096,11 @@ export interface components {
             reservations: components["schemas"]["TicketReservationRead"][];
             /** Links */
             links: components["schemas"]["LinkRead"][];
+            /**
+             * Allowed Transitions
+             * @description The statuses POST /transitions accepts from the current one
+             */
+            allowed_transitions: components["schemas"]["TicketStatus"][];
         };
         /** TicketFieldCreate */
         TicketFieldCreate: {

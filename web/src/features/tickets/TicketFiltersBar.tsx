@@ -1,11 +1,12 @@
-import { Search } from "lucide-react";
+import { Search, SlidersHorizontal } from "lucide-react";
 import { useEffect, useState } from "react";
 import { useDebounced } from "@/lib/useDebounced";
+import { cn } from "@/lib/cn";
 import { Button } from "@/ui/Button";
 import { inputClass } from "@/ui/Field";
 import { PRIORITY_LABELS, STATUS_LABELS } from "./badges";
 import { useTeams } from "./desk";
-import { DEFAULT_FILTERS, PRIORITIES, STATUSES, isFiltered } from "./filters";
+import { DEFAULT_FILTERS, PRIORITIES, STATUSES, isFiltered, paramsFrom } from "./filters";
 import type { TicketFilters } from "./filters";
 
 const select = `${inputClass} h-10 text-sm`;
@@ -21,22 +22,45 @@ export function TicketFiltersBar({ filters, onChange }: Props) {
   const [term, setTerm] = useState(filters.q);
   const q = useDebounced(term, 250);
   const [tag, setTag] = useState(filters.tag ?? "");
+  // On a phone the filters fold away behind one button; a desk screen shows them all.
+  const [open, setOpen] = useState(false);
+  const clear = () => {
+    setTerm("");
+    setTag("");
+    onChange({ ...DEFAULT_FILTERS, sort: filters.sort, order: filters.order });
+  };
+  const active = paramsFrom({ ...filters, q: "", sort: "created_at", order: "desc" }).size;
   useEffect(() => {
     if (q !== filters.q) onChange({ q });
     // eslint-disable-next-line react-hooks/exhaustive-deps -- only when the typed term settles
   }, [q]);
 
   return (
-    <div className="grid grid-cols-2 gap-2 border-b border-line p-3 lg:flex lg:flex-wrap lg:items-center">
-      <label className="relative col-span-2 lg:min-w-60 lg:flex-1">
-        <span className="sr-only">Search tickets</span>
-        <Search className="pointer-events-none absolute left-3 top-3 size-4 text-muted" aria-hidden />
-        <input data-search type="search" value={term} onChange={(e) => setTerm(e.target.value)} placeholder="Search subject or number (QM-1042)" className={`${inputClass} h-10 pl-9 text-sm`} />
-      </label>
+    <div className="space-y-2 border-b border-line p-3">
+      <div className="flex gap-2">
+        <label className="relative min-w-0 flex-1">
+          <span className="sr-only">Search tickets</span>
+          <Search className="pointer-events-none absolute left-3 top-3 size-4 text-muted" aria-hidden />
+          <input data-search type="search" value={term} onChange={(e) => setTerm(e.target.value)} placeholder="Subject or number (QM-1042)" className={`${inputClass} h-10 pl-9 text-sm`} />
+        </label>
+        <Button className="md:hidden" aria-expanded={open} onClick={() => setOpen(!open)} icon={<SlidersHorizontal className="size-4" aria-hidden />}>
+          Filters{active ? ` (${active})` : ""}
+        </Button>
+        {isFiltered(filters) ? (
+          <Button
+            variant="ghost"
+            className="hidden md:inline-flex"
+            onClick={clear}
+          >
+            Clear filters
+          </Button>
+        ) : null}
+      </div>
+      <div className={cn("grid grid-cols-2 gap-2 md:grid md:grid-cols-4 xl:grid-cols-7", open ? "grid" : "hidden")}>
       <label className="min-w-0">
         <span className="sr-only">Status</span>
         <select value={filters.status} onChange={(e) => onChange({ status: e.target.value as TicketFilters["status"] })} className={select}>
-          <option value="active">Needs work (new, open, pending)</option>
+          <option value="active">Needs work</option>
           {STATUSES.map((s) => (
             <option key={s} value={s}>{STATUS_LABELS[s]}</option>
           ))}
@@ -86,7 +110,7 @@ export function TicketFiltersBar({ filters, onChange }: Props) {
       >
         <label>
           <span className="sr-only">Tag</span>
-          <input value={tag} onChange={(e) => setTag(e.target.value)} onBlur={() => onChange({ tag: tag.trim().toLowerCase() || null })} placeholder="Tag" className={`${inputClass} h-10 text-sm lg:w-28`} />
+          <input value={tag} onChange={(e) => setTag(e.target.value)} onBlur={() => onChange({ tag: tag.trim().toLowerCase() || null })} placeholder="Tag" className={`${inputClass} h-10 text-sm`} />
         </label>
       </form>
       <label className="min-w-0">
@@ -107,18 +131,12 @@ export function TicketFiltersBar({ filters, onChange }: Props) {
           <option value="number:desc">Number</option>
         </select>
       </label>
-      {isFiltered(filters) ? (
-        <Button
-          variant="ghost"
-          onClick={() => {
-            setTerm("");
-            setTag("");
-            onChange({ ...DEFAULT_FILTERS, sort: filters.sort, order: filters.order });
-          }}
-        >
-          Clear filters
-        </Button>
-      ) : null}
+        {isFiltered(filters) ? (
+          <Button variant="ghost" className="md:hidden" onClick={clear}>
+            Clear filters
+          </Button>
+        ) : null}
+      </div>
     </div>
   );
 }

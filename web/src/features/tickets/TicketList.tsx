@@ -46,10 +46,10 @@ export function TicketList({ filters, emptyAction }: { filters: TicketFilters; e
             <Link
               to={`/tickets/${ticket.id}`}
               data-row-link
-              className="grid grid-cols-[minmax(0,1fr)_auto] items-center gap-x-4 gap-y-1 px-4 py-3 hover:bg-raised focus:bg-accent-soft focus:outline-none md:grid-cols-[5.5rem_minmax(0,1fr)_auto_auto_7rem]"
+              className="grid grid-cols-[minmax(0,1fr)_auto] items-center gap-x-3 gap-y-1.5 px-4 py-3 hover:bg-raised focus:bg-accent-soft focus:outline-none md:grid-cols-[5.5rem_minmax(0,1fr)_auto_auto_7rem] md:gap-x-4"
             >
               <span className="hidden font-mono text-xs text-muted md:block">{ticket.key}</span>
-              <span className="min-w-0">
+              <span className="col-span-2 min-w-0 md:col-span-1">
                 <span className="block truncate font-medium">{ticket.subject}</span>
                 <span className="block truncate text-xs text-muted">
                   <span className="font-mono md:hidden">{ticket.key} · </span>
@@ -58,12 +58,12 @@ export function TicketList({ filters, emptyAction }: { filters: TicketFilters; e
                   {ticket.tags.length ? ` · ${ticket.tags.map((t) => `#${t}`).join(" ")}` : ""}
                 </span>
               </span>
-              <span className="flex flex-wrap items-center justify-end gap-1.5">
+              <span className="flex flex-wrap items-center gap-1.5 md:justify-end">
                 <SlaBadge sla={ticket.sla} />
                 <PriorityChip priority={ticket.priority} />
                 <StatusChip status={ticket.status} />
               </span>
-              <span className="col-span-2 flex items-center gap-1 text-xs text-muted md:col-span-1 md:w-36">
+              <span className="flex items-center justify-end gap-1 text-xs text-muted md:w-36 md:justify-start">
                 <UserRound className="size-3.5 shrink-0" aria-hidden />
                 <span className="truncate">{agentName(ticket.assignee_id) ?? "Unassigned"}</span>
               </span>

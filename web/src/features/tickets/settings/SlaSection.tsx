@@ -12,7 +12,7 @@ import { createPolicy, updatePolicy, useSlaPolicies } from "../desk";
 import type { SlaPolicy } from "../desk";
 import type { Priority } from "../filters";
 import { deskKeys } from "../keys";
-import { DAY_NAMES, WEEKDAYS, policyBody, policyText } from "./policyForm";
+import { DAY_NAMES, WEEKDAYS, hoursSummary, policyBody, policyText } from "./policyForm";
 import type { PolicyText } from "./policyForm";
 
 function PolicyDialog({ policy, onClose }: { policy: SlaPolicy | null; onClose: () => void }) {
@@ -108,7 +108,7 @@ export function SlaSection() {
                   {policy.name} {policy.is_default ? <Badge tone="accent">Default</Badge> : null}
                 </h3>
                 <p className="text-muted">
-                  {policy.time_zone} · {WEEKDAYS.filter((d) => policy.weekly_hours[d]?.length).map((d) => `${d[0]!.toUpperCase()}${d.slice(1)} ${policy.weekly_hours[d]!.join(", ")}`).join(" · ") || "no business hours"}
+                  {policy.time_zone} · {hoursSummary(policy.weekly_hours)}
                   {policy.holidays.length ? ` · ${policy.holidays.length} holiday${policy.holidays.length === 1 ? "" : "s"}` : ""}
                 </p>
                 <p className="num text-muted">

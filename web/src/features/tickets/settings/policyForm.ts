@@ -55,3 +55,23 @@ export function policyBody(text: PolicyText): { body: Schemas["SlaPolicyCreate"]
   }
   return { body: { name: text.name.trim(), time_zone: text.time_zone.trim(), weekly_hours: weekly, holidays, targets, is_default: text.is_default } };
 }
+
+const SHORT: Record<(typeof WEEKDAYS)[number], string> = { mon: "Mon", tue: "Tue", wed: "Wed", thu: "Thu", fri: "Fri", sat: "Sat", sun: "Sun" };
+
+/** "Mon–Fri 09:00-17:00 · Sat 10:00-14:00", "Every day 00:00-24:00": runs of days alike. */
+export function hoursSummary(weekly: Record<string, string[]>): string {
+  const text = WEEKDAYS.map((d) => (weekly[d] ?? []).join(", "));
+  if (text.every((t) => t && t === text[0])) return `Every day ${text[0]}`;
+  const parts: string[] = [];
+  let start = 0;
+  for (let i = 1; i <= WEEKDAYS.length; i += 1) {
+    if (i < WEEKDAYS.length && text[i] === text[start]) continue;
+    if (text[start]) {
+      const first = SHORT[WEEKDAYS[start]!];
+      const days = i - 1 === start ? first : `${first}–${SHORT[WEEKDAYS[i - 1]!]}`;
+      parts.push(`${days} ${text[start]}`);
+    }
+    start = i;
+  }
+  return parts.join(" · ") || "no business hours";
+}

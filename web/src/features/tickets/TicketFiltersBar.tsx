@@ -41,7 +41,7 @@ export function TicketFiltersBar({ filters, onChange }: Props) {
         <label className="relative min-w-0 flex-1">
           <span className="sr-only">Search tickets</span>
           <Search className="pointer-events-none absolute left-3 top-3 size-4 text-muted" aria-hidden />
-          <input data-search type="search" value={term} onChange={(e) => setTerm(e.target.value)} placeholder="Subject or number (QM-1042)" className={`${inputClass} h-10 pl-9 text-sm`} />
+          <input data-search type="search" value={term} onChange={(e) => setTerm(e.target.value)} placeholder="Subject or QM-1042" className={`${inputClass} h-10 pl-9 text-sm`} />
         </label>
         <Button className="md:hidden" aria-expanded={open} onClick={() => setOpen(!open)} icon={<SlidersHorizontal className="size-4" aria-hidden />}>
           Filters{active ? ` (${active})` : ""}
@@ -96,7 +96,7 @@ export function TicketFiltersBar({ filters, onChange }: Props) {
       <label className="min-w-0">
         <span className="sr-only">SLA</span>
         <select value={filters.sla ?? ""} onChange={(e) => onChange({ sla: (e.target.value || null) as TicketFilters["sla"] })} className={select}>
-          <option value="">Any SLA state</option>
+          <option value="">Any SLA</option>
           <option value="due_soon">Due within the hour</option>
           <option value="breached">Breached</option>
         </select>

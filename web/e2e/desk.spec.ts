@@ -88,7 +88,10 @@ test("service desk: a viewer reads tickets but does not see desk settings", asyn
   await expect(page.getByRole("list", { name: "Tickets" })).toContainText("Where is my order?");
   await expect(nav.getByRole("link", { name: "Desk settings" })).toHaveCount(0);
   await expect(page.getByRole("link", { name: "New ticket" })).toHaveCount(0);
-  await page.getByRole("list", { name: "Tickets" }).getByRole("link").first().click();
+  // Keyboard first: j moves to the first row, Enter opens it.
+  await page.keyboard.press("j");
+  await expect(page.getByRole("list", { name: "Tickets" }).getByRole("link").first()).toBeFocused();
+  await page.keyboard.press("Enter");
   await expect(page.getByRole("heading", { name: "Where is my order?" })).toBeVisible();
   await expect(page.getByRole("form", { name: "Reply or note" })).toHaveCount(0);
   await page.goto("/desk/settings");

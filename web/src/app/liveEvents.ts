@@ -45,10 +45,7 @@ const HANDLERS: Record<string, Handler> = {
   "catalog.product.deleted": (client, data: { id: string }) => removeProduct(client, data.id),
   "catalog.product.imported": (client) => productsImported(client),
   "catalog.price.changed": (client, data: { product_id: string }) => priceChanged(client, data.product_id),
-  "servicedesk.ticket.created": (client, data: TicketChanged) => {
-    ticketChanged(client, data);
-    ticketCreated(client);
-  },
+  "servicedesk.ticket.created": (client) => ticketCreated(client),
   "servicedesk.ticket.updated": (client, data: TicketChanged) => ticketChanged(client, data),
   "servicedesk.ticket.status_changed": (client, data: TicketChanged) => ticketChanged(client, data),
   "servicedesk.ticket.assigned": (client, data: TicketChanged) => ticketChanged(client, data),

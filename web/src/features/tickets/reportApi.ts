@@ -22,6 +22,7 @@ export function useCsatResults(groupBy: "team" | "agent") {
 /** "3 h 20 min", "2 d 4 h", "45 min" from seconds (null: no data). */
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined) return "—";
+  if (seconds < 60) return "< 1 min";
   const minutes = Math.round(seconds / 60);
   if (minutes < 60) return `${minutes} min`;
   const hours = Math.floor(minutes / 60);

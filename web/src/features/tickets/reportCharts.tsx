@@ -45,7 +45,7 @@ export function ResponseTimesChart({ buckets }: { buckets: Bucket[] }) {
         <LineChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
           <CartesianGrid vertical={false} stroke="var(--qm-line)" />
           <XAxis dataKey="start" {...axis} tickFormatter={day} minTickGap={12} />
-          <YAxis {...axis} width={36} tickFormatter={(v: number) => (v < 1 ? `${Math.round(v * 60)}m` : `${Math.round(v)}h`)} />
+          <YAxis {...axis} width={40} domain={[0, (max: number) => Math.max(1, Math.ceil(max))]} tickFormatter={(v: number) => (v < 1 ? `${Math.round(v * 60)}m` : `${Math.round(v)}h`)} />
           <Tooltip {...tooltipStyle} labelFormatter={(v) => formatDate(String(v))} formatter={(value, name) => [formatDuration(Number(value) * 3600), name]} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
           <Line dataKey="first" name="First response" stroke="var(--qm-accent)" dot={false} strokeWidth={2} connectNulls isAnimationActive={false} />

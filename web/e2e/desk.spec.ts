@@ -36,6 +36,7 @@ test("service desk: an agent opens a ticket a colleague sees live, notes, replie
   const note = page.getByTestId("internal-note");
   await expect(note).toContainText("Serial SN-4711 is in warranty.");
   await expect(note).toContainText("Internal note");
+  await expect(page.getByRole("textbox", { name: "Internal note" })).toHaveValue("");
   await page.getByRole("radio", { name: "Reply" }).click();
   await page.getByRole("textbox", { name: "Reply" }).fill("Sorry about that — a new charger is on its way.");
   await page.getByRole("button", { name: "Send reply" }).click();

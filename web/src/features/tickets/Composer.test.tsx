@@ -1,4 +1,4 @@
-import { render, screen } from "@testing-library/react";
+import { act, render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import { ApiError } from "@/api/problem";
@@ -38,6 +38,21 @@ describe("the composer", () => {
     await user.click(screen.getByRole("button", { name: "Send reply" }));
     expect(await screen.findByText(/a comment is not possible on a closed ticket/)).toBeInTheDocument();
     expect(screen.getByRole("textbox", { name: "Reply" })).toHaveValue("Hello again");
+  });
+
+  it("keeps what is typed while the previous message is still being sent", async () => {
+    const user = userEvent.setup();
+    let finish: () => void = () => undefined;
+    const onSend = vi.fn(() => new Promise<void>((resolve) => (finish = resolve)));
+    render(<Composer onSend={onSend} requester="Rita" />);
+    const box = screen.getByRole("textbox", { name: "Reply" });
+    await user.type(box, "First");
+    await user.click(screen.getByRole("button", { name: "Send reply" }));
+    await user.clear(box);
+    await user.type(box, "Second, typed meanwhile");
+    await act(async () => finish());
+    expect(box).toHaveValue("Second, typed meanwhile");
+    expect(screen.getByRole("button", { name: "Send reply" })).toBeEnabled();
   });
 
   it("sends nothing while the text is blank, and sends attached files along", async () => {

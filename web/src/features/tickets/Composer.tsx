@@ -35,10 +35,12 @@ export function Composer({ onSend, requester, disabled = false }: Props) {
     if (!body.trim() || busy) return;
     setBusy(true);
     setError(null);
+    const sent = { body, internal, files };
     try {
-      await onSend({ body, internal, files });
-      setBody("");
-      setFiles([]);
+      await onSend(sent);
+      // What was typed while it was being sent stays (only the sent text is cleared).
+      setBody((current) => (current === sent.body ? "" : current));
+      setFiles((current) => current.filter((file) => !sent.files.includes(file)));
     } catch (failure) {
       setError(describeError(failure));
     } finally {

@@ -31,11 +31,10 @@ function Workspace({ ticket }: { ticket: TicketDetail }) {
   const send = async ({ body, internal, files }: ComposerSend) => {
     const comment = await addComment(ticket.id, body, internal);
     for (const file of files) await uploadAttachment(ticket.id, file, internal, comment.id);
-    await Promise.all([
-      client.invalidateQueries({ queryKey: ticketKeys.comments(ticket.id) }),
-      client.invalidateQueries({ queryKey: ticketKeys.detail(ticket.id) }),
-      files.length ? client.invalidateQueries({ queryKey: ticketKeys.attachments(ticket.id) }) : null,
-    ]);
+    // Sent: the composer is free again; the conversation refetches in the background.
+    void client.invalidateQueries({ queryKey: ticketKeys.comments(ticket.id) });
+    void client.invalidateQueries({ queryKey: ticketKeys.detail(ticket.id) });
+    if (files.length) void client.invalidateQueries({ queryKey: ticketKeys.attachments(ticket.id) });
     return comment;
   };
 

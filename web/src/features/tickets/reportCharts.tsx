@@ -25,7 +25,7 @@ export function CreatedResolvedChart({ buckets }: { buckets: Bucket[] }) {
           <Tooltip {...tooltipStyle} labelFormatter={(v) => formatDate(String(v))} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
           <Bar dataKey="created" name="Created" fill="var(--qm-accent)" radius={[3, 3, 0, 0]} isAnimationActive={false} />
-          <Bar dataKey="resolved" name="Resolved" fill="var(--qm-good)" radius={[3, 3, 0, 0]} isAnimationActive={false} />
+          <Bar dataKey="resolved" name="Resolved" fill="var(--qm-warn)" radius={[3, 3, 0, 0]} isAnimationActive={false} />
         </BarChart>
       </ResponsiveContainer>
     </div>
@@ -48,8 +48,8 @@ export function ResponseTimesChart({ buckets }: { buckets: Bucket[] }) {
           <YAxis {...axis} width={40} domain={[0, (max: number) => Math.max(1, Math.ceil(max))]} tickFormatter={(v: number) => (v < 1 ? `${Math.round(v * 60)}m` : `${Math.round(v)}h`)} />
           <Tooltip {...tooltipStyle} labelFormatter={(v) => formatDate(String(v))} formatter={(value, name) => [formatDuration(Number(value) * 3600), name]} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
-          <Line dataKey="first" name="First response" stroke="var(--qm-accent)" dot={false} strokeWidth={2} connectNulls isAnimationActive={false} />
-          <Line dataKey="resolution" name="Resolution" stroke="var(--qm-warn)" dot={false} strokeWidth={2} connectNulls isAnimationActive={false} />
+          <Line dataKey="first" name="First response" stroke="var(--qm-accent)" dot={{ r: 2.5 }} strokeWidth={2} connectNulls isAnimationActive={false} />
+          <Line dataKey="resolution" name="Resolution" stroke="var(--qm-warn)" dot={{ r: 2.5 }} strokeWidth={2} connectNulls isAnimationActive={false} />
         </LineChart>
       </ResponsiveContainer>
     </div>

@@ -36,7 +36,8 @@ dev-web: sync ## Vite dev server with hot reload; proxies /api to `make run` (QM
 # The README's screenshots (saved by the browser journeys; see web/e2e/screens.spec.ts).
 SCREENSHOTS := dashboard-1280-light dashboard-1280-dark products-1280-light product-1280-light \
 	product-360-light receive-360-light stock-360-dark counts-360-dark count-offline-360 imports \
-	alerts-1280-light members-1280-light
+	alerts-1280-light members-1280-light tickets-1280-light ticket-1280-dark ticket-360-light \
+	ticket-new-1280-light desk-settings-1280-light tickets-report-1280-light csat-360-light
 
 screenshots: sync ## Refresh docs/screenshots (the README's) from a run of the browser journeys
 	@$(UV) run pytest tests/web/test_e2e.py -q

@@ -107,6 +107,8 @@ class TestTransitions:
             assert problem["current_status"] == start
         after = await desk.get_ticket(ticket["id"])
         assert (after["status"], after["version"]) == (start, ticket["version"])
+        # The ticket names the moves it allows, so a screen offers exactly those.
+        assert after["allowed_transitions"] == ALLOWED[start]
 
     async def test_the_whole_lifecycle_with_a_reopen(
         self, desk: Desk, services: TestServices
@@ -235,6 +237,20 @@ class TestListing:
                 break
         assert sorted(seen) == sorted(t["id"] for t in made)
         assert len(seen) == len(set(seen))
+
+    async def test_search_by_subject_words_or_number(self, desk: Desk) -> None:
+        printer = await desk.ticket(subject="Printer jams on page 2")
+        await desk.ticket(subject="Invoice 100% wrong")
+        await desk.ticket(subject="Delivery late")
+        assert [t["id"] for t in await desk.list_tickets(q="printer JAMS")] == [printer["id"]]
+        assert [t["id"] for t in await desk.list_tickets(q=printer["key"])] == [printer["id"]]
+        by_number = await desk.list_tickets(q=str(printer["number"]))
+        assert printer["id"] in [t["id"] for t in by_number]
+        # LIKE wildcards are literal: "%" matches only a subject with a percent sign.
+        assert [t["subject"] for t in await desk.list_tickets(q="100%")] == ["Invoice 100% wrong"]
+        assert await desk.list_tickets(q="_") == []
+        response = await desk.get("/tickets", q="nul\x00byte")
+        assert response.status_code == 422, response.text
 
     async def test_a_forged_or_foreign_cursor_is_400(self, desk: Desk) -> None:
         for _ in range(3):

@@ -84,6 +84,14 @@ async def list_tickets(
     principal: TicketsRead,
     session: SessionDep,
     page: PageParamsDep,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Words of the subject, or the number (QM-1042 or 1042)",
+        ),
+        Clean,
+    ] = None,
     status_: Annotated[list[TicketStatus] | None, Query(alias="status")] = None,
     priority: Annotated[list[Priority] | None, Query()] = None,
     team_id: Annotated[uuid.UUID | None, Query()] = None,
@@ -131,6 +139,7 @@ async def list_tickets(
         created_to=created_to,
         updated_from=updated_from,
         updated_to=updated_to,
+        text=q.strip() or None if q else None,
     )
     return await tickets.list_tickets(
         session, principal, page, where, sort=sort, descending=order is SortOrder.DESC

@@ -392,6 +392,9 @@ class LinkRead(BaseModel):
 class TicketDetail(TicketRead):
     reservations: list[TicketReservationRead]
     links: list[LinkRead]
+    allowed_transitions: list[TicketStatus] = Field(
+        description="The statuses POST /transitions accepts from the current one"
+    )
 
 
 class TransitionIn(Strict):

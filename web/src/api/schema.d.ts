@@ -4197,6 +4197,11 @@ export interface components {
             reservations: components["schemas"]["TicketReservationRead"][];
             /** Links */
             links: components["schemas"]["LinkRead"][];
+            /**
+             * Allowed Transitions
+             * @description The statuses POST /transitions accepts from the current one
+             */
+            allowed_transitions: components["schemas"]["TicketStatus"][];
         };
         /** TicketFieldCreate */
         TicketFieldCreate: {
@@ -8294,6 +8299,8 @@ export interface operations {
     "tickets-list_tickets": {
         parameters: {
             query?: {
+                /** @description Words of the subject, or the number (QM-1042 or 1042) */
+                q?: string | null;
                 status?: components["schemas"]["TicketStatus"][] | null;
                 priority?: components["schemas"]["Priority"][] | null;
                 team_id?: string | null;

@@ -10,6 +10,17 @@ import { jobChanged, resyncJobs } from "@/features/jobs/live";
 import type { JobChanged } from "@/features/jobs/live";
 import { applyProduct, priceChanged, productsImported, removeProduct, resyncCatalog } from "@/features/products/live";
 import { reservationChanged, resyncStock, stockMoved } from "@/features/stock/live";
+import {
+  resyncTickets,
+  ticketAttached,
+  ticketBreached,
+  ticketChanged,
+  ticketCommented,
+  ticketCreated,
+  ticketRated,
+  ticketTouched,
+} from "@/features/tickets/live";
+import type { TicketChanged, TicketTouched } from "@/features/tickets/live";
 import type { NewLevel } from "@/features/stock/live";
 import type { LiveEvent } from "@/live/connection";
 
@@ -34,6 +45,17 @@ const HANDLERS: Record<string, Handler> = {
   "catalog.product.deleted": (client, data: { id: string }) => removeProduct(client, data.id),
   "catalog.product.imported": (client) => productsImported(client),
   "catalog.price.changed": (client, data: { product_id: string }) => priceChanged(client, data.product_id),
+  "servicedesk.ticket.created": (client) => ticketCreated(client),
+  "servicedesk.ticket.updated": (client, data: TicketChanged) => ticketChanged(client, data),
+  "servicedesk.ticket.status_changed": (client, data: TicketChanged) => ticketChanged(client, data),
+  "servicedesk.ticket.assigned": (client, data: TicketChanged) => ticketChanged(client, data),
+  "servicedesk.ticket.merged": (client, data: TicketChanged) => ticketChanged(client, data),
+  "servicedesk.ticket.commented": (client, data: TicketTouched) => ticketCommented(client, data),
+  "servicedesk.ticket.attached": (client, data: TicketTouched) => ticketAttached(client, data),
+  "servicedesk.ticket.linked": (client, data: TicketTouched) => ticketTouched(client, data),
+  "servicedesk.ticket.reserved": (client, data: TicketTouched) => ticketTouched(client, data),
+  "servicedesk.ticket.sla_breached": (client, data: TicketTouched) => ticketBreached(client, data),
+  "servicedesk.ticket.rated": (client, data: TicketTouched) => ticketRated(client, data),
 };
 
 export function applyLiveEvent(client: QueryClient, event: LiveEvent): void {
@@ -53,6 +75,7 @@ const RESYNC: Record<string, (client: QueryClient) => void> = {
   "catalog:updates": resyncCatalog,
   "price:updates": resyncCatalog,
   "jobs:updates": resyncJobs,
+  "tickets:updates": resyncTickets,
 };
 
 /** The server could not replay what this tab missed: refetch that channel's data. */
@@ -66,6 +89,7 @@ const CHANNELS: [string, Permission][] = [
   ["catalog:updates", "catalog:read"],
   ["price:updates", "catalog:read"],
   ["jobs:updates", "tenant:read"],
+  ["tickets:updates", "tickets:read"],
 ];
 
 export function channelsFor(can: (permission: Permission) => boolean): string[] {

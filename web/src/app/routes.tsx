@@ -32,6 +32,7 @@ export const routes: RouteObject[] = [
   screen("/signup", () => import("@/features/auth/SignupPage")),
   screen("/invitation", () => import("@/features/auth/InvitationPage")),
   screen("/reset-password", () => import("@/features/auth/ResetPasswordPage")),
+  screen("/csat/:token", () => import("@/features/tickets/CsatPage")),
   {
     element: (
       <RequireSession>
@@ -52,6 +53,11 @@ export const routes: RouteObject[] = [
       screen("/jobs", () => import("@/features/jobs/JobsPage"), "tenant:read"),
       screen("/warehouses", () => import("@/features/warehouses/WarehousesPage"), "inventory:read"),
       screen("/warehouses/:warehouseId", () => import("@/features/warehouses/WarehousePage"), "inventory:read"),
+      screen("/tickets", () => import("@/features/tickets/TicketsPage"), "tickets:read"),
+      screen("/tickets/new", () => import("@/features/tickets/TicketCreatePage"), "tickets:write"),
+      screen("/tickets/reports", () => import("@/features/tickets/TicketReportPage"), "tickets:read"),
+      screen("/tickets/:ticketId", () => import("@/features/tickets/TicketPage"), "tickets:read"),
+      screen("/desk/settings", () => import("@/features/tickets/settings/DeskSettingsPage"), "settings:write"),
       screen("/members", () => import("@/features/admin/MembersPage"), "members:write"),
       screen("/api-keys", () => import("@/features/admin/ApiKeysPage"), "api_keys:read"),
       screen("/audit", () => import("@/features/admin/AuditPage"), "audit:read"),

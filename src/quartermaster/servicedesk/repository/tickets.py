@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -143,6 +144,7 @@ class TicketFilter:
     created_to: datetime | None = None
     updated_from: datetime | None = None
     updated_to: datetime | None = None
+    text: str | None = None  # a subject's words, or the number ("QM-1042", "1042")
 
 
 PRIORITY_RANK = case(
@@ -164,8 +166,28 @@ def sort_expression(sort: str) -> ColumnElement[Any] | InstrumentedAttribute[Any
     return Ticket.created_at
 
 
+def _escape_like(value: str) -> str:
+    """``value`` as a literal inside a LIKE pattern (escape character: backslash)."""
+    return re.sub(r"([\\%_])", r"\\\1", value)
+
+
+def number_in(text: str) -> int | None:
+    """The ticket number a search names ("QM-1042", "qm1042", "#1042", "1042"), or None."""
+    digits = re.fullmatch(r"(?:qm-?|#)?(\d{1,9})", text.strip().lower())
+    return int(digits.group(1)) if digits else None
+
+
+def _text_condition(text: str) -> ColumnElement[bool]:
+    """Subject contains the text (case-insensitive, wildcards literal), or the number is it."""
+    subject = Ticket.subject.ilike(f"%{_escape_like(text.strip())}%", escape="\\")
+    number = number_in(text)
+    return or_(subject, Ticket.number == number) if number is not None else subject
+
+
 def _conditions(tenant_id: uuid.UUID, where: TicketFilter, now: datetime) -> list[Any]:
     conditions: list[Any] = [Ticket.tenant_id == tenant_id]
+    if where.text:
+        conditions.append(_text_condition(where.text))
     if where.statuses:
         conditions.append(Ticket.status.in_(where.statuses))
     if where.priorities:

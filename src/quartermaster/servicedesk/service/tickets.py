@@ -40,6 +40,7 @@ from quartermaster.servicedesk.schemas import (
     TicketRead,
     TicketReservationRead,
     TicketSort,
+    TicketStatus,
     TicketUpdate,
 )
 from quartermaster.servicedesk.service import sla
@@ -53,6 +54,7 @@ from quartermaster.servicedesk.service.common import (
     touch,
 )
 from quartermaster.servicedesk.service.fields import validated_custom_fields
+from quartermaster.servicedesk.service.status import TRANSITIONS
 from quartermaster.servicedesk.service.teams import check_agent, pick_assignee
 
 
@@ -205,10 +207,14 @@ async def ticket_detail(
     requester the caller has, has neither: nothing is read)."""
     contact = contact or await requester_of(session, ticket)
     read = ticket_read(ticket, contact, utcnow())
+    allowed = [TicketStatus(status) for status in TRANSITIONS[ticket.status]]
     if new:
-        return TicketDetail(**read.model_dump(), reservations=[], links=[])
+        return TicketDetail(
+            **read.model_dump(), reservations=[], links=[], allowed_transitions=allowed
+        )
     return TicketDetail(
         **read.model_dump(),
+        allowed_transitions=allowed,
         reservations=await _reservation_reads(session, ticket.tenant_id, ticket.id),
         links=await _link_reads(session, ticket.tenant_id, ticket.id),
     )

@@ -78,7 +78,8 @@ from rich.table import Table
 from rich.text import Text
 
 from quartermaster.core import migrate
-from quartermaster.core.db import Database
+from quartermaster.core.db import Database, request_limits
+from quartermaster.core.settings import Settings
 from quartermaster.inventory.public import ledger_mismatches
 from quartermaster.runtime import EmbeddedServices, EmbeddedUrls
 from quartermaster.runtime.layout import DataDirLayout
@@ -400,7 +401,7 @@ def shape(sql: str) -> str:
     if upper.startswith("DELETE FROM"):
         return f"DELETE {flat.split()[2]}"
     if upper.startswith("SELECT"):
-        for function in ("set_config", "qm_enter_member", "pg_notify", "pg_advisory_xact_lock"):
+        for function in ("qm_enter_member", "set_config", "pg_notify", "pg_advisory_xact_lock"):
             if f"{function}(" in flat.lower():
                 return f"SELECT {function}(…)"
         tables = re.findall(r"\b(?:FROM|JOIN) (\w+)", flat, re.IGNORECASE)
@@ -421,7 +422,8 @@ PGBENCH_SCRIPT = """\
 \\set a random(0, {last_location})
 \\set b (:a + random(1, {last_location})) % {locations}
 BEGIN;
-SELECT qm_enter_member('{tenant}', '{user}');
+SELECT qm_enter_member('{tenant}', '{user}'), set_config('statement_timeout', '{timeout}', true),
+  set_config('idle_in_transaction_session_timeout', '{idle_timeout}', true);
 SELECT p.id, p.sku, p.name, p.unit_code, u.decimals, p.reorder_point, p.is_active,
   p.category_id
   FROM products p JOIN units u ON u.tenant_id = p.tenant_id AND u.code = p.unit_code
@@ -455,8 +457,8 @@ INSERT INTO stock_movements (tenant_id, recorded_by, recorded_by_label, recorded
     ARRAY[{product}], ARRAY[{from_location}], ARRAY[{to_location}], ARRAY[1]::numeric[],
     ARRAY[NULL]::numeric[], ARRAY[NULL]::text[], ARRAY[NULL]::text[], ARRAY[NULL]::text[])
     AS m;
-INSERT INTO outbox_events (id, tenant_id, type, payload)
-  VALUES (uuidv7(), '{tenant}', 'inventory.stock.moved', '{payload}'::text::jsonb);
+INSERT INTO outbox_events (id, tenant_id, type, payload, trace_context)
+  VALUES (uuidv7(), '{tenant}', 'inventory.stock.moved', '{payload}'::text::jsonb, NULL);
 COMMIT;
 """
 
@@ -473,7 +475,10 @@ def pgbench_script(fixture: Fixture, payload: object) -> str:
     locations = ", ".join(f"'{location}'" for location in fixture.locations)
     from_location = f"(ARRAY[{locations}]::uuid[])[:a::int + 1]"
     to_location = f"(ARRAY[{locations}]::uuid[])[:b::int + 1]"
+    limits = request_limits(Settings())  # the API's defaults, as the server runs them
     return PGBENCH_SCRIPT.format(
+        timeout=limits.statement_timeout_ms,
+        idle_timeout=limits.idle_in_transaction_timeout_ms,
         products=len(fixture.products),
         locations=len(fixture.locations),
         last_location=len(fixture.locations) - 1,

@@ -28,7 +28,6 @@ import os
 import smtplib
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -50,7 +49,7 @@ from quartermaster.identity.public import Principal, Role, add_demo_members, cre
 from quartermaster.runtime import EmbeddedServices
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import append_record, free_port, machine
+from common import append_record, bench_temp_dir, free_port, machine
 
 console = Console()
 ROOT = Path(__file__).resolve().parent.parent
@@ -276,7 +275,7 @@ def main() -> None:
     args = parser.parse_args()
     load_at_start = os.getloadavg()[0]
     with (
-        tempfile.TemporaryDirectory(prefix="qm-bench-tickets-") as tmp,
+        bench_temp_dir("qm-bench-tickets-") as tmp,
         EmbeddedServices(Path(tmp) / "data") as urls,
     ):
         migrate.upgrade(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 import pytest
@@ -11,6 +12,7 @@ from fastapi import APIRouter, FastAPI
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.api import create_app
 from quartermaster.core.db import (
@@ -177,6 +179,31 @@ class TestDriverConnection:
         finally:
             await database.dispose()
         assert await _notes(owner_conn) == ["kept"]
+
+    async def test_a_transaction_begins_without_an_extra_statement(
+        self, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """driver_connection begins the transaction through a private internal of
+        SQLAlchemy's asyncpg adapter (core/db.py ``_begin``); when a SQLAlchemy release
+        moves it, the public fallback (a ``SELECT 1`` through the session) would run and
+        this fails: pyproject.toml's upper bound on SQLAlchemy is for it."""
+        database = Database(str(settings.database_url), pool_size=1, max_overflow=0)
+        sent: list[str] = []
+        execute = AsyncSession.execute
+
+        async def spy(self: AsyncSession, statement: Any, *args: Any, **kwargs: Any) -> Any:
+            sent.append(str(statement))
+            return await execute(self, statement, *args, **kwargs)
+
+        monkeypatch.setattr(AsyncSession, "execute", spy)
+        try:
+            async with database.transaction() as session:
+                connection = await driver_connection(session)
+                assert connection.is_in_transaction()
+                assert await connection.fetchval("SELECT now() = statement_timestamp()") is False
+        finally:
+            await database.dispose()
+        assert sent == []
 
 
 async def _insert_then_fail(database: Database, name: str) -> None:

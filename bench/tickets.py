@@ -15,7 +15,7 @@
 
 PostgreSQL and Redis are embedded in a temporary directory (durable commits). The server
 is one Uvicorn worker pinned to CPU 0 (``taskset``), the load generator runs on the rest.
-Usage: uv run python bench/tickets.py [--seconds 20] [--concurrency 16]
+Usage: uv run python bench/tickets.py [--seconds 20] [--warmup 5] [--concurrency 16]
        [--smtp-messages 500] [--record]
 """
 
@@ -235,6 +235,13 @@ async def _http_phases(base: str, args: argparse.Namespace) -> dict[str, Any]:
             headers = {"Authorization": f"Bearer {key}", "Content-Type": "message/rfc822"}
             return await c.post("/api/v1/inbound/email", headers=headers, content=raw)
 
+        # Warm-up, unmeasured: every pooled connection prepares its statements (and asyncpg
+        # introspects their types) once; at a few creations per second on a busy machine
+        # that first cost would otherwise weigh on the measured phases.
+        for name, request in (("products", product), ("tickets", ticket), ("e-mail", email)):
+            await _phase(
+                client, f"warm {name}", args.warmup, args.concurrency, request, args.server_pid
+            )
         rates: dict[str, list[float]] = {"products": [], "tickets": []}
         cpu: dict[str, list[tuple[int, float]]] = {"products": [], "tickets": []}
         for round_ in (1, 2):
@@ -289,6 +296,7 @@ def _smtp(port: int, address: str, messages: int, concurrency: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--warmup", type=float, default=5.0, help="seconds of each, unmeasured")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--smtp-messages", type=int, default=500)
     parser.add_argument("--record", action="store_true")
@@ -364,7 +372,8 @@ def main() -> None:
             "",
             f"Machine: {machine()}. Embedded PostgreSQL and Redis, one Uvicorn worker on "
             f"CPU 0, {args.concurrency} concurrent clients. Command: `uv run python "
-            f"bench/tickets.py --seconds {args.seconds:g} --concurrency {args.concurrency} "
+            f"bench/tickets.py --seconds {args.seconds:g} --warmup {args.warmup:g} "
+            f"--concurrency {args.concurrency} "
             f"--smtp-messages {args.smtp_messages} --record`. Load "
             f"average (1 min) at start: {load_at_start:.1f}.",
             "",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -18,6 +19,7 @@ from quartermaster.api import create_app
 from quartermaster.core.db import (
     Database,
     SessionDep,
+    _pooled_connection,
     current_tenant,
     driver_connection,
     set_tenant,
@@ -204,6 +206,43 @@ class TestDriverConnection:
         finally:
             await database.dispose()
         assert sent == []
+
+    async def test_a_request_cancelled_during_begin_leaves_no_transaction_open(
+        self, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A client that leaves cancels its request (core/http.py); if that happens while
+        BEGIN is on the wire, the pooled connection must not keep the transaction."""
+        database = Database(str(settings.database_url), pool_size=1, max_overflow=0)
+        began, release = asyncio.Event(), asyncio.Event()
+
+        async def slow_start(adapted: Any) -> None:
+            # BEGIN reaches the server; the adapter learns of it only after `release`.
+            transaction = adapted._connection.transaction()
+            await transaction.start()
+            began.set()
+            await release.wait()
+            adapted._transaction = transaction
+
+        async def request() -> None:
+            async with database.transaction(uuid.uuid4()):
+                pass
+
+        try:
+            async with database.transaction() as session:  # the pool's one connection
+                adapted = (await session.run_sync(_pooled_connection)).dbapi_connection
+            monkeypatch.setattr(type(adapted), "_start_transaction", slow_start)
+            task = asyncio.create_task(request())
+            await began.wait()
+            task.cancel()
+            release.set()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            monkeypatch.undo()
+            async with database.transaction() as session:
+                pooled = await session.run_sync(_pooled_connection)
+                assert not pooled.driver_connection.is_in_transaction()
+        finally:
+            await database.dispose()
 
 
 async def _insert_then_fail(database: Database, name: str) -> None:

@@ -10,6 +10,7 @@ Rules this module enforces:
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -314,9 +315,18 @@ async def _begin(session: AsyncSession, adapted: Any) -> None:
     movement costs ~1.5 ms. Without the internal, the public way runs instead."""
     start = getattr(adapted, "_start_transaction", None)
     if start is not None:
+        begin = asyncio.ensure_future(start())
         try:
-            await start()
+            await asyncio.shield(begin)
             return
+        except asyncio.CancelledError:
+            # The request was cancelled (its client left) with BEGIN on the wire: let it
+            # finish, so the adapter knows its transaction and the session's rollback
+            # ends it. Otherwise the server's transaction would outlive the request on
+            # the pooled connection, and the next request's work would run in it,
+            # never committed.
+            await asyncio.wait([begin])
+            raise
         except Exception:  # noqa: S110 - answered by the statement below
             # Fail (or succeed) again through SQLAlchemy, whose error handling replaces
             # the pool's connections when the server dropped them.

@@ -30,8 +30,13 @@ from fastapi.responses import Response
 
 from quartermaster.api import create_app_from_environment
 from quartermaster.catalog.repository import _PRODUCT_READ, _PRODUCTS_BY_IDS
+from quartermaster.core.db import request_limits
 from quartermaster.core.events import _EMIT
 from quartermaster.core.ids import new_id
+from quartermaster.core.settings import get_settings
+from quartermaster.identity.repository import _ENTER_MEMBER_LIMITED
+from quartermaster.inventory.repository.idempotency import _CLAIM as _CLAIM_KEY
+from quartermaster.inventory.repository.idempotency import _STORE_RESPONSE
 from quartermaster.inventory.repository.writer import (
     _APPEND,
     _APPLY,
@@ -42,17 +47,10 @@ from quartermaster.inventory.repository.writer import (
     _RESOLVE,
 )
 
-# What inventory.repository.idempotency sends (through SQLAlchemy Core), as plain SQL.
-_CLAIM_KEY = (
-    "INSERT INTO idempotency_keys (tenant_id, key, request_hash, created_at)"
-    " VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, key) DO NOTHING RETURNING key"
-)
+# The replay's read (through SQLAlchemy in the app; never taken by the benchmark's fresh
+# keys), as plain SQL.
 _STORED_KEY = (
     "SELECT response_status, response_body::text FROM idempotency_keys"
-    " WHERE tenant_id = $1 AND key = $2"
-)
-_STORE_RESPONSE = (
-    "UPDATE idempotency_keys SET response_status = $3, response_body = $4::json"
     " WHERE tenant_id = $1 AND key = $2"
 )
 
@@ -62,6 +60,7 @@ def create_bench_app() -> FastAPI:
     tenant_id = os.environ["QM_BENCH_TENANT_ID"]
     user_id = os.environ.get("QM_BENCH_USER_ID", tenant_id)
     dsn = os.environ["QM_DATABASE_URL"]
+    limits = request_limits(get_settings())
     router = APIRouter()
     pool: dict[str, asyncpg.Pool] = {}
 
@@ -87,9 +86,13 @@ def create_bench_app() -> FastAPI:
         user = uuid.UUID(user_id)
         changes = sorted([(source, -quantity), (target, quantity)])
         async with pool["pool"].acquire() as connection, connection.transaction():
-            # What an access token's request starts with (identity.repository._ENTER_MEMBER):
-            # the tenant and user scope and the membership's token version, one round trip.
-            await connection.fetchval("SELECT qm_enter_member($1, $2)", tenant, user)
+            # What an access token's request starts with (identity.repository): the tenant
+            # and user scope, the membership's token version and the transaction's limits,
+            # one round trip.
+            await connection.fetchval(
+                _ENTER_MEMBER_LIMITED, tenant, user, limits.statement_timeout_ms,
+                limits.idle_in_transaction_timeout_ms,
+            )  # fmt: skip
             if key is not None:
                 fingerprint = hashlib.sha256(raw_body).hexdigest()
                 if await connection.fetchval(_CLAIM_KEY, tenant, key, fingerprint, now) is None:
@@ -109,8 +112,9 @@ def create_bench_app() -> FastAPI:
                 [product], [source], [target], [quantity], [None], [None], [None], [None],
             )  # fmt: skip
             await connection.execute(
-                _EMIT, new_id(), tenant, "inventory.stock.moved", json.dumps({"batch": str(batch)})
-            )
+                _EMIT, new_id(), tenant, "inventory.stock.moved",
+                json.dumps({"batch": str(batch)}), None,  # no trace context: tracing is off
+            )  # fmt: skip
             warehouse = {row[0]: row[3] for row in places}
             if warehouse[source] != warehouse[target]:
                 # Both warehouses' available totals changed: the alert path, as the writer.

@@ -31,7 +31,8 @@ captured from PostgreSQL's log (log_statement=all for one request) and compared 
 by statement (scenario a with the pgbench script too), so a change of the write path that
 the baselines do not follow shows in the output.
 
-Usage: uv run python bench/ledger_writes.py [--products 1000] [--seconds 30] [--record]
+Usage: uv run python bench/ledger_writes.py [--products 1000] [--seconds 30] [--rounds 2]
+       [--record]
   --show-sql       print the captured HTTP statements and the generated pgbench script
   --profile FILE   py-spy the server during the HTTP run (folded stacks to FILE + summary)
 Needs wrk and pgbench (Debian: apt-get install wrk postgresql-client).
@@ -78,7 +79,8 @@ from rich.table import Table
 from rich.text import Text
 
 from quartermaster.core import migrate
-from quartermaster.core.db import Database
+from quartermaster.core.db import Database, request_limits
+from quartermaster.core.settings import Settings
 from quartermaster.inventory.public import ledger_mismatches
 from quartermaster.runtime import EmbeddedServices, EmbeddedUrls
 from quartermaster.runtime.layout import DataDirLayout
@@ -400,7 +402,7 @@ def shape(sql: str) -> str:
     if upper.startswith("DELETE FROM"):
         return f"DELETE {flat.split()[2]}"
     if upper.startswith("SELECT"):
-        for function in ("set_config", "qm_enter_member", "pg_notify", "pg_advisory_xact_lock"):
+        for function in ("qm_enter_member", "set_config", "pg_notify", "pg_advisory_xact_lock"):
             if f"{function}(" in flat.lower():
                 return f"SELECT {function}(…)"
         tables = re.findall(r"\b(?:FROM|JOIN) (\w+)", flat, re.IGNORECASE)
@@ -421,7 +423,8 @@ PGBENCH_SCRIPT = """\
 \\set a random(0, {last_location})
 \\set b (:a + random(1, {last_location})) % {locations}
 BEGIN;
-SELECT qm_enter_member('{tenant}', '{user}');
+SELECT qm_enter_member('{tenant}', '{user}'), set_config('statement_timeout', '{timeout}', true),
+  set_config('idle_in_transaction_session_timeout', '{idle_timeout}', true);
 SELECT p.id, p.sku, p.name, p.unit_code, u.decimals, p.reorder_point, p.is_active,
   p.category_id
   FROM products p JOIN units u ON u.tenant_id = p.tenant_id AND u.code = p.unit_code
@@ -455,8 +458,8 @@ INSERT INTO stock_movements (tenant_id, recorded_by, recorded_by_label, recorded
     ARRAY[{product}], ARRAY[{from_location}], ARRAY[{to_location}], ARRAY[1]::numeric[],
     ARRAY[NULL]::numeric[], ARRAY[NULL]::text[], ARRAY[NULL]::text[], ARRAY[NULL]::text[])
     AS m;
-INSERT INTO outbox_events (id, tenant_id, type, payload)
-  VALUES (uuidv7(), '{tenant}', 'inventory.stock.moved', '{payload}'::text::jsonb);
+INSERT INTO outbox_events (id, tenant_id, type, payload, trace_context)
+  VALUES (uuidv7(), '{tenant}', 'inventory.stock.moved', '{payload}'::text::jsonb, NULL);
 COMMIT;
 """
 
@@ -473,7 +476,10 @@ def pgbench_script(fixture: Fixture, payload: object) -> str:
     locations = ", ".join(f"'{location}'" for location in fixture.locations)
     from_location = f"(ARRAY[{locations}]::uuid[])[:a::int + 1]"
     to_location = f"(ARRAY[{locations}]::uuid[])[:b::int + 1]"
+    limits = request_limits(Settings())  # the API's defaults, as the server runs them
     return PGBENCH_SCRIPT.format(
+        timeout=limits.statement_timeout_ms,
+        idle_timeout=limits.idle_in_transaction_timeout_ms,
         products=len(fixture.products),
         locations=len(fixture.locations),
         last_location=len(fixture.locations) - 1,
@@ -790,6 +796,35 @@ def wrk_result(
     )
 
 
+def combined(results: list[RunResult]) -> RunResult:
+    """Runs of equal length as one: commits/s and CPU shares averaged (so CPU per commit
+    is the total CPU over the total commits), statuses summed, percentiles averaged."""
+    if len(results) == 1:
+        return results[0]
+
+    def mean(values: list[float]) -> float:
+        return sum(values) / len(values)
+
+    statuses: dict[str, int] = {}
+    for result in results:
+        for status, count in result.statuses.items():
+            statuses[status] = statuses.get(status, 0) + count
+    first = results[0]
+    return RunResult(
+        name=f"{first.name} ({len(results)} rounds)",
+        clients=first.clients,
+        commits_per_s=mean([r.commits_per_s for r in results]),
+        p50=mean([r.p50 for r in results]),
+        p95=mean([r.p95 for r in results]),
+        p99=mean([r.p99 for r in results]),
+        statuses=statuses,
+        other_failures=sum(r.other_failures for r in results),
+        generator_cpu=mean([r.generator_cpu for r in results]),
+        server_cpu=mean([r.server_cpu or 0.0 for r in results]),
+        postgres_cpu=mean([r.postgres_cpu for r in results]),
+    )
+
+
 @dataclass
 class Scenario:
     """One transfer scenario through the app and through the raw endpoint, and how their
@@ -918,15 +953,17 @@ class Report:
             f"Machine: {machine()}; server pinned to CPU 0 (1 Uvicorn worker, pool 16), wrk and "
             "pgbench to CPU 1, PostgreSQL 18 (embedded, fsync on) and Redis unpinned. Command: "
             f"`uv run python bench/ledger_writes.py --products {args.products} "
-            f"--seconds {args.seconds} --record`. {args.products:,} products with a reorder "
-            f"point, {LOCATIONS} locations in each of two warehouses; wrk -t2 "
+            f"--seconds {args.seconds} --rounds {args.rounds} --record`. "
+            f"{args.products:,} products with a reorder point, {LOCATIONS} locations in "
+            "each of two warehouses; wrk -t2 "
             f"-c{args.connections}, transfers of 1 unit of a random product. *Within*: "
             "between two locations of one warehouse, no Idempotency-Key (the alert "
             "statements are skipped: the warehouse's available total does not change). "
             "*Across*: between the two warehouses, random direction, a fresh "
             "Idempotency-Key each (the key's claim and response, and the alert path). Each "
             "also against the raw asyncpg endpoint of the benchmark server (the same "
-            "statements, no auth, validation or Pydantic). pgbench: the *within* "
+            "statements, no auth, validation or Pydantic), in interleaved rounds (app, raw, "
+            "app, raw, …; figures over the rounds). pgbench: the *within* "
             f"transaction, -M prepared -c{args.connections} -j2, as the application role "
             f"(RLS forced). Hot SKU: wrk -t2 -c{args.hot_connections}, "
             f"{args.issue_share:.0%} issues / receipts of 1 unit, one product at one "
@@ -1027,16 +1064,27 @@ def benchmark(
         keyed = "WRK_OTHER_LOCATIONS" in env
         runs: dict[str, RunResult] = {}
         captured: dict[str, list[str]] = {}
-        for label, target in (("app", url), ("raw", raw_url)):
-            case = f"{name}: {'HTTP' if label == 'app' else 'raw asyncpg'}"
-            console.print(f"{case}: warm-up {args.warmup} s, then {args.seconds} s …")
-            transfers(args.warmup, target, env)
-            captured[label] = capture(
-                target, body, f"capture-{label}-{uuid.uuid4()}" if keyed else None
-            )
-            with profiling(args.profile if label == "app" else None, server_pid, args.seconds):
-                values, cpu, shares = transfers(args.seconds, target, env)
-            runs[label] = wrk_result(case, values, cpu, shares, args.connections)
+        rounds: dict[str, list[RunResult]] = {"app": [], "raw": []}
+        for round_ in range(args.rounds):
+            # Interleaved (app, raw, app, raw, …) so that drift in a shared machine's load
+            # falls on both.
+            for label, target in (("app", url), ("raw", raw_url)):
+                case = f"{name}: {'HTTP' if label == 'app' else 'raw asyncpg'}"
+                console.print(
+                    f"{case} (round {round_ + 1}/{args.rounds}): warm-up {args.warmup} s, "
+                    f"then {args.seconds} s …"
+                )
+                transfers(args.warmup, target, env)
+                if round_ == 0:
+                    captured[label] = capture(
+                        target, body, f"capture-{label}-{uuid.uuid4()}" if keyed else None
+                    )
+                profile = args.profile if label == "app" and round_ == 0 else None
+                with profiling(profile, server_pid, args.seconds):
+                    values, cpu, shares = transfers(args.seconds, target, env)
+                rounds[label].append(wrk_result(case, values, cpu, shares, args.connections))
+        for label, results in rounds.items():
+            runs[label] = combined(results)
         table, same = compare_shapes(
             captured["app"],
             captured["raw"],
@@ -1174,6 +1222,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=30, help="of each measured run")
     parser.add_argument("--warmup", type=int, default=3, help="seconds before HTTP and pgbench")
     parser.add_argument("--connections", type=int, default=16, help="HTTP and pgbench")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="interleaved app/raw runs of each scenario"
+    )
     parser.add_argument("--hot-connections", type=int, default=32)
     parser.add_argument(
         "--issue-share", type=float, default=0.6, help="hot SKU: share of issues (vs receipts)"

@@ -15,7 +15,7 @@
 
 PostgreSQL and Redis are embedded in a temporary directory (durable commits). The server
 is one Uvicorn worker pinned to CPU 0 (``taskset``), the load generator runs on the rest.
-Usage: uv run python bench/tickets.py [--seconds 20] [--concurrency 16]
+Usage: uv run python bench/tickets.py [--seconds 20] [--warmup 5] [--concurrency 16]
        [--smtp-messages 500] [--record]
 """
 
@@ -25,10 +25,10 @@ import argparse
 import asyncio
 import itertools
 import os
+import signal
 import smtplib
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -50,7 +51,7 @@ from quartermaster.identity.public import Principal, Role, add_demo_members, cre
 from quartermaster.runtime import EmbeddedServices
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import append_record, free_port, machine
+from common import append_record, bench_temp_dir, free_port, machine
 
 console = Console()
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,16 +116,24 @@ def _start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("the server did not start")
 
 
+def _cpu_seconds(pid: int) -> float:
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
+
+
 async def _phase(
     client: httpx.AsyncClient,
     label: str,
     seconds: float,
     concurrency: int,
     request: Any,
-) -> tuple[int, float]:
+    server_pid: int,
+) -> tuple[int, float, float]:
     """Requests (``request(client, n)``) from ``concurrency`` loops for ``seconds``;
-    (successful requests, elapsed seconds). A non-2xx answer stops the benchmark."""
+    (successful requests, elapsed seconds, the server's CPU seconds meanwhile). A non-2xx
+    answer stops the benchmark."""
     done = 0
+    cpu_before = _cpu_seconds(server_pid)
     deadline = time.monotonic() + seconds
     with Progress(
         TextColumn(f"{label:<10}"), BarColumn(), TimeElapsedColumn(), console=console
@@ -146,7 +155,7 @@ async def _phase(
             progress.update(task, completed=min(seconds, time.monotonic() - started))
         for runner in runners:
             runner.result()
-        return done, time.monotonic() - started
+        return done, time.monotonic() - started, _cpu_seconds(server_pid) - cpu_before
 
 
 def _mail(n: int, to: str) -> EmailMessage:
@@ -226,19 +235,36 @@ async def _http_phases(base: str, args: argparse.Namespace) -> dict[str, Any]:
             headers = {"Authorization": f"Bearer {key}", "Content-Type": "message/rfc822"}
             return await c.post("/api/v1/inbound/email", headers=headers, content=raw)
 
+        # Warm-up, unmeasured: every pooled connection prepares its statements (and asyncpg
+        # introspects their types) once; at a few creations per second on a busy machine
+        # that first cost would otherwise weigh on the measured phases.
+        for name, request in (("products", product), ("tickets", ticket), ("e-mail", email)):
+            await _phase(
+                client, f"warm {name}", args.warmup, args.concurrency, request, args.server_pid
+            )
         rates: dict[str, list[float]] = {"products": [], "tickets": []}
+        cpu: dict[str, list[tuple[int, float]]] = {"products": [], "tickets": []}
         for round_ in (1, 2):
             for name, request in (("products", product), ("tickets", ticket)):
-                count, elapsed = await _phase(
-                    client, f"{name} {round_}", args.seconds, args.concurrency, request
-                )
+                count, elapsed, used = await _phase(
+                    client, f"{name} {round_}", args.seconds, args.concurrency, request,
+                    args.server_pid,
+                )  # fmt: skip
                 rates[name].append(count / elapsed)
-        emails_done, email_elapsed = await _phase(
-            client, "e-mail", args.seconds, args.concurrency, email
+                cpu[name].append((count, used))
+        emails_done, email_elapsed, email_cpu = await _phase(
+            client, "e-mail", args.seconds, args.concurrency, email, args.server_pid
         )
+
+        def per_request_ms(runs: list[tuple[int, float]]) -> float:
+            return sum(used for _, used in runs) / max(1, sum(n for n, _ in runs)) * 1000
+
         return {
             "products": sum(rates["products"]) / 2,
             "tickets": sum(rates["tickets"]) / 2,
+            "product_cpu_ms": per_request_ms(cpu["products"]),
+            "ticket_cpu_ms": per_request_ms(cpu["tickets"]),
+            "email_cpu_ms": per_request_ms([(emails_done, email_cpu)]),
             "emails": emails_done / email_elapsed,
             "smtp_port": address["smtp_port"],
             "address": address["address"],
@@ -270,13 +296,19 @@ def _smtp(port: int, address: str, messages: int, concurrency: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--warmup", type=float, default=5.0, help="seconds of each, unmeasured")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--smtp-messages", type=int, default=500)
     parser.add_argument("--record", action="store_true")
+    parser.add_argument(
+        "--profile", type=Path, help="py-spy the server during the HTTP phases (raw stacks)"
+    )
     args = parser.parse_args()
+    if args.profile and args.record:
+        parser.error("--profile slows the server; do not record a profiled run")
     load_at_start = os.getloadavg()[0]
     with (
-        tempfile.TemporaryDirectory(prefix="qm-bench-tickets-") as tmp,
+        bench_temp_dir("qm-bench-tickets-") as tmp,
         EmbeddedServices(Path(tmp) / "data") as urls,
     ):
         migrate.upgrade(
@@ -298,8 +330,19 @@ def main() -> None:
             QM_DATABASE_POOL_SIZE=str(args.concurrency + 4),
         )
         server = _start(env, port)
+        args.server_pid = server.pid
+        spy = None
+        if args.profile:
+            spy = subprocess.Popen(
+                ["py-spy", "record", "--pid", str(server.pid), "--rate", "200", "--format",
+                 "raw", "--output", str(args.profile), "--nonblocking"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+            )  # fmt: skip
         try:
             results = asyncio.run(_http_phases(f"http://127.0.0.1:{port}", args))
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)
+                spy.wait(timeout=60)
             smtp_rate = _smtp(
                 results["smtp_port"], results["address"], args.smtp_messages, args.concurrency
             )
@@ -314,6 +357,11 @@ def main() -> None:
     table.add_row("products created / s", f"{results['products']:,.0f}")
     table.add_row("tickets created / s (SLA + round robin)", f"{results['tickets']:,.0f}")
     table.add_row("tickets / products (target ≥ 0.5)", f"{ratio:.2f}")
+    cpu_ratio = results["ticket_cpu_ms"] / results["product_cpu_ms"]
+    table.add_row("server CPU ms per product", f"{results['product_cpu_ms']:.2f}")
+    table.add_row("server CPU ms per ticket", f"{results['ticket_cpu_ms']:.2f}")
+    table.add_row("server CPU per ticket / per product", f"{cpu_ratio:.2f}")
+    table.add_row("server CPU ms per e-mail → ticket (webhook)", f"{results['email_cpu_ms']:.2f}")
     table.add_row("e-mail → ticket / s (webhook)", f"{results['emails']:,.0f}")
     table.add_row("e-mail → ticket / s (SMTP)", f"{smtp_rate:,.0f}")
     console.print(table)
@@ -324,7 +372,8 @@ def main() -> None:
             "",
             f"Machine: {machine()}. Embedded PostgreSQL and Redis, one Uvicorn worker on "
             f"CPU 0, {args.concurrency} concurrent clients. Command: `uv run python "
-            f"bench/tickets.py --seconds {args.seconds:g} --concurrency {args.concurrency} "
+            f"bench/tickets.py --seconds {args.seconds:g} --warmup {args.warmup:g} "
+            f"--concurrency {args.concurrency} "
             f"--smtp-messages {args.smtp_messages} --record`. Load "
             f"average (1 min) at start: {load_at_start:.1f}.",
             "",
@@ -333,6 +382,9 @@ def main() -> None:
             f"| products created / s | {results['products']:,.0f} |",
             f"| tickets created / s (SLA + round robin) | {results['tickets']:,.0f} |",
             f"| tickets / products | {ratio:.2f} (target ≥ 0.5) |",
+            f"| server CPU per product / per ticket | {results['product_cpu_ms']:.2f} / "
+            f"{results['ticket_cpu_ms']:.2f} ms ({cpu_ratio:.2f}x) |",
+            f"| server CPU per e-mail → ticket, webhook | {results['email_cpu_ms']:.2f} ms |",
             f"| e-mail → ticket / s, webhook | {results['emails']:,.0f} |",
             f"| e-mail → ticket / s, SMTP | {smtp_rate:,.0f} |",
         ]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 import pytest
@@ -11,11 +13,13 @@ from fastapi import APIRouter, FastAPI
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.api import create_app
 from quartermaster.core.db import (
     Database,
     SessionDep,
+    _pooled_connection,
     current_tenant,
     driver_connection,
     set_tenant,
@@ -178,6 +182,68 @@ class TestDriverConnection:
         finally:
             await database.dispose()
         assert await _notes(owner_conn) == ["kept"]
+
+    async def test_a_transaction_begins_without_an_extra_statement(
+        self, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """driver_connection begins the transaction through a private internal of
+        SQLAlchemy's asyncpg adapter (core/db.py ``_begin``); when a SQLAlchemy release
+        moves it, the public fallback (a ``SELECT 1`` through the session) would run and
+        this fails: pyproject.toml's upper bound on SQLAlchemy is for it."""
+        database = Database(str(settings.database_url), pool_size=1, max_overflow=0)
+        sent: list[str] = []
+        execute = AsyncSession.execute
+
+        async def spy(self: AsyncSession, statement: Any, *args: Any, **kwargs: Any) -> Any:
+            sent.append(str(statement))
+            return await execute(self, statement, *args, **kwargs)
+
+        monkeypatch.setattr(AsyncSession, "execute", spy)
+        try:
+            async with database.transaction() as session:
+                connection = await driver_connection(session)
+                assert connection.is_in_transaction()
+                assert await connection.fetchval("SELECT now() = statement_timestamp()") is False
+        finally:
+            await database.dispose()
+        assert sent == []
+
+    async def test_a_request_cancelled_during_begin_leaves_no_transaction_open(
+        self, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A client that leaves cancels its request (core/http.py); if that happens while
+        BEGIN is on the wire, the pooled connection must not keep the transaction."""
+        database = Database(str(settings.database_url), pool_size=1, max_overflow=0)
+        began, release = asyncio.Event(), asyncio.Event()
+
+        async def slow_start(adapted: Any) -> None:
+            # BEGIN reaches the server; the adapter learns of it only after `release`.
+            transaction = adapted._connection.transaction()
+            await transaction.start()
+            began.set()
+            await release.wait()
+            adapted._transaction = transaction
+
+        async def request() -> None:
+            async with database.transaction(uuid.uuid4()):
+                pass
+
+        try:
+            async with database.transaction() as session:  # the pool's one connection
+                adapted = (await session.run_sync(_pooled_connection)).dbapi_connection
+            monkeypatch.setattr(type(adapted), "_start_transaction", slow_start)
+            task = asyncio.create_task(request())
+            await began.wait()
+            task.cancel()
+            release.set()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            monkeypatch.undo()
+            async with database.transaction() as session:
+                pooled = await session.run_sync(_pooled_connection)
+                assert not pooled.driver_connection.is_in_transaction()
+        finally:
+            await database.dispose()
 
 
 async def _insert_then_fail(database: Database, name: str) -> None:

@@ -82,7 +82,7 @@ async def respond_once(
         )
     answer = _fresh(status, await produce())
     await repository.store_idempotent_response(
-        session, tenant_id, key, status, json.loads(answer.content)
+        session, tenant_id, key, status, answer.content.decode()
     )
     return answer
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, and_, delete, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -164,6 +164,64 @@ async def lock_rotation(
         .with_for_update(of=TeamMember)
     )
     return [RotationRow(*row) for row in await session.execute(query)]
+
+
+async def assign_next_in_rotation(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    team_id: uuid.UUID,
+    agents: Select[uuid.UUID],
+    now: datetime,
+) -> uuid.UUID | None:
+    """Round robin in one statement: lock the team's members who are ``agents`` (in user
+    order, as :func:`lock_rotation`), choose the available one with the oldest
+    ``last_assigned_at`` (never assigned first; then the oldest membership, then the user
+    id) and stamp it strictly later than every member's stamp (``now``, or the latest
+    stamp + 1 µs). None when no agent is available (nothing is stamped)."""
+    rotation = (
+        select(
+            TeamMember.user_id,
+            TeamMember.last_assigned_at,
+            TeamMember.created_at,
+            func.coalesce(AgentStatus.is_away, False).label("is_away"),
+        )
+        .outerjoin(
+            AgentStatus,
+            (AgentStatus.tenant_id == TeamMember.tenant_id)
+            & (AgentStatus.user_id == TeamMember.user_id),
+        )
+        .where(
+            TeamMember.tenant_id == tenant_id,
+            TeamMember.team_id == team_id,
+            TeamMember.user_id.in_(agents.scalar_subquery()),
+        )
+        .order_by(TeamMember.user_id)
+        .with_for_update(of=TeamMember)
+        .cte("rotation")
+    )
+    chosen = (
+        select(rotation.c.user_id)
+        .where(rotation.c.is_away.is_(False))
+        .order_by(
+            rotation.c.last_assigned_at.asc().nulls_first(),
+            rotation.c.created_at,
+            rotation.c.user_id,
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    latest = select(func.max(rotation.c.last_assigned_at)).scalar_subquery()
+    statement = (
+        update(TeamMember)
+        .where(
+            TeamMember.tenant_id == tenant_id,
+            TeamMember.team_id == team_id,
+            TeamMember.user_id == chosen,
+        )
+        .values(last_assigned_at=func.greatest(now, latest + timedelta(microseconds=1)))
+        .returning(TeamMember.user_id)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
 
 
 async def mark_assigned(

@@ -61,17 +61,22 @@ async def contact_for_email(
     session: AsyncSession, tenant_id: uuid.UUID, contact_id: uuid.UUID, email: str, name: str
 ) -> Contact:
     """The contact with ``email`` (lower-cased), created on first sight (one statement for
-    a known address); a concurrent creator of the same address waits on the unique index
-    and then finds this one."""
+    a known address, two for a new one: the insert returns the row); a concurrent creator
+    of the same address waits on the unique index and then finds this one (a third)."""
     query = select(Contact).where(Contact.tenant_id == tenant_id, Contact.email == email)
     found = (await session.execute(query)).scalar_one_or_none()
     if found is not None:
         return found
-    await session.execute(
-        insert(Contact)
-        .values(id=contact_id, tenant_id=tenant_id, email=email, name=name)
-        .on_conflict_do_nothing(index_elements=[Contact.tenant_id, Contact.email])
-    )
+    created = (
+        await session.execute(
+            insert(Contact)
+            .values(id=contact_id, tenant_id=tenant_id, email=email, name=name)
+            .on_conflict_do_nothing(index_elements=[Contact.tenant_id, Contact.email])
+            .returning(Contact)
+        )
+    ).scalar_one_or_none()
+    if created is not None:
+        return created
     return (await session.execute(query)).scalar_one()
 
 

@@ -171,7 +171,7 @@ async def _process(
         await session.flush()
     await _claim(session, tenant_id, opened.ticket.id, None, message)
     await _attach(session, store, opened.ticket, message, max_attachment_bytes, None)
-    await notifications.acknowledge(session, opened.ticket)
+    await notifications.acknowledge(session, opened.ticket, contact=opened.contact)
     return InboundResult(
         outcome="created",
         ticket_id=opened.ticket.id,

@@ -288,6 +288,8 @@ async def pick_assignee(session: AsyncSession, team: Team, now: datetime) -> uui
         return None
     tenant_id = team.tenant_id
     agents = member_ids_with_permission(tenant_id, Permission.TICKETS_WRITE)
+    if team.assignment_strategy == "round_robin":  # lock, choose and stamp: one statement
+        return await team_rows.assign_next_in_rotation(session, tenant_id, team.id, agents, now)
     rotation = await team_rows.lock_rotation(session, tenant_id, team.id, agents)
     eligible = [m for m in rotation if not m.is_away]
     if not eligible:

@@ -60,7 +60,8 @@ async def create_ticket(
     opened = await open_ticket(session, principal.tenant_id, data, now=now)
     for item in data.reservations:
         await _reserve(session, principal, opened.ticket, item)
-    await notifications.acknowledge(session, opened.ticket)
+    # A new ticket's conversation has no e-mail yet: nothing to thread the mail onto.
+    await notifications.acknowledge(session, opened.ticket, contact=opened.contact, thread=[])
     return await ticket_detail(
         session, opened.ticket, contact=opened.contact, new=not data.reservations
     )

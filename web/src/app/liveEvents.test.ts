@@ -166,6 +166,6 @@ describe("live events update the caches", () => {
 
   it("subscribes only to the channels the role may read", () => {
     expect(channelsFor((p) => p === "tenant:read")).toEqual(["jobs:updates"]);
-    expect(channelsFor(() => true)).toHaveLength(5);
+    expect(channelsFor(() => true)).toHaveLength(6);
   });
 });

@@ -7,6 +7,8 @@ import type { Permission, Product } from "@/api/client";
 import { alertChanged, resyncAlerts } from "@/features/alerts/live";
 import { reportsChanged } from "@/features/dashboard/live";
 import { jobChanged, resyncJobs } from "@/features/jobs/live";
+import { articleChanged, articleDeleted, collectionChanged, resyncKnowledge } from "@/features/kb/live";
+import type { ArticleChanged } from "@/features/kb/live";
 import type { JobChanged } from "@/features/jobs/live";
 import { applyProduct, priceChanged, productsImported, removeProduct, resyncCatalog } from "@/features/products/live";
 import { reservationChanged, resyncStock, stockMoved } from "@/features/stock/live";
@@ -34,6 +36,14 @@ const HANDLERS: Record<string, Handler> = {
   "catalog.product.deleted": (client, data: { id: string }) => removeProduct(client, data.id),
   "catalog.product.imported": (client) => productsImported(client),
   "catalog.price.changed": (client, data: { product_id: string }) => priceChanged(client, data.product_id),
+  "knowledge.article.created": (client, data: ArticleChanged) => articleChanged(client, data),
+  "knowledge.article.updated": (client, data: ArticleChanged) => articleChanged(client, data),
+  "knowledge.article.published": (client, data: ArticleChanged) => articleChanged(client, data),
+  "knowledge.article.archived": (client, data: ArticleChanged) => articleChanged(client, data),
+  "knowledge.article.deleted": (client, data: { id: string }) => articleDeleted(client, data.id),
+  "knowledge.collection.created": (client) => collectionChanged(client),
+  "knowledge.collection.updated": (client) => collectionChanged(client),
+  "knowledge.collection.deleted": (client) => collectionChanged(client),
 };
 
 export function applyLiveEvent(client: QueryClient, event: LiveEvent): void {
@@ -53,6 +63,7 @@ const RESYNC: Record<string, (client: QueryClient) => void> = {
   "catalog:updates": resyncCatalog,
   "price:updates": resyncCatalog,
   "jobs:updates": resyncJobs,
+  "knowledge:updates": resyncKnowledge,
 };
 
 /** The server could not replay what this tab missed: refetch that channel's data. */
@@ -66,6 +77,7 @@ const CHANNELS: [string, Permission][] = [
   ["catalog:updates", "catalog:read"],
   ["price:updates", "catalog:read"],
   ["jobs:updates", "tenant:read"],
+  ["knowledge:updates", "knowledge:read"],
 ];
 
 export function channelsFor(can: (permission: Permission) => boolean): string[] {

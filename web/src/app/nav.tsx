@@ -1,5 +1,6 @@
 import {
   Bell,
+  BookOpen,
   Boxes,
   ClipboardList,
   FileClock,
@@ -33,6 +34,7 @@ export const NAV: NavItem[] = [
   { to: "/counts", label: "Count", icon: icon(<ClipboardList className="size-5" aria-hidden />), permission: "stock:write", section: "work", mobile: true },
   { to: "/alerts", label: "Alerts", icon: icon(<Bell className="size-5" aria-hidden />), permission: "inventory:read", section: "work" },
   { to: "/jobs", label: "Imports & exports", icon: icon(<UploadCloud className="size-5" aria-hidden />), permission: "tenant:read", section: "work" },
+  { to: "/kb", label: "Knowledge", icon: icon(<BookOpen className="size-5" aria-hidden />), permission: "knowledge:read", section: "work" },
   { to: "/warehouses", label: "Warehouses", icon: icon(<Warehouse className="size-5" aria-hidden />), permission: "inventory:read", section: "work" },
   { to: "/members", label: "Members", icon: icon(<Users className="size-5" aria-hidden />), permission: "members:write", section: "admin" },
   { to: "/api-keys", label: "API keys", icon: icon(<KeyRound className="size-5" aria-hidden />), permission: "api_keys:read", section: "admin" },

@@ -32,6 +32,9 @@ export const routes: RouteObject[] = [
   screen("/signup", () => import("@/features/auth/SignupPage")),
   screen("/invitation", () => import("@/features/auth/InvitationPage")),
   screen("/reset-password", () => import("@/features/auth/ResetPasswordPage")),
+  // The public help centre: no login, no app shell.
+  screen("/help/:tenantSlug", () => import("@/features/help/HelpHomePage")),
+  screen("/help/:tenantSlug/:slug", () => import("@/features/help/HelpArticlePage")),
   {
     element: (
       <RequireSession>
@@ -52,6 +55,12 @@ export const routes: RouteObject[] = [
       screen("/jobs", () => import("@/features/jobs/JobsPage"), "tenant:read"),
       screen("/warehouses", () => import("@/features/warehouses/WarehousesPage"), "inventory:read"),
       screen("/warehouses/:warehouseId", () => import("@/features/warehouses/WarehousePage"), "inventory:read"),
+      screen("/kb", () => import("@/features/kb/KbPage"), "knowledge:read"),
+      screen("/kb/new", () => import("@/features/kb/ArticleEditorPage"), "knowledge:write"),
+      screen("/kb/:articleId", () => import("@/features/kb/ArticlePage"), "knowledge:read"),
+      screen("/kb/:articleId/edit", () => import("@/features/kb/ArticleEditorPage"), "knowledge:write"),
+      screen("/kb/:articleId/history", () => import("@/features/kb/HistoryPage"), "knowledge:read"),
+      screen("/search", () => import("@/features/search/SearchPage")),
       screen("/members", () => import("@/features/admin/MembersPage"), "members:write"),
       screen("/api-keys", () => import("@/features/admin/ApiKeysPage"), "api_keys:read"),
       screen("/audit", () => import("@/features/admin/AuditPage"), "audit:read"),

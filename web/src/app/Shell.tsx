@@ -1,6 +1,6 @@
-import { Menu, X } from "lucide-react";
+import { Menu, Search, X } from "lucide-react";
 import { Suspense, useState } from "react";
-import { NavLink, Outlet } from "react-router";
+import { Link, NavLink, Outlet } from "react-router";
 import { useAuth } from "@/auth/context";
 import { AlertToaster } from "@/features/alerts/AlertToaster";
 import { CountSyncAgent, OfflineQueueBadge } from "@/features/counts";
@@ -104,6 +104,9 @@ export function Shell() {
         <div className="flex items-center gap-2">
           <OfflineQueueBadge compact />
           <ConnectionIndicator />
+          <Link to="/search" aria-label="Search" className="rounded-lg p-2 hover:bg-raised">
+            <Search className="size-5" aria-hidden />
+          </Link>
           <button type="button" aria-label="Menu" aria-expanded={drawer} onClick={() => setDrawer(true)} className="rounded-lg p-2 hover:bg-raised">
             <Menu className="size-5" aria-hidden />
           </button>

@@ -1,6 +1,6 @@
 import { Menu, Search, X } from "lucide-react";
 import { Suspense, useState } from "react";
-import { Link, NavLink, Outlet } from "react-router";
+import { NavLink, Outlet } from "react-router";
 import { useAuth } from "@/auth/context";
 import { AlertToaster } from "@/features/alerts/AlertToaster";
 import { CountSyncAgent, OfflineQueueBadge } from "@/features/counts";
@@ -104,9 +104,6 @@ export function Shell() {
         <div className="flex items-center gap-2">
           <OfflineQueueBadge compact />
           <ConnectionIndicator />
-          <Link to="/search" aria-label="Search" className="rounded-lg p-2 hover:bg-raised">
-            <Search className="size-5" aria-hidden />
-          </Link>
           <button type="button" aria-label="Menu" aria-expanded={drawer} onClick={() => setDrawer(true)} className="rounded-lg p-2 hover:bg-raised">
             <Menu className="size-5" aria-hidden />
           </button>
@@ -125,6 +122,10 @@ export function Shell() {
             </div>
             <div className="flex-1 overflow-y-auto">
               <NavSections items={items} onNavigate={() => setDrawer(false)} />
+              <NavLink to="/search" onClick={() => setDrawer(false)} className="mt-6 flex items-center gap-3 rounded-lg px-3 py-2 text-sm font-medium text-muted hover:bg-raised hover:text-ink">
+                <Search className="size-5" aria-hidden />
+                Search everything
+              </NavLink>
             </div>
             <ThemeSwitch />
             <UserBlock />

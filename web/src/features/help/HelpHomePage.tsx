@@ -120,7 +120,7 @@ export default function HelpHomePage() {
                       <span className="block font-medium">{article.title}</span>
                       {article.excerpt ? <span className="mt-0.5 line-clamp-2 block text-sm text-muted">{article.excerpt}</span> : null}
                       <span className="mt-1 block text-xs text-muted">
-                        {!chosen && article.collection_slug ? `${names.get(article.collection_slug) ?? ""} · ` : ""}Updated {formatDate(article.updated_at)}
+                        {!chosen && article.collection_slug && names.has(article.collection_slug) ? `${names.get(article.collection_slug)} · ` : ""}Updated {formatDate(article.updated_at)}
                       </span>
                     </span>
                     <ChevronRight className="size-4 shrink-0 text-muted" aria-hidden />

@@ -113,7 +113,8 @@ export function ArticleForm({ article, submitLabel, onSubmit, onCancel, statusAc
         </section>
       </div>
       <div className="grid gap-4 sm:grid-cols-3">
-        <SelectField label="Collection" error={errors.collection_id?.message} {...register("collection_id")}>
+        {/* Mounted again once the options arrive, so the article's collection is selected. */}
+        <SelectField key={collections ? "loaded" : "loading"} label="Collection" error={errors.collection_id?.message} {...register("collection_id")}>
           <option value="">No collection</option>
           {flattenTree(collections ?? []).map(({ collection, depth }) => (
             <option key={collection.id} value={collection.id}>

@@ -33,7 +33,7 @@ export function CollectionSidebar({ collections, selected, onSelect }: Props) {
         ) : null}
       </div>
       <ul className="space-y-0.5">
-        <li>
+        <li className="flex">
           <button type="button" aria-current={selected === null ? "true" : undefined} className={item(selected === null)} onClick={() => onSelect(null)}>
             <Library className="size-4 shrink-0 text-muted" aria-hidden />
             All articles

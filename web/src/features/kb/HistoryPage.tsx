@@ -73,15 +73,21 @@ export default function HistoryPage() {
       />
       <div className="grid gap-4 lg:grid-cols-[minmax(0,24rem)_minmax(0,1fr)]">
         <Card className="self-start">
-          <CardHeader title="Revisions" description="From · To" />
+          <CardHeader title="Revisions" description="Newest first" />
           {error ? <div className="p-4"><ErrorNotice error={error} title="The revisions could not be loaded" /></div> : null}
           {!revisions && !error ? <Skeleton className="m-4 h-40" /> : null}
           <ol aria-label="Revisions" className="divide-y divide-line">
             {(revisions ?? []).map((revision) => (
               <li key={revision.number} className={cn("flex gap-3 px-4 py-3", (revision.number === from || revision.number === to) && "bg-raised/60")}>
-                <div className="flex flex-col gap-2 pt-0.5">
-                  <input type="radio" name="from" aria-label={`Compare from revision ${revision.number}`} checked={revision.number === from} onChange={() => choose("from", revision.number)} className="size-4 accent-[var(--qm-accent)]" />
-                  <input type="radio" name="to" aria-label={`Compare to revision ${revision.number}`} checked={revision.number === to} onChange={() => choose("to", revision.number)} className="size-4 accent-[var(--qm-accent)]" />
+                <div className="flex flex-col gap-1.5 pt-0.5 text-xs text-muted">
+                  <label className="flex items-center gap-1.5">
+                    <input type="radio" name="from" aria-label={`Compare from revision ${revision.number}`} checked={revision.number === from} onChange={() => choose("from", revision.number)} className="size-4 accent-[var(--qm-accent)]" />
+                    From
+                  </label>
+                  <label className="flex items-center gap-1.5">
+                    <input type="radio" name="to" aria-label={`Compare to revision ${revision.number}`} checked={revision.number === to} onChange={() => choose("to", revision.number)} className="size-4 accent-[var(--qm-accent)]" />
+                    To
+                  </label>
                 </div>
                 <div className="min-w-0 flex-1 text-sm">
                   <p className="flex flex-wrap items-center gap-2">

@@ -95,7 +95,7 @@ export default function KbPage() {
             <label className="min-w-0 md:w-36">
               <span className="sr-only">Visibility</span>
               <select value={filters.visibility ?? ""} onChange={(e) => update({ visibility: e.target.value || null })} className={select}>
-                <option value="">Internal & public</option>
+                <option value="">Any visibility</option>
                 <option value="internal">Internal only</option>
                 <option value="public">Public only</option>
               </select>

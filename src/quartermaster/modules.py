@@ -26,9 +26,17 @@ AVAILABLE_MODULES: tuple[str, ...] = (
     "realtime",  # live updates (WebSocket, SSE); no tables
     "mail",  # the outbox of e-mails for administrators (core/mail has the table)
     "servicedesk",
+    "knowledge",
 )
 # Modules whose models.py defines tables (Alembic needs them all in Base.metadata).
-MODEL_MODULES: tuple[str, ...] = ("identity", "catalog", "inventory", "jobs", "servicedesk")
+MODEL_MODULES: tuple[str, ...] = (
+    "identity",
+    "catalog",
+    "inventory",
+    "jobs",
+    "servicedesk",
+    "knowledge",
+)
 
 
 class UnknownModule(ValueError):

@@ -1,14 +1,10 @@
 import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
-import { call } from "@/features/kb";
-import type { PublicArticle, PublicArticleSummary, PublicCollection, SearchHit } from "@/features/kb";
+import createClient from "openapi-fetch";
+import { unwrap } from "@/api/client";
+import type { paths } from "@/api/schema";
 
-interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-}
-
-/** The help centre's calls: no token is sent, whoever is signed in on this browser. */
-const anonymous = { anonymous: true } as const;
+/** The help centre's client sends no token, whoever is signed in on this browser. */
+const anonymous = createClient<paths>({ baseUrl: "", fetch: (request: Request) => globalThis.fetch(request) });
 
 export const helpKeys = {
   all: (tenant: string) => ["help", tenant] as const,
@@ -18,12 +14,10 @@ export const helpKeys = {
   search: (tenant: string, q: string) => [...helpKeys.all(tenant), "search", q] as const,
 };
 
-const base = (tenant: string) => `/public/${encodeURIComponent(tenant)}`;
-
 export function usePublicCollections(tenant: string) {
   return useQuery({
     queryKey: helpKeys.collections(tenant),
-    queryFn: ({ signal }) => call<Page<PublicCollection>>("GET", `${base(tenant)}/collections`, { ...anonymous, signal }),
+    queryFn: ({ signal }) => unwrap(anonymous.GET("/api/v1/public/{tenant_slug}/collections", { params: { path: { tenant_slug: tenant } }, signal })),
     select: (page) => page.items,
     retry: false,
   });
@@ -34,7 +28,12 @@ export function usePublicArticles(tenant: string, collection: string | null) {
     queryKey: helpKeys.articles(tenant, collection),
     initialPageParam: null as string | null,
     queryFn: ({ pageParam, signal }) =>
-      call<Page<PublicArticleSummary>>("GET", `${base(tenant)}/articles`, { ...anonymous, query: { collection, cursor: pageParam, limit: 30 }, signal }),
+      unwrap(
+        anonymous.GET("/api/v1/public/{tenant_slug}/articles", {
+          params: { path: { tenant_slug: tenant }, query: { collection: collection ?? undefined, cursor: pageParam ?? undefined, limit: 30 } },
+          signal,
+        }),
+      ),
     getNextPageParam: (last) => last.next_cursor,
     placeholderData: keepPreviousData,
     retry: false,
@@ -44,16 +43,17 @@ export function usePublicArticles(tenant: string, collection: string | null) {
 export function usePublicArticle(tenant: string, slug: string) {
   return useQuery({
     queryKey: helpKeys.article(tenant, slug),
-    queryFn: ({ signal }) => call<PublicArticle>("GET", `${base(tenant)}/articles/${encodeURIComponent(slug)}`, { ...anonymous, signal }),
+    queryFn: ({ signal }) => unwrap(anonymous.GET("/api/v1/public/{tenant_slug}/articles/{slug}", { params: { path: { tenant_slug: tenant, slug } }, signal })),
     retry: false,
   });
 }
 
 export function usePublicSearch(tenant: string, q: string) {
+  const term = q.trim().slice(0, 200);
   return useQuery({
-    queryKey: helpKeys.search(tenant, q.trim()),
-    queryFn: ({ signal }) => call<Page<SearchHit>>("GET", `${base(tenant)}/search`, { ...anonymous, query: { q: q.trim(), limit: 20 }, signal }),
-    enabled: q.trim().length > 0,
+    queryKey: helpKeys.search(tenant, term),
+    queryFn: ({ signal }) => unwrap(anonymous.GET("/api/v1/public/{tenant_slug}/search", { params: { path: { tenant_slug: tenant }, query: { q: term, limit: 20 } }, signal })),
+    enabled: term.length > 0,
     placeholderData: keepPreviousData,
     retry: false,
   });

@@ -14,11 +14,16 @@ import { MarkdownPreview } from "./MarkdownPreview";
 import type { StatusAction } from "./status";
 import { flattenTree } from "./tree";
 
+const TAG = /^[\p{L}\p{N}_][\p{L}\p{N}_\-.:/]{0,49}$/u;
+
 const schema = z.object({
-  title: z.string().trim().min(1, "Give the article a title.").max(200, "At most 200 characters."),
+  title: z.string().trim().min(1, "Give the article a title.").max(300, "At most 300 characters."),
   body: z.string().max(200_000, "At most 200,000 characters."),
   collection_id: z.string(),
-  tags: z.string().refine((v) => splitTags(v).every((t) => t.length <= 40), "Each tag at most 40 characters."),
+  tags: z
+    .string()
+    .refine((v) => splitTags(v).every((t) => TAG.test(t)), "Tags are single words of up to 50 letters, digits or - . : /")
+    .refine((v) => splitTags(v).length <= 30, "At most 30 tags."),
   visibility: z.enum(["internal", "public"]),
   note: z.string().max(500, "At most 500 characters."),
 });

@@ -36,7 +36,7 @@ export function CollectionDialog({ open, editing, collections, onClose }: { open
 
   const submit = handleSubmit(async (values) => {
     setFormError(null);
-    const body = { name: values.name, parent_id: values.parent_id || null, description: values.description.trim() || null };
+    const body = { name: values.name, parent_id: values.parent_id || null, description: values.description.trim() };
     try {
       const saved = editing ? await updateCollection(editing.id, body) : await createCollection(body);
       await client.invalidateQueries({ queryKey: kbKeys.collections() });

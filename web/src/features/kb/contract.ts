@@ -1,7 +1,6 @@
 /**
- * The Knowledge API's types, from the server's OpenAPI document (generated), under the
- * names the screens use. Only the global search's shapes are still written by hand from the
- * contract (KB-API.md) until `GET /api/v1/search` is in the OpenAPI document.
+ * The Knowledge and Search API's types, from the server's OpenAPI document (generated),
+ * under the names the screens use.
  */
 import type { Schemas } from "@/api/client";
 
@@ -23,20 +22,6 @@ export type PublicArticleSummary = Schemas["PublicArticleSummary"];
 export type PublicArticle = Schemas["PublicArticle"];
 export type PublicSearchHit = Schemas["PublicSearchHit"];
 
-export type SearchType = "product" | "ticket" | "article";
-
-export interface SearchHit {
-  type: SearchType;
-  id: string;
-  title: string;
-  /** HTML-escaped text in which matches are wrapped in <mark>…</mark> (nothing else). */
-  snippet: string;
-  score: number;
-  url: string;
-}
-
-export interface SearchPage {
-  items: SearchHit[];
-  next_cursor: string | null;
-  facets: Partial<Record<SearchType, number>>;
-}
+export type SearchHit = Schemas["SearchHitRead"];
+export type SearchType = SearchHit["type"];
+export type SearchPage = Schemas["SearchPage"];

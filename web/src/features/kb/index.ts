@@ -1,5 +1,4 @@
 export type { ArticleDiff, DiffLine, PublicArticle, PublicArticleSummary, PublicCollection, SearchHit, SearchPage, SearchType } from "./contract";
-export { call } from "./http";
 export { kbKeys } from "./keys";
 export { articleChanged, articleDeleted, collectionChanged, resyncKnowledge } from "./live";
 export type { ArticleChanged } from "./live";

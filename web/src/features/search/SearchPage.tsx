@@ -66,7 +66,7 @@ export default function SearchPage() {
           {q ? (
             <div className="flex flex-wrap gap-2" role="group" aria-label="Types">
               {facet(null, "All", all.data ? total : undefined)}
-              {ALL_TYPES.filter((t) => facets[t] !== undefined).map((t) => facet(t, TYPE_LABEL[t], facets[t]))}
+              {ALL_TYPES.filter((t) => (facets[t] ?? 0) > 0 || type === t).map((t) => facet(t, TYPE_LABEL[t], facets[t]))}
             </div>
           ) : null}
         </div>

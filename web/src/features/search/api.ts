@@ -1,5 +1,5 @@
 import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
-import { call } from "@/features/kb";
+import { api, unwrap } from "@/api/client";
 import type { SearchPage, SearchType } from "@/features/kb";
 
 export const ALL_TYPES: SearchType[] = ["product", "ticket", "article"];
@@ -11,10 +11,12 @@ export const searchKeys = {
 };
 
 export function search(q: string, options: { types?: SearchType[]; limit?: number; cursor?: string | null; signal?: AbortSignal }): Promise<SearchPage> {
-  return call("GET", "/search", {
-    query: { q, types: options.types?.join(","), limit: options.limit ?? 20, cursor: options.cursor },
-    signal: options.signal,
-  });
+  return unwrap(
+    api.GET("/api/v1/search", {
+      params: { query: { q: q.slice(0, 200), types: options.types?.join(","), limit: options.limit ?? 20, cursor: options.cursor ?? undefined } },
+      signal: options.signal,
+    }),
+  );
 }
 
 /** The palette's results as you type. A newer term leaves the older query without an

@@ -13,7 +13,7 @@ function knowledge(request: APIRequestContext, token: string) {
   const api = rest(request, token);
   const headers = { Authorization: `Bearer ${token}` };
   return {
-    collection: (name: string, description?: string) => api.post<{ id: string; slug: string }>("/collections", { name, description }),
+    collection: (name: string, description = "", parent_id: string | null = null) => api.post<{ id: string; slug: string }>("/collections", { name, description, parent_id }),
     article: (body: Record<string, unknown>) => api.post<Article>("/articles", body),
     async publish(article: Article): Promise<Article> {
       const response = await request.patch(`/api/v1/articles/${article.id}`, { headers: { ...headers, "If-Match": `"${article.revision}"` }, data: { status: "published" } });
@@ -48,10 +48,19 @@ test("an editor writes an article, publishes it, edits it twice, compares revisi
   const org = await createOrg(request, "Acme Supplies");
   const kb = knowledge(request, org.token);
   const policies = await kb.collection("Returns & warranty", "Sending things back, and what we repair.");
-  await kb.collection("Power tools");
-  for (const [title, visibility] of [["Warranty: what is covered", "public"], ["Handling a damaged delivery", "internal"], ["Charging a drill battery for the first time", "public"]] as const) {
-    const made = await kb.article({ title, body: `# ${title}\n\nSteps and tips.`, visibility, collection_id: policies.id, tags: ["warranty"] });
-    if (visibility === "public") await kb.publish(made);
+  const tools = await kb.collection("Power tools", "How-tos for drills, grinders and saws.");
+  const batteries = await kb.collection("Batteries & chargers", undefined, tools.id);
+  const shelf = [
+    ["Warranty: what is covered", "public", policies.id, ["warranty"], true],
+    ["Handling a damaged delivery", "internal", policies.id, ["returns", "carrier"], true],
+    ["Warranty extension for trade customers", "public", policies.id, ["warranty"], false],
+    ["Charging a drill battery for the first time", "public", batteries.id, ["battery"], true],
+    ["Changing an angle grinder disc", "public", tools.id, ["grinder"], true],
+    ["Escalating a repair to the manufacturer", "internal", tools.id, ["repair"], false],
+  ] as const;
+  for (const [title, visibility, collection, tags, published] of shelf) {
+    const made = await kb.article({ title, body: `# ${title}\n\nSteps and tips.`, visibility, collection_id: collection, tags });
+    if (published) await kb.publish(made);
   }
   await logIn(page, org.email);
 
@@ -84,6 +93,8 @@ test("an editor writes an article, publishes it, edits it twice, compares revisi
   const diff = page.getByRole("region", { name: "Changes from revision 2 to 4" });
   await expect(diff.locator('tr[data-op="delete"]')).toContainText("within 14 days");
   await expect(diff.locator('tr[data-op="insert"]')).toHaveText([/within 30 days/, /Refunds arrive/]);
+  const dismiss = page.getByRole("button", { name: "Dismiss" });
+  while ((await dismiss.count()) > 0) await dismiss.first().click();
   await shot(page, "kb-history-1280-light");
 
   await page.getByRole("button", { name: "Restore revision 2" }).click();

@@ -3,11 +3,12 @@ import { useEffect } from "react";
 import type { ReactNode } from "react";
 import { Link, useNavigate } from "react-router";
 
-/** "acme-supplies" → "Acme Supplies": the public endpoints name no organisation. */
+/** "acme-supplies" → "Acme Supplies": the public endpoints name no organisation. A short
+ * hex suffix that made a slug unique ("acme-supplies-ef9b56") is not part of the name. */
 export function organisationName(slug: string): string {
-  return slug
-    .split(/[-_]+/)
-    .filter(Boolean)
+  const words = slug.split(/[-_]+/).filter(Boolean);
+  if (words.length > 1 && /^(?=.*\d)[0-9a-f]{4,8}$/.test(words.at(-1)!)) words.pop();
+  return words
     .map((word) => word[0]!.toUpperCase() + word.slice(1))
     .join(" ");
 }

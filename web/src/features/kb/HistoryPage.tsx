@@ -99,7 +99,11 @@ export default function HistoryPage() {
                     {revision.author_name ?? "Someone"} · {formatRelative(revision.created_at)}
                   </p>
                   {revision.note ? <p className="mt-1 break-words">“{revision.note}”</p> : null}
-                  {revision.changed.length ? <p className="mt-1 text-xs text-muted">Changed: {revision.changed.map((c) => CHANGED[c] ?? c).join(", ")}</p> : null}
+                  {revision.number === 1 ? (
+                    <p className="mt-1 text-xs text-muted">Created</p>
+                  ) : revision.changed.length ? (
+                    <p className="mt-1 text-xs text-muted">Changed: {revision.changed.map((c) => CHANGED[c] ?? c).join(", ")}</p>
+                  ) : null}
                 </div>
                 {canWrite && revision.number !== newest ? (
                   <Button size="sm" variant="ghost" className="self-start" aria-label={`Restore revision ${revision.number}`} loading={restoring === revision.number} disabled={restoring !== null || !article} onClick={() => void restore(revision)} icon={<RotateCcw className="size-4" aria-hidden />}>

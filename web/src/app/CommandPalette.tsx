@@ -153,7 +153,8 @@ export function CommandPalette({ items }: { items: NavItem[] }) {
                   id={`palette-option-${mine}`}
                   role="option"
                   aria-selected={mine === current}
-                  onMouseEnter={() => setActive(mine)}
+                  // A real move only: a list appearing under a resting pointer must not steal the selection.
+                  onMouseMove={() => mine !== current && setActive(mine)}
                   onClick={() => go(entry.to)}
                   className={cn("flex cursor-pointer items-center gap-3 rounded-lg px-3 py-2 text-sm", mine === current && "bg-raised")}
                 >

@@ -213,6 +213,7 @@ DOCUMENTED_TAGS = (
     "collections",
     "articles",
     "help-pages",
+    "search",
     "realtime",
     "mail",
     "health",

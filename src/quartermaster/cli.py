@@ -879,6 +879,65 @@ def worker(
 
 # --- end of jobs -------------------------------------------------------------------------------
 
+# --- Search (issue 15): rebuild indexes (cli_search.py) ----------------------------------------
+
+
+@app.command("search-reindex")
+def search_reindex(
+    tenant: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Tenant slug or id (repeatable); every tenant without it.", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Rebuild tenants' search indexes from the products, tickets (and articles) they hold,
+    one transaction per tenant (searches see the old index until it is done)."""
+    import asyncio
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from quartermaster.cli_search import reindex_tenant, tenants_named
+    from quartermaster.core.db import Database, job_limits
+    from quartermaster.modules import import_models
+
+    import_models()
+    settings = _load_settings()
+    with ExitStack() as stack:
+        settings = _connect(settings, stack)
+        assert settings.database_url is not None
+
+        async def run() -> None:
+            owner = Database(_owner_url(settings), pool_size=1, max_overflow=0)
+            database = Database(
+                settings.database_url or "",
+                pool_size=1,
+                max_overflow=0,
+                limits=job_limits(settings),
+            )
+            try:
+                try:
+                    tenants = await tenants_named(owner, tenant)
+                except LookupError as exc:
+                    raise _fail(f"no tenant with slug or id {exc.args[0]!r}.") from exc
+                for tenant_id, slug in tenants:
+                    with Progress(
+                        TextColumn(f"[bold]{slug}[/] {{task.description}}"),
+                        BarColumn(),
+                        MofNCompleteColumn(),
+                        TimeElapsedColumn(),
+                        console=console,
+                    ) as progress:
+                        counts = await reindex_tenant(database, tenant_id, progress)
+                    summary = ", ".join(f"{n} {kind}s" for kind, n in counts.items())
+                    console.print(f"[green]✓[/] {slug}: {summary}")
+            finally:
+                await owner.dispose()
+                await database.dispose()
+
+        asyncio.run(run())
+
+
 # --- Ops (issue 16): the API role and backups (cli_ops.py) -------------------------------------
 app.command("api")(api)
 app.command("backup")(backup)

@@ -27,6 +27,7 @@ AVAILABLE_MODULES: tuple[str, ...] = (
     "mail",  # the outbox of e-mails for administrators (core/mail has the table)
     "servicedesk",
     "knowledge",
+    "search",  # one search over the others' documents
 )
 # Modules whose models.py defines tables (Alembic needs them all in Base.metadata).
 MODEL_MODULES: tuple[str, ...] = (
@@ -36,6 +37,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "jobs",
     "servicedesk",
     "knowledge",
+    "search",
 )
 
 

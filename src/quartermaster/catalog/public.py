@@ -18,6 +18,7 @@ from quartermaster.catalog import repository
 from quartermaster.catalog.events import CatalogEvents, PriceChanged
 from quartermaster.catalog.models import Product
 from quartermaster.catalog.schemas import ProductRead
+from quartermaster.catalog.service.indexing import searchable_products
 
 AvailableTotal = repository.AvailableTotal
 """How much of a product is available across the organization, as a correlated SQL
@@ -125,6 +126,7 @@ __all__ = [
     "products_by_codes",
     "products_by_ids",
     "reorder_points",
+    "searchable_products",
 ]
 
 

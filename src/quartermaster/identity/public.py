@@ -125,3 +125,16 @@ async def enter_public_tenant(session: AsyncSession, slug: str) -> uuid.UUID | N
 
 
 __all__ += ["enter_public_tenant"]
+
+
+# For operator commands (qm search-reindex): a tenant named by slug or id
+
+
+async def tenant_by_slug_or_id(session: AsyncSession, value: str) -> tuple[uuid.UUID, str] | None:
+    """(id, slug) of the tenant named by slug or id, among those the transaction may see
+    (every tenant in the owner's transaction that set ``app.all_tenants``)."""
+    tenant = await repository.tenant_by_slug_or_id(session, value)
+    return (tenant.id, tenant.slug) if tenant is not None else None
+
+
+__all__ += ["tenant_by_slug_or_id"]

@@ -135,8 +135,9 @@ async def provision_database_async(
                     f"GRANT USAGE, SELECT ON SEQUENCES TO {app}",
                     f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public "
                     f"GRANT EXECUTE ON FUNCTIONS TO {app}",
-                    # As the admin: creating pg_trgm may need superuser.
+                    # As the admin: creating pg_trgm and unaccent may need superuser.
                     "CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public",
+                    "CREATE EXTENSION IF NOT EXISTS unaccent WITH SCHEMA public",
                 ):
                     await target.execute(statement)
         finally:

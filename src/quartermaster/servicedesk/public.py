@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from quartermaster.servicedesk.events import SlaBreached, TicketChanged, TicketEvents
+from quartermaster.servicedesk.service.indexing import searchable_tickets
 from quartermaster.servicedesk.service.search import TicketDocument, ticket_document
 
 __all__ = [
@@ -10,5 +11,6 @@ __all__ = [
     "TicketChanged",
     "TicketDocument",
     "TicketEvents",
+    "searchable_tickets",
     "ticket_document",
 ]

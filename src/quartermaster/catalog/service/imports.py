@@ -64,6 +64,7 @@ from quartermaster.catalog.service.import_rows import (
     inspect_file,
     parse_row,
 )
+from quartermaster.catalog.service.indexing import index_products
 from quartermaster.catalog.service.units import ensure_default_units
 from quartermaster.core.clock import utcnow
 from quartermaster.core.db import Database
@@ -279,6 +280,7 @@ class ProductImport:
         outcome = await repository.upsert_products(
             session, tenant_id, upserts, self.update_columns, now
         )
+        await index_products(session, tenant_id, [product_id for product_id, _ in outcome])
         created = sum(1 for _, inserted in outcome if inserted)
         state.created += created
         state.updated += len(outcome) - created

@@ -34,6 +34,7 @@ from quartermaster.catalog.schemas import (
     barcode_problem,
     decimal_places,
 )
+from quartermaster.catalog.service.indexing import index_products, unindex_product
 from quartermaster.catalog.service.paging import cursor_uuid
 from quartermaster.catalog.service.units import unit_for
 from quartermaster.core.clock import utcnow
@@ -150,6 +151,7 @@ async def create_product(
     repository.add(session, product)
     await _flush_product(session, product)
     read = product_read(product)
+    await index_products(session, tenant_id, [product.id])
     await emit(session, tenant_id, CatalogEvents.PRODUCT_CREATED, read)
     return read
 
@@ -167,6 +169,8 @@ async def get_product(
 
 
 _PRODUCT_FIELDS = {"unit": "unit_code"}
+# The columns a product's search document is made of (service/indexing.py).
+_INDEXED_FIELDS = frozenset({"sku", "name", "description", "barcode", "category_id", "is_active"})
 
 
 async def update_product(
@@ -213,6 +217,8 @@ async def update_product(
     product.updated_at = utcnow()
     await _flush_product(session, product)
     read = product_read(product)
+    if _INDEXED_FIELDS & changes.keys():
+        await index_products(session, tenant_id, [product.id])
     archived = was_active and not product.is_active
     event = CatalogEvents.PRODUCT_ARCHIVED if archived else CatalogEvents.PRODUCT_UPDATED
     await emit(session, tenant_id, event, read)
@@ -233,6 +239,7 @@ async def delete_product(
         if repository.is_foreign_key_violation(exc):
             raise ProductInUse from exc
         raise
+    await unindex_product(session, tenant_id, product_id)
     await emit(
         session,
         tenant_id,

@@ -211,3 +211,24 @@ async def csat_groups(
         (row[0], int(row[1]), int(row[2]), int(row[3]), int(row[4]), int(row[5]))
         for row in await session.execute(query)
     ]
+
+
+async def public_comment_bodies(
+    session: AsyncSession, tenant_id: uuid.UUID, ticket_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[str]]:
+    """The bodies of the public, non-system comments of several tickets, oldest first
+    (what search indexes; internal notes never)."""
+    query = (
+        select(TicketComment.ticket_id, TicketComment.body)
+        .where(
+            TicketComment.tenant_id == tenant_id,
+            TicketComment.ticket_id.in_(ticket_ids),
+            TicketComment.internal.is_(False),
+            TicketComment.author_kind != "system",
+        )
+        .order_by(TicketComment.created_at, TicketComment.id)
+    )
+    bodies: dict[uuid.UUID, list[str]] = {}
+    for ticket_id, body in (await session.execute(query)).all():
+        bodies.setdefault(ticket_id, []).append(body)
+    return bodies

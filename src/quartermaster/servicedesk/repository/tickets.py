@@ -359,3 +359,13 @@ async def move_reservations(
         .where(TicketReservation.tenant_id == tenant_id, TicketReservation.ticket_id == source)
         .values(ticket_id=target)
     )
+
+
+async def tickets_after(
+    session: AsyncSession, tenant_id: uuid.UUID, after: uuid.UUID | None, limit: int
+) -> list[Ticket]:
+    """A page of the tenant's tickets in id order (the search index's rebuild)."""
+    query = select(Ticket).where(Ticket.tenant_id == tenant_id).order_by(Ticket.id).limit(limit)
+    if after is not None:
+        query = query.where(Ticket.id > after)
+    return list((await session.execute(query)).scalars())

@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from quartermaster.core.events import emit
 from quartermaster.core.markdown import to_html
 from quartermaster.servicedesk.errors import TicketClosed, TicketNotFound
-from quartermaster.servicedesk.events import TicketChanged
+from quartermaster.servicedesk.events import TicketChanged, TicketEvents
 from quartermaster.servicedesk.models import Contact, Ticket
 from quartermaster.servicedesk.repository import tickets as ticket_rows
 from quartermaster.servicedesk.schemas import TICKET_PREFIX, ContactRead, TicketRead
+from quartermaster.servicedesk.service.indexing import index_tickets
 from quartermaster.servicedesk.service.sla import sla_read
 
 KEY_PATTERN = re.compile(r"\[" + re.escape(TICKET_PREFIX) + r"(\d{1,18})\]", re.IGNORECASE)
@@ -75,10 +76,24 @@ def changed_payload(ticket: Ticket, previous_status: str | None = None) -> Ticke
     )
 
 
+# The changes that alter what a ticket is found by (an assignment does not).
+_REINDEXED = frozenset(
+    {
+        TicketEvents.CREATED,
+        TicketEvents.UPDATED,
+        TicketEvents.STATUS_CHANGED,
+        TicketEvents.MERGED,
+    }
+)
+
+
 async def emit_changed(
     session: AsyncSession, ticket: Ticket, event_type: str, previous_status: str | None = None
 ) -> None:
+    """The ticket's change event, and its search document renewed in the same transaction."""
     await emit(session, ticket.tenant_id, event_type, changed_payload(ticket, previous_status))
+    if event_type in _REINDEXED:
+        await index_tickets(session, ticket.tenant_id, [ticket])
 
 
 async def ticket_for_write(

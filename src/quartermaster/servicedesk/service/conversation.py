@@ -40,6 +40,7 @@ from quartermaster.servicedesk.repository import tickets as ticket_rows
 from quartermaster.servicedesk.schemas import AttachmentRead, CommentCreate, CommentRead
 from quartermaster.servicedesk.service import notifications
 from quartermaster.servicedesk.service.common import emit_changed, ticket_for_write, touch
+from quartermaster.servicedesk.service.indexing import index_tickets
 from quartermaster.servicedesk.service.status import reopen_or_resume
 
 
@@ -118,6 +119,8 @@ async def record_comment(
     )
     if ticket.status != previous:
         await emit_changed(session, ticket, TicketEvents.STATUS_CHANGED, previous)
+    elif not internal:
+        await index_tickets(session, ticket.tenant_id, [ticket])  # the new public words
     await notifications.mail_reply(session, ticket, comment)
     return comment
 

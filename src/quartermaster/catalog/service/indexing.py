@@ -1,0 +1,58 @@
+"""Products in the search index, renewed in the transaction that changes them (create,
+update, archive, import) and removed with them, so the next request finds what was
+written. Archived products stay indexed and findable (people look up old SKUs); their
+document says "archived" in its body, so the word finds them too."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from quartermaster.catalog.repository.documents import ProductText, product_texts
+from quartermaster.search.public import SearchDocument, index_documents, remove_document
+
+PRODUCT_PERMISSION = "catalog:read"
+
+
+def product_document(product: ProductText) -> SearchDocument:
+    """Name as title; SKU and barcode as identifiers (exact matches rank first);
+    description and category as body."""
+    body = [product.description or "", product.category or ""]
+    if not product.is_active:
+        body.append("archived")
+    return SearchDocument(
+        type="product",
+        id=product.id,
+        title=product.name,
+        identifiers=[product.sku, *([product.barcode] if product.barcode else [])],
+        body="\n".join(part for part in body if part),
+        url=f"/products/{product.id}",
+        permission=PRODUCT_PERMISSION,
+        updated_at=product.updated_at,
+    )
+
+
+async def index_products(
+    session: AsyncSession, tenant_id: uuid.UUID, product_ids: list[uuid.UUID]
+) -> None:
+    """(Re)index these products as the transaction now holds them: one read, two writes."""
+    if not product_ids:
+        return
+    rows = await product_texts(session, tenant_id, ids=product_ids)
+    await index_documents(session, tenant_id, [product_document(row) for row in rows])
+
+
+async def unindex_product(
+    session: AsyncSession, tenant_id: uuid.UUID, product_id: uuid.UUID
+) -> None:
+    await remove_document(session, tenant_id, "product", product_id)
+
+
+async def searchable_products(
+    session: AsyncSession, tenant_id: uuid.UUID, after: uuid.UUID | None, limit: int
+) -> list[SearchDocument]:
+    """A page of the tenant's products as search documents, in id order (``qm
+    search-reindex``); the next page starts after the last document's id."""
+    rows = await product_texts(session, tenant_id, after=after, limit=limit)
+    return [product_document(row) for row in rows]

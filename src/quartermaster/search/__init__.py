@@ -1,0 +1,1 @@
+"""Search: one ranked search over every module's documents (products, tickets, articles)."""

@@ -1,0 +1,102 @@
+"""Search HTTP API: GET /search (any signed-in principal; each type only for those who may
+read it) and the tenant's search settings (GET/PUT /search/settings)."""
+
+from __future__ import annotations
+
+from typing import Annotated, cast
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from quartermaster.core.db import SessionDep
+from quartermaster.identity.public import Authenticated, Permission, Principal, require
+from quartermaster.search import service
+from quartermaster.search.errors import InvalidSearchQuery
+from quartermaster.search.schemas import (
+    Language,
+    SearchHitRead,
+    SearchPage,
+    SearchSettingsRead,
+    SearchSettingsUpdate,
+)
+
+router = APIRouter(prefix="/search", tags=["search"])
+
+SettingsWrite = Annotated[Principal, Depends(require(Permission.SETTINGS_WRITE))]
+MAX_LIMIT = 100
+
+
+def _types(raw: str | None) -> list[str]:
+    if raw is None or not raw.strip():
+        return list(service.TYPES)
+    names = [name.strip() for name in raw.split(",") if name.strip()]
+    unknown = [name for name in names if name not in service.TYPES]
+    if unknown:
+        raise InvalidSearchQuery(
+            "types",
+            f"unknown type(s) {', '.join(sorted(set(unknown)))[:200]}; "
+            f"known: {', '.join(service.TYPES)}",
+        )
+    return list(dict.fromkeys(names))
+
+
+@router.get("", response_model=SearchPage, responses={422: {"description": "Bad query"}})
+async def search(
+    request: Request,
+    principal: Authenticated,
+    session: SessionDep,
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=service.MAX_QUERY_LENGTH,
+            description='Words, "a phrase", OR, -excluded; the last word may be unfinished',
+        ),
+    ],
+    types: Annotated[
+        str | None, Query(max_length=200, description="Comma-separated: product,ticket,article")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> SearchPage:
+    """Ranked hits over every module the caller may read; facets count matches per type."""
+    if not q.strip():
+        raise InvalidSearchQuery("q", "type at least one letter or digit")
+    wanted = _types(types)
+    results = await service.search(
+        session,
+        principal.tenant_id,
+        q,
+        types=wanted,
+        permissions={str(p) for p in principal.permissions},
+        limit=limit,
+        cursor=cursor,
+        cursor_key=request.app.state.cursor_key,
+        facet_types=service.TYPES,
+    )
+    readable = {
+        t
+        for t, perms in service.TYPE_PERMISSIONS.items()
+        if perms and any(principal.can(Permission(p)) for p in perms)
+    }
+    return SearchPage(
+        items=[SearchHitRead.model_validate(hit, from_attributes=True) for hit in results.items],
+        next_cursor=results.next_cursor,
+        facets={t: n for t, n in results.facets.items() if t in readable},
+    )
+
+
+@router.get("/settings", response_model=SearchSettingsRead)
+async def read_settings(principal: Authenticated, session: SessionDep) -> SearchSettingsRead:
+    """The organisation's text-search language (stemming and stop words)."""
+    return SearchSettingsRead(
+        language=cast(Language, await service.language(session, principal.tenant_id))
+    )
+
+
+@router.put("/settings", response_model=SearchSettingsRead)
+async def update_settings(
+    data: SearchSettingsUpdate, principal: SettingsWrite, session: SessionDep
+) -> SearchSettingsRead:
+    """Change the language; every indexed document is re-derived in it (same transaction)."""
+    await service.set_language(session, principal.tenant_id, data.language)
+    return SearchSettingsRead(language=data.language)

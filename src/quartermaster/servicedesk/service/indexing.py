@@ -1,0 +1,64 @@
+"""Tickets in the search index: each change to what a ticket is found by (created, edited,
+public comment, status, merge) renews its document in the same transaction, so it is
+findable by the next request. Internal notes are never indexed."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from quartermaster.search.public import SearchDocument, index_documents
+from quartermaster.servicedesk.models import Ticket
+from quartermaster.servicedesk.repository import conversation as conversation_rows
+from quartermaster.servicedesk.repository import tickets as ticket_rows
+from quartermaster.servicedesk.schemas import TICKET_PREFIX
+
+TICKET_PERMISSION = "tickets:read"
+
+
+async def search_documents(
+    session: AsyncSession, tenant_id: uuid.UUID, tickets: list[Ticket]
+) -> list[SearchDocument]:
+    """Tickets as search documents: subject; identifiers QM-1042 and 1042; body the
+    description, the public comments and the requester. Three queries per batch."""
+    if not tickets:
+        return []
+    ids = [ticket.id for ticket in tickets]
+    contacts = await ticket_rows.contacts_by_ids(
+        session, tenant_id, list({ticket.requester_id for ticket in tickets})
+    )
+    comments = await conversation_rows.public_comment_bodies(session, tenant_id, ids)
+    documents = []
+    for ticket in tickets:
+        requester = contacts.get(ticket.requester_id)
+        parts = [ticket.description, *comments.get(ticket.id, [])]
+        if requester is not None:
+            parts.append(f"{requester.name} {requester.email}")
+        documents.append(
+            SearchDocument(
+                type="ticket",
+                id=ticket.id,
+                title=ticket.subject,
+                identifiers=[f"{TICKET_PREFIX}{ticket.number}", str(ticket.number)],
+                body="\n\n".join(parts),
+                url=f"/tickets/{ticket.id}",
+                permission=TICKET_PERMISSION,
+                updated_at=ticket.updated_at,
+            )
+        )
+    return documents
+
+
+async def index_tickets(session: AsyncSession, tenant_id: uuid.UUID, tickets: list[Ticket]) -> None:
+    """(Re)index tickets in the caller's transaction: findable by the next request."""
+    await index_documents(session, tenant_id, await search_documents(session, tenant_id, tickets))
+
+
+async def searchable_tickets(
+    session: AsyncSession, tenant_id: uuid.UUID, after: uuid.UUID | None, limit: int
+) -> list[SearchDocument]:
+    """A page of the tenant's tickets as search documents, in id order (``qm
+    search-reindex``); the next page starts after the last document's id."""
+    tickets = await ticket_rows.tickets_after(session, tenant_id, after, limit)
+    return await search_documents(session, tenant_id, tickets)

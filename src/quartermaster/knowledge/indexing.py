@@ -1,67 +1,99 @@
-"""How articles are found: the module's own full-text search over ``kb_articles`` (a
-weighted ``tsvector``: title over body, each word a prefix), for suggestions while a
-ticket is written and the public help pages' search.
+"""Articles in the search index, and how the knowledge base searches it.
 
-The search module's index (``search.public``) takes over where it is installed; until
-then this is the whole of it."""
+Every save of an article renews its search document in the same transaction (the next
+request finds it); a deletion removes it. Readers of drafts and archived articles need
+``knowledge:write``, of published ones ``knowledge:read``; only published, public
+articles are on the help pages (``public``). Suggestions while a ticket is written and
+the help pages' search go through ``search.public.search``, so an article is ranked
+there as it is in ``GET /search`` (prefixes, typos, the tenant's language)."""
 
 from __future__ import annotations
 
-import html
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.core.pagination import PageParams
-from quartermaster.identity.public import Principal
+from quartermaster.identity.public import Permission, Principal
 from quartermaster.knowledge import repository
 from quartermaster.knowledge.models import KbArticle
 from quartermaster.knowledge.schemas import Suggestion
+from quartermaster.search.public import (
+    SearchDocument,
+    index_document,
+    remove_document,
+    search,
+)
 
-PUBLISHED = ["published"]
-
-
-def marked(snippet: str) -> str:
-    """A snippet with ``\\x02``/``\\x03`` around matches as HTML-escaped text whose only
-    markup is ``<mark>``."""
-    return html.escape(snippet).replace("\x02", "<mark>").replace("\x03", "</mark>")
+TYPE = "article"
 
 
 def article_url(article_id: uuid.UUID) -> str:
     return f"/kb/{article_id}"
 
 
+def article_document(article: KbArticle) -> SearchDocument:
+    """Title as title, slug as identifier, the Markdown body as body."""
+    published = article.status == "published"
+    return SearchDocument(
+        type=TYPE,
+        id=article.id,
+        title=article.title,
+        identifiers=[article.slug],
+        body="\n".join([article.body, " ".join(article.tags)]),
+        url=article_url(article.id),
+        permission=(Permission.KNOWLEDGE_READ if published else Permission.KNOWLEDGE_WRITE).value,
+        public=published and article.visibility == "public",
+        updated_at=article.updated_at,
+    )
+
+
 async def index_article(session: AsyncSession, article: KbArticle) -> None:
     """Hand the article's document to the search index (in this transaction)."""
+    await index_document(session, article.tenant_id, article_document(article))
 
 
 async def remove_article(session: AsyncSession, article: KbArticle) -> None:
     """Take a deleted article out of the search index (in this transaction)."""
+    await remove_document(session, article.tenant_id, TYPE, article.id)
+
+
+async def searchable_articles(
+    session: AsyncSession, tenant_id: uuid.UUID, after: uuid.UUID | None, limit: int
+) -> list[SearchDocument]:
+    """A page of the tenant's articles as search documents, in id order (``qm
+    search-reindex``)."""
+    rows = await repository.articles_after(session, tenant_id, after, limit)
+    return [article_document(row) for row in rows]
 
 
 async def suggest(
     session: AsyncSession, principal: Principal, text: str, limit: int
 ) -> list[Suggestion]:
-    ranked = await repository.ranked_articles(
+    """Published articles only, internal ones included (the reader is staff): the search
+    is run with ``knowledge:read`` alone, whatever else the caller may read, so drafts
+    never come up; any of the text's words may match."""
+    found = await search(
         session,
         principal.tenant_id,
         text,
-        match_any=True,
-        public_only=False,
-        statuses=PUBLISHED,
-        offset=0,
+        types=[TYPE],
+        permissions=[Permission.KNOWLEDGE_READ.value],
+        match="any",
         limit=limit,
     )
+    slugs = await repository.slugs_of(session, principal.tenant_id, [h.id for h in found.items])
     return [
         Suggestion(
-            id=hit.article.id,
-            slug=hit.article.slug,
-            title=hit.article.title,
-            snippet=marked(hit.snippet),
-            score=round(hit.score, 6),
-            url=article_url(hit.article.id),
+            id=hit.id,
+            slug=slugs[hit.id],
+            title=hit.title,
+            snippet=hit.snippet,
+            score=hit.score,
+            url=hit.url,
         )
-        for hit in ranked
+        for hit in found.items
+        if hit.id in slugs
     ]
 
 
@@ -72,31 +104,28 @@ class PublicHit:
         self.id, self.slug, self.title, self.snippet, self.score = id, slug, title, snippet, score
 
 
-MAX_PUBLIC_OFFSET = 500
-
-
 async def public_search(
     session: AsyncSession, tenant_id: uuid.UUID, q: str, page: PageParams
 ) -> tuple[list[PublicHit], str | None]:
-    """Published, public articles matching every word of ``q`` (prefixes), best first;
-    paged by a signed offset, at most ``MAX_PUBLIC_OFFSET`` deep."""
-    offset = 0
-    if page.cursor:
-        (offset,) = page.decode(int)
-        offset = max(0, min(offset, MAX_PUBLIC_OFFSET))
-    ranked = await repository.ranked_articles(
+    """Published, public articles only: the index's public documents, and of those the
+    articles that are published and public now (the same transaction wrote both)."""
+    found = await search(
         session,
         tenant_id,
         q,
-        match_any=False,
+        types=[TYPE],
+        permissions=None,
         public_only=True,
-        statuses=PUBLISHED,
-        offset=offset,
-        limit=page.limit + 1,
+        limit=page.limit,
+        cursor=page.cursor,
+        cursor_key=page.key,
     )
-    more = len(ranked) > page.limit and offset + page.limit < MAX_PUBLIC_OFFSET
+    slugs = await repository.slugs_of(
+        session, tenant_id, [h.id for h in found.items], public_only=True
+    )
     hits = [
-        PublicHit(h.article.id, h.article.slug, h.article.title, marked(h.snippet), h.score)
-        for h in ranked[: page.limit]
+        PublicHit(hit.id, slugs[hit.id], hit.title, hit.snippet, hit.score)
+        for hit in found.items
+        if hit.id in slugs
     ]
-    return hits, page.encode([offset + page.limit]) if more else None
+    return hits, found.next_cursor

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from quartermaster.knowledge.events import ArticleChanged, ArticleEvents, CollectionEvents
+from quartermaster.knowledge.indexing import searchable_articles
 from quartermaster.knowledge.schemas import (
     ArticleCreate,
     ArticleRead,
@@ -31,5 +32,6 @@ __all__ = [
     "Visibility",
     "create_article",
     "create_collection",
+    "searchable_articles",
     "update_article",
 ]

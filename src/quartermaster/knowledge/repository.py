@@ -253,54 +253,6 @@ async def delete_article(session: AsyncSession, article: KbArticle) -> None:
     )
 
 
-@dataclass(frozen=True)
-class Ranked:
-    article: KbArticle
-    score: float
-    snippet: str
-
-
-async def ranked_articles(
-    session: AsyncSession,
-    tenant_id: uuid.UUID,
-    text: str,
-    *,
-    match_any: bool,
-    public_only: bool,
-    statuses: list[str],
-    offset: int,
-    limit: int,
-) -> list[Ranked]:
-    """Articles matching the text's words, best first (``ts_rank_cd``, title words
-    weigh more), with a highlighted snippet: the module's own search, used when the
-    search module is absent."""
-    words = words_query(text, match_any=match_any)
-    if words is None:
-        return []
-    tsquery = func.to_tsquery("english", words)
-    score = func.ts_rank_cd(KbArticle.search_vector, tsquery)
-    snippet = func.ts_headline(
-        "english",
-        func.left(KbArticle.body, 5000),
-        tsquery,
-        "StartSel=\x02, StopSel=\x03, MaxWords=30, MinWords=10, MaxFragments=1",
-    )
-    conditions = [KbArticle.tenant_id == tenant_id, KbArticle.status.in_(statuses), _matches(words)]
-    if public_only:
-        conditions.append(KbArticle.visibility == "public")
-    query = (
-        select(KbArticle, score, snippet)
-        .where(*conditions)
-        .order_by(score.desc(), KbArticle.id)
-        .offset(offset)
-        .limit(limit)
-    )
-    return [
-        Ranked(article, float(rank), str(snip))
-        for article, rank, snip in await session.execute(query)
-    ]
-
-
 # Public help pages
 
 
@@ -397,3 +349,36 @@ async def revision(
 
 def add(session: AsyncSession, *rows: object) -> None:
     session.add_all(rows)
+
+
+async def slugs_of(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    article_ids: list[uuid.UUID],
+    *,
+    public_only: bool = False,
+) -> dict[uuid.UUID, str]:
+    """The slugs of these articles (of those published and public, for the help pages)."""
+    if not article_ids:
+        return {}
+    query = select(KbArticle.id, KbArticle.slug).where(
+        KbArticle.tenant_id == tenant_id, KbArticle.id.in_(article_ids)
+    )
+    if public_only:
+        query = query.where(KbArticle.status == "published", KbArticle.visibility == "public")
+    return {row[0]: row[1] for row in await session.execute(query)}
+
+
+async def articles_after(
+    session: AsyncSession, tenant_id: uuid.UUID, after: uuid.UUID | None, limit: int
+) -> list[KbArticle]:
+    """A page of the tenant's articles in id order (rebuilding the search index)."""
+    query = (
+        select(KbArticle)
+        .where(KbArticle.tenant_id == tenant_id)
+        .order_by(KbArticle.id)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(KbArticle.id > after)
+    return list((await session.execute(query)).scalars())

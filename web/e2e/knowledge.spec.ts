@@ -80,7 +80,7 @@ test("an editor writes an article, publishes it, edits it twice, compares revisi
   await expect(page.getByRole("heading", { name: "Returns policy" })).toBeVisible();
   await expect(page.getByText("Draft", { exact: true })).toBeVisible();
   await page.getByRole("button", { name: "Publish" }).click();
-  await expect(page.getByText("Published", { exact: true }).first()).toBeVisible();
+  await expect(page.getByText("Published — revision 2")).toBeVisible();
 
   await editBody(page, (text) => text.replace("within 14 days", "within 30 days"), "30 days now");
   await editBody(page, (text) => `${text}\n4. Refunds arrive within 5 working days.`, "Refund time");

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import type { APIRequestContext, Page } from "@playwright/test";
-import { createOrg, logIn, rest, shot } from "./support";
+import { accessible, createOrg, logIn, rest, shot } from "./support";
 
 interface Article {
   id: string;
@@ -67,6 +67,7 @@ test("an editor writes an article, publishes it, edits it twice, compares revisi
   await page.getByRole("link", { name: "Knowledge" }).first().click();
   await expect(page.getByRole("list", { name: "Articles" })).toContainText("Warranty: what is covered");
   await shot(page, "kb-1280-light");
+  await accessible(page, "knowledge list");
   await page.getByRole("link", { name: "New article" }).click();
   await page.getByLabel("Title").fill("Returns policy");
   await page.getByLabel("Text (Markdown)").fill(RETURNS);
@@ -96,6 +97,7 @@ test("an editor writes an article, publishes it, edits it twice, compares revisi
   const dismiss = page.getByRole("button", { name: "Dismiss" });
   while ((await dismiss.count()) > 0) await dismiss.first().click();
   await shot(page, "kb-history-1280-light");
+  await accessible(page, "history");
 
   await page.getByRole("button", { name: "Restore revision 2" }).click();
   await expect(page.getByText("Restored revision 2 as revision 5")).toBeVisible();
@@ -110,6 +112,7 @@ test("an editor writes an article, publishes it, edits it twice, compares revisi
   await darkPage.goto(page.url() + "/edit");
   await expect(darkPage.getByRole("region", { name: "Preview" }).getByRole("heading", { name: "Returns" })).toBeVisible();
   await shot(darkPage, "kb-editor-1280-dark");
+  await accessible(darkPage, "editor (dark)");
   await dark.close();
 });
 
@@ -131,6 +134,7 @@ test("an anonymous visitor finds a public article in the help centre; drafts and
   await expect(page.getByRole("main")).toContainText("How long is the warranty?");
   await expect(page.getByRole("main")).toContainText("Changing a grinder disc");
   await shot(page, "help-360-light");
+  await accessible(page, "help centre (360)");
   await expect(page.getByRole("main")).not.toContainText("fraud");
   await expect(page.getByRole("main")).not.toContainText("extension");
   await expect(page.getByRole("navigation", { name: "Main" })).toHaveCount(0);
@@ -162,7 +166,6 @@ test("Ctrl-K finds a product by its SKU and an article by its words", async ({ p
   await box.fill("hex-m8-40");
   const products = page.getByRole("group", { name: /Products/ });
   await expect(products.getByRole("option").first()).toContainText("Hex bolt M8 x 40 mm");
-  await shot(page, "search-palette-1280-light");
   await box.press("Enter");
   await expect(page).toHaveURL(new RegExp(`/products/${product.id}$`));
   await expect(page.getByRole("heading", { name: "Hex bolt M8 x 40 mm, zinc plated" })).toBeVisible();
@@ -176,4 +179,12 @@ test("Ctrl-K finds a product by its SKU and an article by its words", async ({ p
   await box.press("Enter");
   await expect(page).toHaveURL(new RegExp(`/kb/${article.id}$`));
   await expect(page.getByRole("heading", { name: "Torque table for hex bolts" })).toBeVisible();
+
+  // One word, both kinds: the palette groups them (for the README).
+  await page.keyboard.press("Control+k");
+  await box.fill("hex");
+  await expect(page.getByRole("group", { name: /Articles/ })).toBeVisible();
+  await expect(page.getByRole("group", { name: /Products/ })).toBeVisible();
+  await shot(page, "search-palette-1280-light");
+  await accessible(page, "search palette");
 });

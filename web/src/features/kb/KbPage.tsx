@@ -60,7 +60,7 @@ export default function KbPage() {
   return (
     <>
       <PageHeader title="Knowledge" description="How-tos, policies and answers — for the team, and public ones for the help centre." actions={write} />
-      <div className="grid gap-4 lg:grid-cols-[15rem_minmax(0,1fr)]">
+      <div className="grid gap-4 lg:grid-cols-[16.5rem_minmax(0,1fr)]">
         <Card className="hidden self-start p-2 lg:block">
           <CollectionSidebar collections={collections} selected={filters.collectionId} onSelect={(id) => update({ collection: id })} />
         </Card>

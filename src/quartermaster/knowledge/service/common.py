@@ -55,13 +55,17 @@ async def _free_slug(
 
 
 async def _author_name(session: AsyncSession, principal: Principal) -> str | None:
+    """The saver's name as revisions record it (looked up once per transaction)."""
     if principal.user_id is None:
         return principal.label  # an API key: its name
-    members = await members_with_permission(
-        session, principal.tenant_id, Permission.KNOWLEDGE_READ, [principal.user_id]
-    )
-    member = members.get(principal.user_id)
-    return member.full_name if member else None
+    names: dict[uuid.UUID, str | None] = session.info.setdefault("knowledge_author_names", {})
+    if principal.user_id not in names:
+        members = await members_with_permission(
+            session, principal.tenant_id, Permission.KNOWLEDGE_READ, [principal.user_id]
+        )
+        member = members.get(principal.user_id)
+        names[principal.user_id] = member.full_name if member else None
+    return names[principal.user_id]
 
 
 def _readable_statuses(principal: Principal) -> list[str] | None:

@@ -81,9 +81,8 @@ class SearchPosting(Base):
 
     __tablename__ = "search_postings"
 
-    tenant_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
-    )
+    # no foreign key on derived rows (see the migration): its per-row check is costly
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     term: Mapped[str] = mapped_column(Text(collation="C"), primary_key=True)
     scope: Mapped[str] = mapped_column(Text(collation="C"), primary_key=True)
     w: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
@@ -96,9 +95,7 @@ class SearchWord(Base):
 
     __tablename__ = "search_words"
 
-    tenant_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
-    )
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     word: Mapped[str] = mapped_column(Text(collation="C"), primary_key=True)
 
 
@@ -108,8 +105,6 @@ class SearchWordVariant(Base):
 
     __tablename__ = "search_word_variants"
 
-    tenant_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
-    )
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     variant: Mapped[str] = mapped_column(Text(collation="C"), primary_key=True)
     word: Mapped[str] = mapped_column(Text(collation="C"), primary_key=True)

@@ -255,6 +255,16 @@ async def test_seed_fills_the_demo_organization_consistently_and_only_once(
         await value("SELECT count(*) FROM outbox_events WHERE type LIKE 'knowledge.article.%'")
         == kb.revisions
     )
+    # Every product, ticket and article is in the search index (indexed set-wise by the seed).
+    assert await value("SELECT count(*) FROM search_documents WHERE type = 'product'") == (
+        SMALL.products
+    )
+    assert await value("SELECT count(*) FROM search_documents WHERE type = 'ticket'") == (
+        await value("SELECT count(*) FROM tickets")
+    )
+    assert await value("SELECT count(*) FROM search_documents WHERE type = 'article'") == (
+        kb.articles
+    )
 
     # Seeding again adds nothing.
     assert await seed_demo_data(database, SMALL) is None

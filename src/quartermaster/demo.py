@@ -39,6 +39,8 @@ from quartermaster.catalog.schemas import (
     SortOrder,
 )
 from quartermaster.catalog.service.categories import create_category
+from quartermaster.catalog.service.indexing import defer_indexing as defer_product_indexing
+from quartermaster.catalog.service.indexing import flush_indexing as flush_product_indexing
 from quartermaster.catalog.service.prices import add_price, create_price_list
 from quartermaster.catalog.service.products import create_product, list_products
 from quartermaster.core.clock import utcnow
@@ -281,9 +283,11 @@ async def seed_demo_data(
     history = StockHistory(catalog, size, stock_rng, today - timedelta(days=size.days))
     report = DemoReport()
     async with database.transaction(tenant_id) as session:
+        defer_product_indexing(session)  # thousands of products: indexed set-wise below
         ids = await _write_catalog(
             session, principal, catalog, history, size, now, progress, report
         )
+        await flush_product_indexing(session, tenant_id)
 
     report.catalog_seconds = time.monotonic() - started
     progress.start("movements", size.movements)

@@ -46,6 +46,8 @@ from quartermaster.servicedesk.schemas import (
 from quartermaster.servicedesk.service import csat, inbound, sla, teams, workflow
 from quartermaster.servicedesk.service.common import ticket_for_write
 from quartermaster.servicedesk.service.conversation import record_comment
+from quartermaster.servicedesk.service.indexing import defer_indexing as defer_ticket_indexing
+from quartermaster.servicedesk.service.indexing import flush_indexing as flush_ticket_indexing
 
 DEMO_SECRET = "demo-rating-links"  # noqa: S105 - signs links answered inside the seed only
 MAIL_DOMAIN = "acme-supplies.example"
@@ -466,6 +468,7 @@ async def seed_demo_desk(
         day_end = min(day + timedelta(days=1), now)
         opened = 0
         async with database.transaction(tenant) as session:
+            defer_ticket_indexing(session)  # each ticket changed today indexed once, set-wise
             while position < len(timeline) and timeline[position].at < day_end:
                 event = timeline[position]
                 report.breached += await sla.mark_breaches(session, tenant, event.at)
@@ -473,6 +476,7 @@ async def seed_demo_desk(
                 opened += event.kind == "open"
                 position += 1
             report.breached += await sla.mark_breaches(session, tenant, day_end)
+            await flush_ticket_indexing(session, tenant)
         progress.advance("tickets", opened)
         day = day_end
     return report

@@ -24,6 +24,8 @@ from quartermaster.knowledge.public import (
     Visibility,
     create_article,
     create_collection,
+    defer_indexing,
+    flush_indexing,
     update_article,
 )
 
@@ -285,6 +287,7 @@ async def seed_demo_knowledge(
     rng = random.Random(f"{seed}:knowledge")  # noqa: S311 - demo data, not secrets
     author = _Author(owner)
     async with database.transaction(owner.tenant_id) as session:
+        defer_indexing(session)  # each article indexed once, as it ends, below
         roots: dict[str, uuid.UUID] = {}
         for position, (name, description) in enumerate(
             (
@@ -383,4 +386,5 @@ async def seed_demo_knowledge(
             publish=False,
             now=moment(),
         )
+        await flush_indexing(session, owner.tenant_id)
     return author.report

@@ -100,6 +100,7 @@ class TestTenantIsolation:
                 f"/api/v1/articles/{article_id}/revisions/1/restore",
                 headers={**kb.headers, **match},
             ),
+            await kb.get(f"/collections/{collection_id}"),
             await kb.patch(f"/collections/{collection_id}", {"name": "x"}),
             await kb.delete(f"/collections/{collection_id}"),
         ]
@@ -126,9 +127,17 @@ class TestTenantIsolation:
         self, kb: Kb, theirs: dict[str, Any]
     ) -> None:
         slug = kb.account.tenant_slug
-        assert ok(await kb.public(slug, "/articles"))["items"] == []
+        await kb.published(title="Our own secret sauce", visibility="public")
+        listed = ok(await kb.public(slug, "/articles"))["items"]
+        assert [a["title"] for a in listed] == ["Our own secret sauce"]
         assert ok(await kb.public(slug, "/collections"))["items"] == []
-        assert ok(await kb.public(slug, "/search", q="secret"))["items"] == []
+        found = ok(await kb.public(slug, "/search", q="secret"))["items"]
+        assert [hit["title"] for hit in found] == ["Our own secret sauce"]
+        # Their slug shows theirs only.
+        their_slug = theirs["kb"].account.tenant_slug
+        assert [a["title"] for a in ok(await kb.public(their_slug, "/articles"))["items"]] == [
+            "Their secret"
+        ]
         missing = await kb.public(slug, f"/articles/{theirs['article']['slug']}")
         assert missing.status_code == 404
 
@@ -155,6 +164,7 @@ class TestCollections:
         renamed = ok(await kb.patch(f"/collections/{child['id']}", {"name": "Gadgets"}))
         assert renamed["name"] == "Gadgets"
         assert renamed["article_count"] == 1
+        assert ok(await kb.get(f"/collections/{child['id']}")) == renamed
 
     async def test_a_collection_with_articles_or_children_is_not_deleted(self, kb: Kb) -> None:
         root = await kb.collection("Root")
@@ -193,6 +203,7 @@ class TestHostileInput:
         assert forged.status_code == 400
         forged_rev = await kb.get(f"/articles/{article['id']}/revisions", cursor="abc.def")
         assert forged_rev.status_code == 400
+        await kb.published(visibility="public")
         forged_public = await kb.public(kb.account.tenant_slug, "/articles", cursor="abc.def")
         assert forged_public.status_code == 400
         big_number = await kb.get(f"/articles/{article['id']}/revisions/99999999999")

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.catalog.conftest import ok
+from tests.identity.conftest import Identity
 from tests.knowledge.conftest import Kb
 
 
@@ -143,6 +144,19 @@ class TestNothingHiddenLeaks:
             assert missing.status_code == 404
             assert missing.json()["detail"] == bodies[0]["detail"]
 
+    async def test_an_organization_without_public_articles_looks_like_none(
+        self, kb: Kb, identity: Identity
+    ) -> None:
+        """No list, search or page tells a real organization's slug from a made-up one."""
+        quiet = kb.as_(await identity.signup("Quiet Ltd"))
+        await quiet.article(title="Internal draft")
+        await quiet.published(title="Internal only")
+        for slug in (quiet.account.tenant_slug, "no-such-org"):
+            for path in ("/collections", "/articles", "/search?q=internal", "/articles/x"):
+                response = await kb.client.get(f"/api/v1/public/{slug}{path}")
+                assert response.status_code == 404, (slug, path)
+                assert response.json()["code"] == "help-page-not-found"
+
     async def test_unpublishing_takes_an_article_off_the_pages_at_once(
         self, kb: Kb, shelf: dict[str, Any]
     ) -> None:
@@ -155,6 +169,7 @@ class TestNothingHiddenLeaks:
 class TestAbuse:
     async def test_long_queries_and_bad_input_are_refused(self, kb: Kb) -> None:
         slug = kb.account.tenant_slug
+        await kb.published(title="Open", visibility="public")
         assert (await kb.public(slug, "/search", q="x" * 201)).status_code == 422
         assert (await kb.public(slug, "/search")).status_code == 422
         assert (await kb.public(slug, "/search", q="x", cursor="forged.cursor")).status_code == 400

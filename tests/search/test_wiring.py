@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from httpx import AsyncClient
 
+from quartermaster.core.settings import Settings
 from tests.catalog.conftest import ok
 from tests.identity.conftest import Account, Identity
+from tests.jobs.conftest import Jobs, csv_bytes
 from tests.servicedesk.conftest import Desk
 
 API = "/api/v1"
@@ -89,3 +91,27 @@ async def test_tickets_are_found_by_number_subject_and_public_words_never_intern
 
     outsider = await identity.signup("Elsewhere")
     assert await _titles(client, outsider, f"QM-{number}") == []
+
+
+async def test_imported_products_are_indexed_and_reimports_update_them(
+    client: AsyncClient, owner: Account, settings: Settings
+) -> None:
+    jobs = Jobs(client, owner, settings)
+    header = ["sku", "name", "unit", "barcode"]
+    first = await jobs.import_products(
+        csv_bytes(
+            [
+                header,
+                ["DRL-1", "Cordless drill", "pcs", "4006381333931"],
+                ["SAW-1", "Saw", "pcs", ""],
+            ]
+        )
+    )
+    assert first["status"] == "succeeded", first
+    assert await _titles(client, owner, "drl-1") == ["Cordless drill"]
+    assert await _titles(client, owner, "4006381333931") == ["Cordless drill"]
+
+    again = await jobs.import_products(csv_bytes([header, ["drl-1", "Hammer drill", "pcs", ""]]))
+    assert again["status"] == "succeeded", again
+    assert await _titles(client, owner, "hammer") == ["Hammer drill"]
+    assert await _titles(client, owner, "cordless ") == []

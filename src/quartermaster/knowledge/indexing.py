@@ -21,6 +21,7 @@ from quartermaster.knowledge.schemas import Suggestion
 from quartermaster.search.public import (
     SearchDocument,
     index_document,
+    index_documents,
     remove_document,
     search,
 )
@@ -48,14 +49,39 @@ def article_document(article: KbArticle) -> SearchDocument:
     )
 
 
+_DEFERRED = "quartermaster.knowledge.deferred_search_index"
+
+
 async def index_article(session: AsyncSession, article: KbArticle) -> None:
-    """Hand the article's document to the search index (in this transaction)."""
+    """Hand the article's document to the search index (in this transaction; or, in a
+    transaction that deferred indexing, at its ``flush_indexing``)."""
+    deferred = session.info.get(_DEFERRED)
+    if isinstance(deferred, dict):
+        deferred[article.id] = article
+        return
     await index_document(session, article.tenant_id, article_document(article))
 
 
 async def remove_article(session: AsyncSession, article: KbArticle) -> None:
     """Take a deleted article out of the search index (in this transaction)."""
+    deferred = session.info.get(_DEFERRED)
+    if isinstance(deferred, dict):
+        deferred.pop(article.id, None)
     await remove_document(session, article.tenant_id, TYPE, article.id)
+
+
+def defer_indexing(session: AsyncSession) -> None:
+    """For bulk writers (the demo seed) saving articles again and again: index each
+    article once, as it last stands, at ``flush_indexing`` (which must run before the
+    commit)."""
+    session.info.setdefault(_DEFERRED, {})
+
+
+async def flush_indexing(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    deferred = session.info.pop(_DEFERRED, None)
+    if deferred:
+        documents = [article_document(article) for article in deferred.values()]
+        await index_documents(session, tenant_id, documents)
 
 
 async def searchable_articles(

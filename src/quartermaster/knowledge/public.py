@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from quartermaster.knowledge.events import ArticleChanged, ArticleEvents, CollectionEvents
-from quartermaster.knowledge.indexing import searchable_articles
+from quartermaster.knowledge.indexing import defer_indexing, flush_indexing, searchable_articles
 from quartermaster.knowledge.schemas import (
     ArticleCreate,
     ArticleRead,
@@ -32,6 +32,8 @@ __all__ = [
     "Visibility",
     "create_article",
     "create_collection",
+    "defer_indexing",
+    "flush_indexing",
     "searchable_articles",
     "update_article",
 ]

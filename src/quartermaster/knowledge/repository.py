@@ -382,3 +382,16 @@ async def articles_after(
     if after is not None:
         query = query.where(KbArticle.id > after)
     return list((await session.execute(query)).scalars())
+
+
+async def has_public_articles(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
+    query = select(
+        select(KbArticle.id)
+        .where(
+            KbArticle.tenant_id == tenant_id,
+            KbArticle.status == "published",
+            KbArticle.visibility == "public",
+        )
+        .exists()
+    )
+    return bool((await session.execute(query)).scalar())

@@ -89,6 +89,15 @@ async def create_collection(
     return collection
 
 
+@collections_router.get(
+    "/{collection_id}", response_model=CollectionRead, summary="A collection", responses=NOT_FOUND
+)
+async def get_collection(
+    collection_id: uuid.UUID, principal: KnowledgeRead, session: SessionDep
+) -> CollectionRead:
+    return await service.get_collection(session, principal, collection_id)
+
+
 @collections_router.patch(
     "/{collection_id}",
     response_model=CollectionRead,

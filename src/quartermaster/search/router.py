@@ -8,6 +8,7 @@ from typing import Annotated, cast
 from fastapi import APIRouter, Depends, Query, Request
 
 from quartermaster.core.db import SessionDep
+from quartermaster.core.responses import problems
 from quartermaster.identity.public import Authenticated, Permission, Principal, require
 from quartermaster.search import service
 from quartermaster.search.errors import InvalidSearchQuery
@@ -39,7 +40,16 @@ def _types(raw: str | None) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-@router.get("", response_model=SearchPage, responses={422: {"description": "Bad query"}})
+@router.get(
+    "",
+    response_model=SearchPage,
+    responses=problems(
+        400,
+        422,
+        bad_request="A cursor this search did not issue",
+        unprocessable_entity="An empty or too long query, or an unknown type",
+    ),
+)
 async def search(
     request: Request,
     principal: Authenticated,

@@ -41,7 +41,7 @@ MAX_CLAUSES = 12
 # Postings read per term and reader scope, best weight first: the candidates of a word
 # that is in more documents than this are its best-placed ones (title before body).
 POSTINGS_PER_TERM = 400
-COMPLETIONS = 10
+COMPLETIONS = 6
 MIN_PREFIX = 2
 MAX_BODY = 200_000
 MAX_TITLE = 1_000

@@ -13,6 +13,8 @@ from quartermaster.catalog.repository.documents import ProductText, product_text
 from quartermaster.search.public import SearchDocument, index_documents, remove_document
 
 PRODUCT_PERMISSION = "catalog:read"
+_DEFERRED = "quartermaster.catalog.deferred_search_index"
+_BATCH = 1_000
 
 
 def product_document(product: ProductText) -> SearchDocument:
@@ -36,17 +38,36 @@ def product_document(product: ProductText) -> SearchDocument:
 async def index_products(
     session: AsyncSession, tenant_id: uuid.UUID, product_ids: list[uuid.UUID]
 ) -> None:
-    """(Re)index these products as the transaction now holds them: one read, two writes."""
-    if not product_ids:
+    """(Re)index these products as the transaction now holds them: one read, two writes
+    per 1,000 (or, in a transaction that deferred indexing, at its ``flush_indexing``)."""
+    deferred = session.info.get(_DEFERRED)
+    if isinstance(deferred, set):
+        deferred.update(product_ids)
         return
-    rows = await product_texts(session, tenant_id, ids=product_ids)
-    await index_documents(session, tenant_id, [product_document(row) for row in rows])
+    for start in range(0, len(product_ids), _BATCH):
+        rows = await product_texts(session, tenant_id, ids=product_ids[start : start + _BATCH])
+        await index_documents(session, tenant_id, [product_document(row) for row in rows])
 
 
 async def unindex_product(
     session: AsyncSession, tenant_id: uuid.UUID, product_id: uuid.UUID
 ) -> None:
+    deferred = session.info.get(_DEFERRED)
+    if isinstance(deferred, set):
+        deferred.discard(product_id)
     await remove_document(session, tenant_id, "product", product_id)
+
+
+def defer_indexing(session: AsyncSession) -> None:
+    """For bulk writers (the demo seed) creating products one by one: collect them and
+    index them set-wise at ``flush_indexing``, which must run before the commit."""
+    session.info.setdefault(_DEFERRED, set())
+
+
+async def flush_indexing(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    deferred = session.info.pop(_DEFERRED, None)
+    if deferred:
+        await index_products(session, tenant_id, sorted(deferred))
 
 
 async def searchable_products(

@@ -15,6 +15,8 @@ from quartermaster.servicedesk.repository import tickets as ticket_rows
 from quartermaster.servicedesk.schemas import TICKET_PREFIX
 
 TICKET_PERMISSION = "tickets:read"
+_DEFERRED = "quartermaster.servicedesk.deferred_search_index"
+_BATCH = 500
 
 
 async def search_documents(
@@ -51,8 +53,29 @@ async def search_documents(
 
 
 async def index_tickets(session: AsyncSession, tenant_id: uuid.UUID, tickets: list[Ticket]) -> None:
-    """(Re)index tickets in the caller's transaction: findable by the next request."""
+    """(Re)index tickets in the caller's transaction: findable by the next request (or, in
+    a transaction that deferred indexing, at its ``flush_indexing``)."""
+    deferred = session.info.get(_DEFERRED)
+    if isinstance(deferred, set):
+        deferred.update(ticket.id for ticket in tickets)
+        return
     await index_documents(session, tenant_id, await search_documents(session, tenant_id, tickets))
+
+
+def defer_indexing(session: AsyncSession) -> None:
+    """For bulk writers (the demo seed): collect the tickets changed in this transaction
+    and index each once, set-wise, at ``flush_indexing`` (which must run before commit)."""
+    session.info.setdefault(_DEFERRED, set())
+
+
+async def flush_indexing(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    deferred = session.info.pop(_DEFERRED, None)
+    if not deferred:
+        return
+    ids = sorted(deferred)
+    for start in range(0, len(ids), _BATCH):
+        tickets = await ticket_rows.tickets_by_ids(session, tenant_id, ids[start : start + _BATCH])
+        await index_tickets(session, tenant_id, list(tickets.values()))
 
 
 async def searchable_tickets(

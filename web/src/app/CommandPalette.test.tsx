@@ -114,6 +114,16 @@ describe("the command palette", () => {
     (release as (() => void) | null)?.();
   });
 
+  it("marks the title itself when the snippet is only the title, instead of repeating it", async () => {
+    const page = { items: [{ type: "product", id: "p9", title: "Hex bolt M8", snippet: "<mark>Hex</mark> bolt M8", score: 3, url: "/products/p9" }], next_cursor: null, facets: { product: 1 } };
+    fakeApi((r) => (r.path === "/api/v1/search" ? Response.json(page) : undefined));
+    renderPalette();
+    await openAndType("hex");
+    const option = within(await screen.findByRole("group", { name: /Products/ })).getByRole("option");
+    expect(option.textContent).toBe("Hex bolt M8");
+    expect(within(option).getByText("Hex").tagName).toBe("MARK");
+  });
+
   it("lists pages before anything is typed and filters them by name", async () => {
     fakeApi();
     renderPalette();

@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import type { ReactNode } from "react";
 import { useNavigate } from "react-router";
 import { describeError } from "@/api/problem";
-import { groupHits, Highlight, TYPE_ICON, TYPE_LABEL, useQuickSearch } from "@/features/search";
+import { groupHits, Highlight, snippetIsTitle, TYPE_ICON, TYPE_LABEL, useQuickSearch } from "@/features/search";
 import { cn } from "@/lib/cn";
 import { useDebounced } from "@/lib/useDebounced";
 import { Dialog } from "@/ui/Dialog";
@@ -82,8 +82,9 @@ export function CommandPalette({ items }: { items: NavItem[] }) {
           count: data.facets[type] ?? hits.length,
           entries: hits.map((hit) => ({
             key: `${hit.type}:${hit.id}`,
-            label: hit.title,
-            hint: <Highlight snippet={hit.snippet} />,
+            // A snippet that is only the title marks the title instead of repeating it.
+            label: snippetIsTitle(hit.snippet, hit.title) ? <Highlight snippet={hit.snippet} /> : hit.title,
+            hint: snippetIsTitle(hit.snippet, hit.title) ? undefined : <Highlight snippet={hit.snippet} />,
             to: hit.url,
             icon: TYPE_ICON[hit.type],
           })),

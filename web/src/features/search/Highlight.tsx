@@ -34,6 +34,11 @@ export function highlightParts(snippet: string): { text: string; marked: boolean
   return parts;
 }
 
+/** Whether a snippet is only the title (then the title itself is shown marked). */
+export function snippetIsTitle(snippet: string, title: string): boolean {
+  return highlightParts(snippet).map((part) => part.text).join("").trim() === title.trim();
+}
+
 export function Highlight({ snippet, className }: { snippet: string; className?: string }): ReactNode {
   return (
     <span className={className}>

@@ -9,7 +9,7 @@ import { inputClass } from "@/ui/Field";
 import { Card, EmptyState, PageHeader, Skeleton } from "@/ui/layout";
 import { ErrorNotice } from "@/ui/Notice";
 import { ALL_TYPES, useSearchPages } from "./api";
-import { Highlight } from "./Highlight";
+import { Highlight, snippetIsTitle } from "./Highlight";
 import { TYPE_ICON, TYPE_LABEL } from "./parts";
 
 /** /search?q=…&type=…: every hit the user may see, ranked, with a count per type. */
@@ -89,10 +89,10 @@ export default function SearchPage() {
                   <span className="mt-0.5 text-muted">{TYPE_ICON[hit.type]}</span>
                   <span className="min-w-0 flex-1">
                     <span className="flex items-baseline gap-2">
-                      <span className="truncate font-medium">{hit.title}</span>
+                      <span className="truncate font-medium">{snippetIsTitle(hit.snippet, hit.title) ? <Highlight snippet={hit.snippet} /> : hit.title}</span>
                       <span className="shrink-0 text-xs text-muted">{TYPE_LABEL[hit.type].slice(0, -1)}</span>
                     </span>
-                    <Highlight snippet={hit.snippet} className="mt-0.5 line-clamp-2 block text-sm text-muted" />
+                    {snippetIsTitle(hit.snippet, hit.title) ? null : <Highlight snippet={hit.snippet} className="mt-0.5 line-clamp-2 block text-sm text-muted" />}
                   </span>
                 </Link>
               </li>

@@ -139,6 +139,13 @@ class TestRevisions:
         missing = await kb.get(f"/articles/{article['id']}/diff", **{"from": 1, "to": 9})
         assert missing.status_code == 404
 
+    async def test_a_diff_of_very_long_revisions_is_refused(self, kb: Kb) -> None:
+        article = await kb.article(body="line\n" * 6_000)
+        await kb.edited(article, body="other\n" * 6_000)
+        response = await kb.get(f"/articles/{article['id']}/diff", **{"from": 1, "to": 2})
+        assert response.status_code == 422
+        assert response.json()["code"] == "diff-too-large"
+
     async def test_restore_is_a_new_revision_with_the_old_content(self, kb: Kb) -> None:
         collection = await kb.collection("Guides")
         article = await kb.article(title="Old", body="old body", tags=["a"])

@@ -51,3 +51,13 @@ async def test_tenants_are_named_by_slug_or_id(
             await tenants_named(owner_db, ["no-such-org"])
     finally:
         await owner_db.dispose()
+
+
+def test_the_command_is_registered() -> None:
+    from typer.testing import CliRunner
+
+    from quartermaster.cli import app
+
+    result = CliRunner().invoke(app, ["search-reindex", "--help"])
+    assert result.exit_code == 0, result.output
+    assert "--tenant" in result.output

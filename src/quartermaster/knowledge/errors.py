@@ -109,3 +109,12 @@ class PublishForbidden(AppError):
             "forbidden",
             "Publishing or unpublishing an article needs the knowledge:publish permission.",
         )
+
+
+class DiffTooLarge(AppError):
+    def __init__(self, lines: int, limit: int) -> None:
+        super().__init__(
+            422,
+            "diff-too-large",
+            f"One of the two revisions has {lines} lines; line diffs compare at most {limit}.",
+        )

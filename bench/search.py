@@ -419,10 +419,19 @@ def _latency(base: str, token: str, mix: dict[str, list[str]], rounds: int) -> d
                     timings[kind].append(elapsed)
                     progress.update(task, advance=1)
     every = [t for values in timings.values() for t in values]
+    # The same client and server on a route that does no search (auth, one transaction):
+    # what the machine and the framework cost each request, beside the searches.
+    baseline: list[float] = []
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+        for _ in range(rounds * 10):
+            started = time.perf_counter()
+            client.get("/api/v1/search/settings").raise_for_status()
+            baseline.append((time.perf_counter() - started) * 1000)
     result: dict[str, Any] = {
         kind: (statistics.median(values), _p95(values)) for kind, values in timings.items()
     }
     result["all"] = (statistics.median(every), _p95(every))
+    result["baseline: GET /search/settings"] = (statistics.median(baseline), _p95(baseline))
     return result
 
 

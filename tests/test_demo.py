@@ -228,12 +228,42 @@ async def test_seed_fills_the_demo_organization_consistently_and_only_once(
         == 0
     )
 
-    # Every product and ticket is in the search index (indexed set-wise by the seed).
+    # The knowledge base: ~60 articles in a tree of collections, written as revisions.
+    kb = report.knowledge
+    assert kb is not None
+    articles = (
+        await rows(
+            """SELECT count(*) AS n,
+                      count(*) FILTER (WHERE status = 'draft') AS drafts,
+                      count(*) FILTER (WHERE visibility = 'internal') AS internal,
+                      count(*) FILTER (WHERE status = 'published' AND visibility = 'public')
+                          AS public,
+                      count(*) FILTER (WHERE revision >= 3) AS edited,
+                      count(DISTINCT collection_id) AS collections
+               FROM kb_articles"""
+        )
+    )[0]
+    assert 55 <= articles["n"] == kb.articles <= 70
+    assert articles["drafts"] == kb.drafts > 0
+    assert articles["internal"] == kb.internal > 0
+    assert articles["public"] > 40
+    assert articles["edited"] >= 3
+    assert articles["collections"] >= 8
+    assert await value("SELECT count(*) FROM kb_article_revisions") == kb.revisions
+    assert await value("SELECT count(*) FROM kb_collections WHERE parent_id IS NOT NULL") >= 6
+    assert (
+        await value("SELECT count(*) FROM outbox_events WHERE type LIKE 'knowledge.article.%'")
+        == kb.revisions
+    )
+    # Every product, ticket and article is in the search index (indexed set-wise by the seed).
     assert await value("SELECT count(*) FROM search_documents WHERE type = 'product'") == (
         SMALL.products
     )
     assert await value("SELECT count(*) FROM search_documents WHERE type = 'ticket'") == (
         await value("SELECT count(*) FROM tickets")
+    )
+    assert await value("SELECT count(*) FROM search_documents WHERE type = 'article'") == (
+        kb.articles
     )
 
     # Seeding again adds nothing.

@@ -143,6 +143,12 @@ async def _seed(base_url: str) -> tuple[str, dict[str, str]]:
         me = await call("GET", "/me")
         mail = await call("GET", "/mail/outbox")
         key = await call("POST", "/api-keys", json={"name": "fuzz", "role": "viewer"})
+        collection = await call("POST", "/collections", json={"name": "Guides"})
+        article = await call(
+            "POST",
+            "/articles",
+            json={"title": "Fuzz guide", "body": "# Hi", "collection_id": collection["id"]},
+        )
         ids = {
             "product_id": product["id"],
             "category_id": category["id"],
@@ -156,6 +162,11 @@ async def _seed(base_url: str) -> tuple[str, dict[str, str]]:
             "message_id": mail["items"][0]["id"],
             "key_id": key["id"],
             "code": "pcs",
+            "collection_id": collection["id"],
+            "article_id": article["id"],
+            "number": "1",
+            "slug": article["slug"],
+            "tenant_slug": signup["tenant"]["slug"],
         }
         if alerts["items"]:
             ids["alert_id"] = alerts["items"][0]["id"]

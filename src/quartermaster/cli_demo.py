@@ -145,10 +145,11 @@ class _DemoFiller:
         _remember_login(self.settings, self.login)
         if report is not None:
             tickets = report.desk.tickets if report.desk else 0
+            articles = report.knowledge.articles if report.knowledge else 0
             console.print(
                 f"Demo data ready in {report.seconds:.0f} s: {report.products:,} products, "
                 f"{report.movements:,} movements, {report.open_alerts} open low-stock alerts, "
-                f"{tickets} tickets.",
+                f"{tickets} tickets, {articles} knowledge base articles.",
                 highlight=False,
             )
 
@@ -252,8 +253,16 @@ def _seed_demo_data(settings: Settings, size: DemoSize) -> DemoReport | None:
             + (
                 f"; {report.desk.tickets} tickets ({report.desk.by_email} by e-mail, "
                 f"{report.desk.breached} SLA breaches, {report.desk.rated} rated) for "
-                f"{report.desk.agents} agents."
+                f"{report.desk.agents} agents"
                 if report.desk
+                else ""
+            )
+            + (
+                f"; {report.knowledge.articles} knowledge base articles in "
+                f"{report.knowledge.collections} collections ({report.knowledge.drafts} drafts, "
+                f"{report.knowledge.internal} internal, {report.knowledge.revisions} revisions) "
+                f"in {report.knowledge_seconds:.1f} s."
+                if report.knowledge
                 else "."
             ),
             highlight=False,

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from quartermaster.catalog.public import searchable_products
+from quartermaster.knowledge.public import searchable_articles
 from quartermaster.search.public import SearchDocument, backend
 from quartermaster.servicedesk.public import searchable_tickets
 
@@ -29,7 +30,7 @@ SearchSource = Callable[
 SEARCH_SOURCES: list[tuple[str, SearchSource]] = [
     ("product", searchable_products),
     ("ticket", searchable_tickets),
-    # ("article", searchable_articles),  # knowledge.public, when the knowledge module lands
+    ("article", searchable_articles),
 ]
 PAGE = 1_000
 

@@ -26,6 +26,7 @@ AVAILABLE_MODULES: tuple[str, ...] = (
     "realtime",  # live updates (WebSocket, SSE); no tables
     "mail",  # the outbox of e-mails for administrators (core/mail has the table)
     "servicedesk",
+    "knowledge",
     "search",  # one search over the others' documents
 )
 # Modules whose models.py defines tables (Alembic needs them all in Base.metadata).
@@ -35,6 +36,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "inventory",
     "jobs",
     "servicedesk",
+    "knowledge",
     "search",
 )
 

@@ -40,6 +40,11 @@ PUBLIC_ROUTES = {
     # The requester's CSAT rating link: the token in the path is the credential.
     ("GET", "/api/v1/csat/{token}"),
     ("POST", "/api/v1/csat/{token}"),
+    # The knowledge base's public help pages: published, public articles only.
+    ("GET", "/api/v1/public/{tenant_slug}/collections"),
+    ("GET", "/api/v1/public/{tenant_slug}/articles"),
+    ("GET", "/api/v1/public/{tenant_slug}/articles/{slug}"),
+    ("GET", "/api/v1/public/{tenant_slug}/search"),
 }
 
 # Lowest to highest, written out here rather than read from the code under test.

@@ -29,7 +29,7 @@ async def test_a_cleared_index_is_rebuilt_from_products_and_tickets(
 
     counts = await reindex_tenant(database, index.tenant_id)
 
-    assert counts == {"product": 1, "ticket": 1}
+    assert counts == {"product": 1, "ticket": 1, "article": 0}
     assert sorted(await index.titles("widget")) == ["Blue widget", "Widget arrived broken"]
     assert await index.titles(f"QM-{ticket['number']}") == ["Widget arrived broken"]
     assert await index.titles("secret") == []
@@ -51,3 +51,13 @@ async def test_tenants_are_named_by_slug_or_id(
             await tenants_named(owner_db, ["no-such-org"])
     finally:
         await owner_db.dispose()
+
+
+def test_the_command_is_registered() -> None:
+    from typer.testing import CliRunner
+
+    from quartermaster.cli import app
+
+    result = CliRunner().invoke(app, ["search-reindex", "--help"])
+    assert result.exit_code == 0, result.output
+    assert "--tenant" in result.output

@@ -1,7 +1,6 @@
-import AxeBuilder from "@axe-core/playwright";
 import { expect, test } from "@playwright/test";
 import type { Page } from "@playwright/test";
-import { addMember, createOrg, logIn, rest, shot, uniqueEmail, waitLive } from "./support";
+import { accessible, addMember, createOrg, logIn, rest, shot, uniqueEmail, waitLive } from "./support";
 
 /** An organisation with a little of everything, so each screen has something to show. */
 async function seedShowcase(request: Parameters<typeof createOrg>[0]) {
@@ -57,14 +56,6 @@ async function seedShowcase(request: Parameters<typeof createOrg>[0]) {
 async function settle(page: Page) {
   await page.waitForLoadState("networkidle");
   await expect(page.locator('[aria-busy="true"]')).toHaveCount(0);
-}
-
-/** WCAG 2 A/AA checks (labels, names, contrast, landmarks) by axe-core: nothing serious. */
-async function accessible(page: Page, screen: string) {
-  const { violations } = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  const serious = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  const described = serious.map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
-  expect(described, `${screen}`).toEqual([]);
 }
 
 test("every main screen, light and dark, desk and phone", async ({ browser, request }) => {

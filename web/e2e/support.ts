@@ -1,3 +1,4 @@
+import AxeBuilder from "@axe-core/playwright";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { APIRequestContext, Browser, BrowserContext, Page } from "@playwright/test";
@@ -119,4 +120,12 @@ export async function addMember(request: APIRequestContext, token: string, role:
   const accepted = await request.post("/api/v1/auth/invitations/accept", { data: { token: invitation, password: PASSWORD, full_name: name } });
   expect(accepted.status(), await accepted.text()).toBe(200);
   return email;
+}
+
+/** WCAG 2 A/AA checks (labels, names, contrast, landmarks) by axe-core: nothing serious. */
+export async function accessible(page: Page, screen: string) {
+  const { violations } = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const serious = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  const described = serious.map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+  expect(described, `${screen}`).toEqual([]);
 }

@@ -49,6 +49,7 @@ from quartermaster.core.pagination import PageParams
 from quartermaster.demo.catalog import DemoCatalog, DemoSize, build_catalog, money
 from quartermaster.demo.desk import DeskReport, seed_demo_desk
 from quartermaster.demo.history import WAREHOUSES, Line, StockHistory
+from quartermaster.demo.knowledge import KnowledgeReport, seed_demo_knowledge
 from quartermaster.identity.public import Principal, demo_principal
 from quartermaster.inventory.schemas import (
     AlertStatus,
@@ -95,6 +96,8 @@ class DemoReport:
     reservations: int = 0
     open_alerts: int = 0
     desk: DeskReport | None = None
+    knowledge: KnowledgeReport | None = None
+    knowledge_seconds: float = 0.0
     seconds: float = 0.0
     catalog_seconds: float = 0.0
 
@@ -333,6 +336,9 @@ async def seed_demo_data(
     report.desk = await seed_demo_desk(
         database, principal, products, size, now, progress, files_dir=files_dir
     )
+    knowledge_started = time.monotonic()
+    report.knowledge = await seed_demo_knowledge(database, principal, now, seed=size.seed)
+    report.knowledge_seconds = time.monotonic() - knowledge_started
     report.seconds = time.monotonic() - started
     return report
 

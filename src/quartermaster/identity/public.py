@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from quartermaster.core.db import set_tenant
 from quartermaster.identity import repository
 from quartermaster.identity.bootstrap import (
     DEMO_EMAIL,
@@ -108,6 +109,22 @@ async def tenant_exists(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
 
 
 __all__ += ["MemberRef", "member_ids_with_permission", "members_with_permission", "tenant_exists"]
+
+
+# For the knowledge base's public help pages (no login)
+
+
+async def enter_public_tenant(session: AsyncSession, slug: str) -> uuid.UUID | None:
+    """Scope the transaction to the tenant with this slug and return its id, or None (and
+    no scope) when there is none. Only the slug's own row is looked up, and every query
+    after this runs under that tenant's row-level security like any request."""
+    tenant_id = await repository.tenant_id_by_public_slug(session, slug)
+    if tenant_id is not None:
+        await set_tenant(session, tenant_id)
+    return tenant_id
+
+
+__all__ += ["enter_public_tenant"]
 
 
 # For operator commands (qm search-reindex): a tenant named by slug or id

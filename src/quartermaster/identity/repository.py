@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.core.db import driver_connection, transaction_limits
@@ -356,3 +356,13 @@ def member_ids_with_roles(tenant_id: uuid.UUID, roles: list[str]) -> Select[uuid
             User.is_active.is_(True),
         )
     )
+
+
+async def tenant_id_by_public_slug(session: AsyncSession, slug: str) -> uuid.UUID | None:
+    """The id of the tenant with this slug, for a transaction without a tenant (the public
+    help pages): the ``tenants_found_by_slug`` policy (0014) shows exactly that row."""
+    await session.execute(
+        text("SELECT set_config('app.lookup_tenant_slug', :slug, true)"), {"slug": slug}
+    )
+    found = await session.execute(select(Tenant.id).where(Tenant.slug == slug))
+    return found.scalar_one_or_none()

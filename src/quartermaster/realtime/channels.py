@@ -42,6 +42,12 @@ CHANNELS: tuple[Channel, ...] = (
     Channel("jobs:updates", ("jobs.job.*",), Permission.TENANT_READ),
     # Every ticket change (created, updated, status, comments, SLA breaches, ratings…).
     Channel("tickets:updates", ("servicedesk.ticket.*",), Permission.TICKETS_READ),
+    # Knowledge base articles and collections (created, updated, published, archived…).
+    Channel(
+        "knowledge:updates",
+        ("knowledge.article.*", "knowledge.collection.*"),
+        Permission.KNOWLEDGE_READ,
+    ),
 )
 
 _BY_NAME = {channel.name: channel for channel in CHANNELS}

@@ -2,7 +2,7 @@
 transaction) and how they search (the knowledge base's public help pages, suggestions).
 
     index_document(session, tenant_id, SearchDocument(...))   # upsert, findable at once
-    index_documents(session, tenant_id, [...])                 # a batch: two statements
+    index_documents(session, tenant_id, [...])                 # a batch: three statements
     remove_document(session, tenant_id, "product", product_id)
     search(session, tenant_id, "widgit", types=["article"], permissions=principal_perms)
 

@@ -3,10 +3,10 @@
 (``core.db.driver_connection``): the same transaction and tenant scope, one constant
 string per statement shape, lists as arrays.
 
-Writing a batch of documents is two statements whatever its size: the postings the old
-rows produced are deleted (derived again from the stored ``tsv``, so nothing else is
-kept), then one statement upserts the documents and inserts their postings, any new
-words and those words' one-deletion variants (data-modifying CTEs).
+Writing a batch of documents is three statements whatever its size: the old rows are
+locked, the postings they produced are deleted (derived again from the stored ``tsv``,
+so nothing else is kept), then one statement upserts the documents and inserts their
+postings, any new words and those words' one-deletion variants (data-modifying CTEs).
 """
 
 from __future__ import annotations
@@ -34,27 +34,46 @@ _SCOPES = (
 # rectangular); the unit separator is refused in identifiers.
 IDENTIFIER_SEPARATOR = "\x1f"
 
-# The postings a stored row produced (its lexemes with their best weight, its '#' keys),
-# for each of its scopes.
+# The postings the stored rows chosen by <rows> produced (their lexemes with their best
+# weight, their '#' keys), for each of their scopes. Writers lock the rows first, in a
+# statement of its own (LOCK_*): a concurrent writer of the same document waits, and the
+# next statement's snapshot then sees the postings that writer left, so none is orphaned.
 _OLD_POSTINGS = f"""
 SELECT d.id AS doc, x.term, s.scope, x.w
-FROM search_documents d
+FROM (
+    SELECT id, tsv, keys, permission, public FROM search_documents
+    WHERE tenant_id = $1 AND <rows>
+) d
 CROSS JOIN LATERAL (
     SELECT l.lexeme AS term, {_WEIGHT} AS w FROM unnest(d.tsv) l
     UNION ALL
     SELECT '#' || k, 0 FROM unnest(d.keys) k
 ) x
 CROSS JOIN LATERAL unnest({_SCOPES.format("d")}) s(scope)
-WHERE d.tenant_id = $1
 """
 
-DELETE_POSTINGS_OF = f"""
+_DELETE_OLD_POSTINGS = """
 DELETE FROM search_postings p
-USING ({_OLD_POSTINGS} AND (d.type, d.doc_id) IN (
-    SELECT * FROM unnest($2::text[], $3::uuid[]))) o
+USING (<old>) o
 WHERE p.tenant_id = $1 AND p.term = o.term AND p.scope = o.scope AND p.w = o.w
   AND p.doc = o.doc
 """
+
+
+def _delete_old_postings(rows: str) -> str:
+    return _DELETE_OLD_POSTINGS.replace("<old>", _OLD_POSTINGS.replace("<rows>", rows))
+
+
+LOCK_DOCUMENTS = """
+SELECT 1 FROM search_documents
+WHERE tenant_id = $1 AND (type, doc_id) IN (SELECT * FROM unnest($2::text[], $3::uuid[]))
+ORDER BY id
+FOR UPDATE
+"""
+
+DELETE_POSTINGS_OF = _delete_old_postings(
+    "(type, doc_id) IN (SELECT * FROM unnest($2::text[], $3::uuid[]))"
+)
 
 DELETE_ALL_POSTINGS = "DELETE FROM search_postings WHERE tenant_id = $1"
 
@@ -181,23 +200,17 @@ class IndexRow:
     updated_at: datetime | None
 
 
-async def delete_postings_of(
-    session: AsyncSession, tenant_id: uuid.UUID, types: list[str], doc_ids: list[uuid.UUID]
-) -> None:
-    connection = await driver_connection(session)
-    await connection.execute(DELETE_POSTINGS_OF, tenant_id, types, doc_ids)
-
-
 async def upsert_documents(
     session: AsyncSession, tenant_id: uuid.UUID, rows: Sequence[IndexRow]
 ) -> None:
-    """Delete the old postings of these documents, then upsert them with their postings,
-    new words and word variants: two statements for the whole batch."""
+    """Lock these documents' rows, delete their old postings, then upsert them with their postings,
+    new words and word variants: three statements for the whole batch."""
     if not rows:
         return
     connection = await driver_connection(session)
     types = [row.type for row in rows]
     doc_ids = [row.doc_id for row in rows]
+    await connection.execute(LOCK_DOCUMENTS, tenant_id, types, doc_ids)
     await connection.execute(DELETE_POSTINGS_OF, tenant_id, types, doc_ids)
     await connection.execute(
         UPSERT_DOCUMENTS,
@@ -219,6 +232,7 @@ async def delete_documents(
     session: AsyncSession, tenant_id: uuid.UUID, types: list[str], doc_ids: list[uuid.UUID]
 ) -> None:
     connection = await driver_connection(session)
+    await connection.execute(LOCK_DOCUMENTS, tenant_id, types, doc_ids)
     await connection.execute(DELETE_POSTINGS_OF, tenant_id, types, doc_ids)
     await connection.execute(DELETE_DOCUMENTS, tenant_id, types, doc_ids)
 
@@ -300,11 +314,10 @@ DOCUMENT_IDS = """
 SELECT id FROM search_documents WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3
 """
 
-DELETE_POSTINGS_BY_IDS = f"""
-DELETE FROM search_postings p
-USING ({_OLD_POSTINGS} AND d.id = ANY($2::uuid[])) o
-WHERE p.tenant_id = $1 AND p.term = o.term AND p.scope = o.scope AND p.w = o.w
-  AND p.doc = o.doc
+DELETE_POSTINGS_BY_IDS = _delete_old_postings("id = ANY($2::uuid[])")
+LOCK_BY_IDS = """
+SELECT 1 FROM search_documents WHERE tenant_id = $1 AND id = ANY($2::uuid[])
+ORDER BY id FOR UPDATE
 """
 
 
@@ -319,6 +332,7 @@ async def document_ids_after(
 async def rederive(session: AsyncSession, tenant_id: uuid.UUID, ids: list[uuid.UUID]) -> None:
     """Rebuild these documents' tsv and postings in the tenant's current language."""
     connection = await driver_connection(session)
+    await connection.execute(LOCK_BY_IDS, tenant_id, ids)
     await connection.execute(DELETE_POSTINGS_BY_IDS, tenant_id, ids)
     await connection.execute(REDERIVE, tenant_id, ids)
 

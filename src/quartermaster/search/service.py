@@ -110,7 +110,7 @@ def _row(document: SearchDocument) -> repository.IndexRow:
 async def index_documents(
     session: AsyncSession, tenant_id: uuid.UUID, documents: Sequence[SearchDocument]
 ) -> None:
-    """Upsert documents in the caller's transaction (findable by the next request): two
+    """Upsert documents in the caller's transaction (findable by the next request): three
     statements per batch, whatever its size. A document given twice counts once (the
     last)."""
     latest: dict[tuple[str, uuid.UUID], SearchDocument] = {}

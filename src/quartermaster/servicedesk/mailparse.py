@@ -21,7 +21,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 
-from quartermaster.servicedesk.markdown import to_text
+from quartermaster.core.markdown import to_text
 
 LOOP_HEADER = "X-QM-Loop"
 _MESSAGE_ID = re.compile(r"<[^<>\s]{1,900}>")

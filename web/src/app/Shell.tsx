@@ -1,4 +1,4 @@
-import { Menu, X } from "lucide-react";
+import { Menu, Search, X } from "lucide-react";
 import { Suspense, useState } from "react";
 import { NavLink, Outlet } from "react-router";
 import { useAuth } from "@/auth/context";
@@ -122,6 +122,10 @@ export function Shell() {
             </div>
             <div className="flex-1 overflow-y-auto">
               <NavSections items={items} onNavigate={() => setDrawer(false)} />
+              <NavLink to="/search" onClick={() => setDrawer(false)} className="mt-6 flex items-center gap-3 rounded-lg px-3 py-2 text-sm font-medium text-muted hover:bg-raised hover:text-ink">
+                <Search className="size-5" aria-hidden />
+                Search everything
+              </NavLink>
             </div>
             <ThemeSwitch />
             <UserBlock />

@@ -166,7 +166,7 @@ describe("live events update the caches", () => {
 
   it("subscribes only to the channels the role may read", () => {
     expect(channelsFor((p) => p === "tenant:read")).toEqual(["jobs:updates"]);
-    expect(channelsFor(() => true)).toHaveLength(6);
+    expect(channelsFor(() => true)).toHaveLength(7);
     expect(channelsFor((p) => p === "tickets:read")).toEqual(["tickets:updates"]);
   });
 });

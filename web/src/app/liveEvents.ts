@@ -7,6 +7,8 @@ import type { Permission, Product } from "@/api/client";
 import { alertChanged, resyncAlerts } from "@/features/alerts/live";
 import { reportsChanged } from "@/features/dashboard/live";
 import { jobChanged, resyncJobs } from "@/features/jobs/live";
+import { articleChanged, articleDeleted, collectionChanged, resyncKnowledge } from "@/features/kb/live";
+import type { ArticleChanged } from "@/features/kb/live";
 import type { JobChanged } from "@/features/jobs/live";
 import { applyProduct, priceChanged, productsImported, removeProduct, resyncCatalog } from "@/features/products/live";
 import { reservationChanged, resyncStock, stockMoved } from "@/features/stock/live";
@@ -56,6 +58,14 @@ const HANDLERS: Record<string, Handler> = {
   "servicedesk.ticket.reserved": (client, data: TicketTouched) => ticketTouched(client, data),
   "servicedesk.ticket.sla_breached": (client, data: TicketTouched) => ticketBreached(client, data),
   "servicedesk.ticket.rated": (client, data: TicketTouched) => ticketRated(client, data),
+  "knowledge.article.created": (client, data: ArticleChanged) => articleChanged(client, data),
+  "knowledge.article.updated": (client, data: ArticleChanged) => articleChanged(client, data),
+  "knowledge.article.published": (client, data: ArticleChanged) => articleChanged(client, data),
+  "knowledge.article.archived": (client, data: ArticleChanged) => articleChanged(client, data),
+  "knowledge.article.deleted": (client, data: { id: string }) => articleDeleted(client, data.id),
+  "knowledge.collection.created": (client) => collectionChanged(client),
+  "knowledge.collection.updated": (client) => collectionChanged(client),
+  "knowledge.collection.deleted": (client) => collectionChanged(client),
 };
 
 export function applyLiveEvent(client: QueryClient, event: LiveEvent): void {
@@ -76,6 +86,7 @@ const RESYNC: Record<string, (client: QueryClient) => void> = {
   "price:updates": resyncCatalog,
   "jobs:updates": resyncJobs,
   "tickets:updates": resyncTickets,
+  "knowledge:updates": resyncKnowledge,
 };
 
 /** The server could not replay what this tab missed: refetch that channel's data. */
@@ -90,6 +101,7 @@ const CHANNELS: [string, Permission][] = [
   ["price:updates", "catalog:read"],
   ["jobs:updates", "tenant:read"],
   ["tickets:updates", "tickets:read"],
+  ["knowledge:updates", "knowledge:read"],
 ];
 
 export function channelsFor(can: (permission: Permission) => boolean): string[] {

@@ -1,5 +1,6 @@
 import {
   Bell,
+  BookOpen,
   Boxes,
   ClipboardList,
   FileClock,
@@ -35,6 +36,7 @@ export const NAV: NavItem[] = [
   { to: "/counts", label: "Count", icon: icon(<ClipboardList className="size-5" aria-hidden />), permission: "stock:write", section: "work", mobile: true },
   { to: "/alerts", label: "Alerts", icon: icon(<Bell className="size-5" aria-hidden />), permission: "inventory:read", section: "work" },
   { to: "/jobs", label: "Imports & exports", icon: icon(<UploadCloud className="size-5" aria-hidden />), permission: "tenant:read", section: "work" },
+  { to: "/kb", label: "Knowledge", icon: icon(<BookOpen className="size-5" aria-hidden />), permission: "knowledge:read", section: "work" },
   { to: "/warehouses", label: "Warehouses", icon: icon(<Warehouse className="size-5" aria-hidden />), permission: "inventory:read", section: "work" },
   { to: "/tickets", label: "Tickets", icon: icon(<Inbox className="size-5" aria-hidden />), permission: "tickets:read", section: "work" },
   { to: "/desk/settings", label: "Desk settings", icon: icon(<Headset className="size-5" aria-hidden />), permission: "settings:write", section: "admin" },

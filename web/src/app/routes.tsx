@@ -33,6 +33,9 @@ export const routes: RouteObject[] = [
   screen("/invitation", () => import("@/features/auth/InvitationPage")),
   screen("/reset-password", () => import("@/features/auth/ResetPasswordPage")),
   screen("/csat/:token", () => import("@/features/tickets/CsatPage")),
+  // The public help centre: no login, no app shell.
+  screen("/help/:tenantSlug", () => import("@/features/help/HelpHomePage")),
+  screen("/help/:tenantSlug/:slug", () => import("@/features/help/HelpArticlePage")),
   {
     element: (
       <RequireSession>
@@ -58,6 +61,12 @@ export const routes: RouteObject[] = [
       screen("/tickets/reports", () => import("@/features/tickets/TicketReportPage"), "tickets:read"),
       screen("/tickets/:ticketId", () => import("@/features/tickets/TicketPage"), "tickets:read"),
       screen("/desk/settings", () => import("@/features/tickets/settings/DeskSettingsPage"), "settings:write"),
+      screen("/kb", () => import("@/features/kb/KbPage"), "knowledge:read"),
+      screen("/kb/new", () => import("@/features/kb/ArticleEditorPage"), "knowledge:write"),
+      screen("/kb/:articleId", () => import("@/features/kb/ArticlePage"), "knowledge:read"),
+      screen("/kb/:articleId/edit", () => import("@/features/kb/ArticleEditorPage"), "knowledge:write"),
+      screen("/kb/:articleId/history", () => import("@/features/kb/HistoryPage"), "knowledge:read"),
+      screen("/search", () => import("@/features/search/SearchPage")),
       screen("/members", () => import("@/features/admin/MembersPage"), "members:write"),
       screen("/api-keys", () => import("@/features/admin/ApiKeysPage"), "api_keys:read"),
       screen("/audit", () => import("@/features/admin/AuditPage"), "audit:read"),

@@ -38,7 +38,7 @@ def product_document(product: ProductText) -> SearchDocument:
 async def index_products(
     session: AsyncSession, tenant_id: uuid.UUID, product_ids: list[uuid.UUID]
 ) -> None:
-    """(Re)index these products as the transaction now holds them: one read, two writes
+    """(Re)index these products as the transaction now holds them: one read, three writes
     per 1,000 (or, in a transaction that deferred indexing, at its ``flush_indexing``)."""
     deferred = session.info.get(_DEFERRED)
     if isinstance(deferred, set):

@@ -10,7 +10,7 @@ and ranks only those rows. ``search_words`` is the tenant's vocabulary (prefix
 completions) and ``search_word_variants`` its one-deletion neighbourhood (typos).
 
 Revision ID: 0015_search
-Revises: 0013_servicedesk
+Revises: 0014_knowledge
 Create Date: 2026-12-02 14:00:00
 """
 
@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR, UUID
 from quartermaster.core.tenancy import isolate_by_tenant
 
 revision: str = "0015_search"
-down_revision: str | None = "0013_servicedesk"
+down_revision: str | None = "0014_knowledge"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -9,9 +9,9 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.core.events import emit
+from quartermaster.core.markdown import to_html
 from quartermaster.servicedesk.errors import TicketClosed, TicketNotFound
 from quartermaster.servicedesk.events import TicketChanged, TicketEvents
-from quartermaster.servicedesk.markdown import to_html
 from quartermaster.servicedesk.models import Contact, Ticket
 from quartermaster.servicedesk.repository import tickets as ticket_rows
 from quartermaster.servicedesk.schemas import TICKET_PREFIX, ContactRead, TicketRead

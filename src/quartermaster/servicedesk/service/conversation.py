@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from quartermaster.core.clock import utcnow
 from quartermaster.core.events import emit
 from quartermaster.core.ids import new_id
+from quartermaster.core.markdown import to_html
 from quartermaster.identity.public import Principal
 from quartermaster.servicedesk import repository
 from quartermaster.servicedesk.errors import (
@@ -33,7 +34,6 @@ from quartermaster.servicedesk.files import (
     AttachmentTooLarge,
     sanitize_file_name,
 )
-from quartermaster.servicedesk.markdown import to_html
 from quartermaster.servicedesk.models import Ticket, TicketAttachment, TicketComment
 from quartermaster.servicedesk.repository import conversation as conversation_rows
 from quartermaster.servicedesk.repository import tickets as ticket_rows

@@ -23,6 +23,7 @@ from quartermaster.core.clock import utcnow
 from quartermaster.core.db import set_tenant
 from quartermaster.core.events import emit
 from quartermaster.core.ids import new_id
+from quartermaster.core.markdown import to_html
 from quartermaster.identity.public import Principal
 from quartermaster.servicedesk import repository
 from quartermaster.servicedesk.errors import (
@@ -32,7 +33,6 @@ from quartermaster.servicedesk.errors import (
     TicketNotFound,
 )
 from quartermaster.servicedesk.events import TicketEvents, TicketRated
-from quartermaster.servicedesk.markdown import to_html
 from quartermaster.servicedesk.models import CsatSurvey, Ticket
 from quartermaster.servicedesk.repository import conversation as conversation_rows
 from quartermaster.servicedesk.repository import teams as team_rows

@@ -1,0 +1,69 @@
+"""Factories for knowledge base tests: accounts through the identity API, collections and
+articles through the Knowledge API, and the tenant's outbox as the application role sees
+it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from httpx import AsyncClient, Response
+
+from tests.catalog.conftest import Catalog, ok
+from tests.conftest import Outbox
+from tests.identity.conftest import Account, Identity
+
+API = "/api/v1"
+
+
+@pytest.fixture
+def identity(client: AsyncClient, outbox: Outbox) -> Identity:
+    return Identity(client, outbox)
+
+
+class Kb(Catalog):
+    """Knowledge API calls as one account."""
+
+    def __init__(self, client: AsyncClient, account: Account) -> None:
+        super().__init__(client, account)
+        self._articles = 0
+
+    def as_(self, account: Account) -> Kb:
+        return Kb(self.client, account)
+
+    async def collection(self, name: str = "Guides", **fields: Any) -> dict[str, Any]:
+        return ok(await self.post("/collections", {"name": name, **fields}), 201)
+
+    async def write(self, **fields: Any) -> Response:
+        self._articles += 1
+        body = {"title": f"Article {self._articles}", "body": "Some *text*.", **fields}
+        return await self.post("/articles", body)
+
+    async def article(self, **fields: Any) -> dict[str, Any]:
+        return ok(await self.write(**fields), 201)
+
+    async def edit(self, article: dict[str, Any], **fields: Any) -> Response:
+        """PATCH based on the revision ``article`` holds."""
+        return await self.patch(
+            f"/articles/{article['id']}", fields, headers={"If-Match": f'"{article["revision"]}"'}
+        )
+
+    async def edited(self, article: dict[str, Any], **fields: Any) -> dict[str, Any]:
+        return ok(await self.edit(article, **fields))
+
+    async def published(self, **fields: Any) -> dict[str, Any]:
+        article = await self.article(**fields)
+        return await self.edited(article, status="published")
+
+    async def public(self, tenant_slug: str, path: str, **params: Any) -> Response:
+        return await self.client.get(f"{API}/public/{tenant_slug}{path}", params=params)
+
+
+@pytest.fixture
+async def owner(identity: Identity) -> Account:
+    return await identity.signup("Acme")
+
+
+@pytest.fixture
+def kb(client: AsyncClient, owner: Account) -> Kb:
+    return Kb(client, owner)

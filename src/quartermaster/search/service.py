@@ -40,7 +40,7 @@ MAX_QUERY_LENGTH = 200
 MAX_CLAUSES = 12
 # Postings read per term and reader scope, best weight first: the candidates of a word
 # that is in more documents than this are its best-placed ones (title before body).
-POSTINGS_PER_TERM = 400
+POSTINGS_PER_TERM = 150
 COMPLETIONS = 6
 MIN_PREFIX = 2
 MAX_BODY = 200_000

@@ -609,7 +609,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The ticket's files */
+        /** The ticket's files, oldest first */
         get: operations["tickets-list_attachments"];
         put?: never;
         /** Attach a file (its type is sniffed from the content) */
@@ -712,7 +712,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The ticket's rating requests, with the requester's links */
+        /** The ticket's rating requests, oldest first, with the requester's links */
         get: operations["tickets-ticket_csat"];
         put?: never;
         post?: never;
@@ -780,7 +780,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Teams */
+        /** Teams, by name */
         get: operations["teams-list_teams"];
         put?: never;
         /** Create a team (members, assignment strategy, SLA policy) */
@@ -816,7 +816,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Agents (members with tickets:write) */
+        /** Agents (members with tickets:write), by name */
         get: operations["teams-list_agents"];
         put?: never;
         post?: never;
@@ -850,7 +850,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** SLA policies */
+        /** SLA policies, by name */
         get: operations["sla-policies-list_policies"];
         put?: never;
         /** Create an SLA policy (targets per priority on a business-hours calendar) */
@@ -886,7 +886,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Custom ticket fields */
+        /** Custom ticket fields, by key */
         get: operations["ticket-fields-list_fields"];
         put?: never;
         /** Define a custom ticket field (text, number, select, date) */
@@ -3050,6 +3050,13 @@ export interface components {
             /** Reason */
             reason?: string | null;
         };
+        /** Page[AgentRead] */
+        Page_AgentRead_: {
+            /** Items */
+            items: components["schemas"]["AgentRead"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** Page[AlertRead] */
         Page_AlertRead_: {
             /** Items */
@@ -3061,6 +3068,13 @@ export interface components {
         Page_ApiKeyRead_: {
             /** Items */
             items: components["schemas"]["ApiKeyRead"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** Page[AttachmentRead] */
+        Page_AttachmentRead_: {
+            /** Items */
+            items: components["schemas"]["AttachmentRead"][];
             /** Next Cursor */
             next_cursor: string | null;
         };
@@ -3078,10 +3092,24 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
+        /** Page[CommentRead] */
+        Page_CommentRead_: {
+            /** Items */
+            items: components["schemas"]["CommentRead"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** Page[ContactRead] */
         Page_ContactRead_: {
             /** Items */
             items: components["schemas"]["ContactRead"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** Page[CsatRead] */
+        Page_CsatRead_: {
+            /** Items */
+            items: components["schemas"]["CsatRead"][];
             /** Next Cursor */
             next_cursor: string | null;
         };
@@ -3159,6 +3187,27 @@ export interface components {
         Page_ReservationRead_: {
             /** Items */
             items: components["schemas"]["ReservationRead"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** Page[SlaPolicyRead] */
+        Page_SlaPolicyRead_: {
+            /** Items */
+            items: components["schemas"]["SlaPolicyRead"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** Page[TeamRead] */
+        Page_TeamRead_: {
+            /** Items */
+            items: components["schemas"]["TeamRead"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** Page[TicketFieldRead] */
+        Page_TicketFieldRead_: {
+            /** Items */
+            items: components["schemas"]["TicketFieldRead"][];
             /** Next Cursor */
             next_cursor: string | null;
         };
@@ -8748,7 +8797,12 @@ export interface operations {
     };
     "tickets-list_comments": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
             header?: never;
             path: {
                 ticket_id: string;
@@ -8763,7 +8817,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CommentRead"][];
+                    "application/json": components["schemas"]["Page_CommentRead_"];
+                };
+            };
+            /** @description Malformed request (JSON that does not parse, a cursor this list did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired credentials */
@@ -8913,7 +8976,12 @@ export interface operations {
     };
     "tickets-list_attachments": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
             header?: never;
             path: {
                 ticket_id: string;
@@ -8928,7 +8996,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AttachmentRead"][];
+                    "application/json": components["schemas"]["Page_AttachmentRead_"];
+                };
+            };
+            /** @description Malformed request (JSON that does not parse, a cursor this list did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired credentials */
@@ -9504,7 +9581,12 @@ export interface operations {
     };
     "tickets-ticket_csat": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
             header?: never;
             path: {
                 ticket_id: string;
@@ -9519,7 +9601,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CsatRead"][];
+                    "application/json": components["schemas"]["Page_CsatRead_"];
+                };
+            };
+            /** @description Malformed request (JSON that does not parse, a cursor this list did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired credentials */
@@ -9773,7 +9864,12 @@ export interface operations {
     };
     "teams-list_teams": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -9786,7 +9882,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TeamRead"][];
+                    "application/json": components["schemas"]["Page_TeamRead_"];
+                };
+            };
+            /** @description Malformed request (JSON that does not parse, a cursor this list did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired credentials */
@@ -10093,7 +10198,12 @@ export interface operations {
     };
     "teams-list_agents": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -10106,7 +10216,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AgentRead"][];
+                    "application/json": components["schemas"]["Page_AgentRead_"];
+                };
+            };
+            /** @description Malformed request (JSON that does not parse, a cursor this list did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired credentials */
@@ -10238,7 +10357,12 @@ export interface operations {
     };
     "sla-policies-list_policies": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -10251,7 +10375,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SlaPolicyRead"][];
+                    "application/json": components["schemas"]["Page_SlaPolicyRead_"];
+                };
+            };
+            /** @description Malformed request (JSON that does not parse, a cursor this list did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired credentials */
@@ -10558,7 +10691,12 @@ export interface operations {
     };
     "ticket-fields-list_fields": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -10571,7 +10709,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TicketFieldRead"][];
+                    "application/json": components["schemas"]["Page_TicketFieldRead_"];
+                };
+            };
+            /** @description Malformed request (JSON that does not parse, a cursor this list did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired credentials */

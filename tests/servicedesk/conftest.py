@@ -73,6 +73,26 @@ class Desk(Inventory):
     async def get_ticket(self, ticket_id: str) -> dict[str, Any]:
         return ok(await self.get(f"/tickets/{ticket_id}"))
 
+    async def items(self, path: str, **params: Any) -> list[dict[str, Any]]:
+        """Every item of a list (``{items, next_cursor}``) that fits one page of 500."""
+        body = ok(await self.get(path, limit=500, **params))
+        assert body["next_cursor"] is None
+        items: list[dict[str, Any]] = body["items"]
+        return items
+
+    async def paged(self, path: str, limit: int = 1) -> list[dict[str, Any]]:
+        """Every item of a list, read ``limit`` at a time by following ``next_cursor``."""
+        seen: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"limit": limit}
+        while True:
+            page = ok(await self.get(path, **params))
+            assert len(page["items"]) <= limit
+            seen += page["items"]
+            if page["next_cursor"] is None:
+                return seen
+            assert len(page["items"]) == limit
+            params["cursor"] = page["next_cursor"]
+
     async def list_tickets(self, **params: Any) -> list[dict[str, Any]]:
         body = ok(await self.get("/tickets", limit=500, **params))
         assert body["next_cursor"] is None

@@ -36,7 +36,7 @@ class TestTeams:
         second = await desk.team("Returns", is_default=True)
         assert first["is_default"] is True
         assert [m["user_id"] for m in first["members"]] == [agent.user_id]
-        teams = {t["name"]: t for t in ok(await desk.get("/teams"))}
+        teams = {t["name"]: t for t in await desk.items("/teams")}
         assert teams["Returns"]["is_default"] is True
         assert teams["Support"]["is_default"] is False
         duplicate = await desk.post("/teams", {"name": "support"})
@@ -128,7 +128,7 @@ class TestLoadBalanced:
         for ticket in mine:
             await desk.moved(ticket["id"], "resolved")
         assert (await desk.ticket(team_id=team["id"]))["assignee_id"] == a.user_id
-        agents = {x["user_id"]: x for x in ok(await desk.get("/agents"))}
+        agents = {x["user_id"]: x for x in await desk.items("/agents")}
         assert agents[a.user_id]["open_tickets"] == 1
         assert agents[b.user_id]["open_tickets"] == 2
 

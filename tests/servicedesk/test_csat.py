@@ -17,7 +17,7 @@ from tests.servicedesk.conftest import Desk, events
 async def _resolved_with_link(desk: Desk, **fields: Any) -> tuple[dict[str, Any], str]:
     ticket = await desk.ticket(**fields)
     await desk.moved(ticket["id"], "resolved")
-    (survey,) = ok(await desk.get(f"/tickets/{ticket['id']}/csat"))
+    (survey,) = await desk.items(f"/tickets/{ticket['id']}/csat")
     assert survey["answered_at"] is None
     return ticket, "/csat/" + survey["url"].rsplit("/csat/", 1)[1]
 
@@ -36,7 +36,7 @@ class TestRating:
         again = await client.post(f"/api/v1{path}", json={"score": 1})
         assert again.status_code == 409
         assert again.json()["code"] == "csat-already-answered"
-        (survey,) = ok(await desk.get(f"/tickets/{ticket['id']}/csat"))
+        (survey,) = await desk.items(f"/tickets/{ticket['id']}/csat")
         assert (survey["score"], survey["comment"]) == (5, "Fast!")
         rated = [
             p for k, p in await events(services, desk.account.tenant_id) if k.endswith("rated")
@@ -65,7 +65,7 @@ class TestRating:
         for score in (0, 6, "five", None):
             response = await client.post(f"/api/v1{path}", json={"score": score})
             assert problem(response, 422, "validation-failed")["errors"][0]["field"] == "score"
-        (survey,) = ok(await desk.get(f"/tickets/{ticket['id']}/csat"))
+        (survey,) = await desk.items(f"/tickets/{ticket['id']}/csat")
         assert (survey["answered_at"], survey["score"]) == (None, None)
 
     async def test_a_reopened_and_resolved_again_ticket_gets_a_new_link_the_old_one_is_spent(
@@ -74,7 +74,7 @@ class TestRating:
         ticket, first = await _resolved_with_link(desk)
         await desk.moved(ticket["id"], "open")
         await desk.moved(ticket["id"], "resolved")
-        surveys = ok(await desk.get(f"/tickets/{ticket['id']}/csat"))
+        surveys = await desk.items(f"/tickets/{ticket['id']}/csat")
         assert len(surveys) == 2
         old = await client.post(f"/api/v1{first}", json={"score": 2})
         assert old.status_code == 409
@@ -93,7 +93,7 @@ class TestWhatTheRequesterSees:
         await desk.moved(
             ticket["id"], "resolved", comment="SECRET: closing to meet the SLA", internal=True
         )
-        (survey,) = ok(await desk.get(f"/tickets/{ticket['id']}/csat"))
+        (survey,) = await desk.items(f"/tickets/{ticket['id']}/csat")
         path = "/api/v1/csat/" + survey["url"].rsplit("/csat/", 1)[1]
         view = await client.get(path)
         assert view.status_code == 200, view.text

@@ -125,7 +125,7 @@ class TestNewMessages:
         self, inbox: Inbox, desk: Desk
     ) -> None:
         result = await inbox.send(mail(attachment=("../../etc/invoice.pdf", PDF)))
-        (attachment,) = ok(await desk.get(f"/tickets/{result['ticket_id']}/attachments"))
+        (attachment,) = await desk.items(f"/tickets/{result['ticket_id']}/attachments")
         assert attachment["file_name"] == "invoice.pdf"
         assert attachment["content_type"] == "application/pdf"
         assert attachment["size"] == len(PDF)
@@ -157,7 +157,7 @@ class TestThreading:
         assert threaded["ticket_id"] == created["ticket_id"]
         ticket = await desk.get_ticket(created["ticket_id"])
         assert ticket["status"] == "open"
-        comments = ok(await desk.get(f"/tickets/{created['ticket_id']}/comments"))
+        comments = await desk.items(f"/tickets/{created['ticket_id']}/comments")
         assert [(c["author_kind"], c["body"], c["channel"]) for c in comments] == [
             ("requester", "Serial is 42.", "email")
         ]
@@ -227,7 +227,7 @@ class TestMachines:
         ticket = await desk.ticket()
         looped = mail(f"Re: [{ticket['key']}]", "echo", headers={"X-QM-Loop": "quartermaster"})
         assert (await inbox.send(looped))["outcome"] == "ignored"
-        assert ok(await desk.get(f"/tickets/{ticket['id']}/comments")) == []
+        assert await desk.items(f"/tickets/{ticket['id']}/comments") == []
 
     async def test_an_auto_reply_on_a_thread_is_kept_but_reopens_nothing(
         self, inbox: Inbox, desk: Desk
@@ -334,11 +334,11 @@ class TestSmtpListener:
             ticket_id = str(tickets[0]["id"])
             comments = ok(
                 await client.get(f"/api/v1/tickets/{ticket_id}/comments", headers=owner.headers)
-            )
+            )["items"]
             assert [c["body"] for c in comments] == ["Photo attached"]
             (attachment,) = ok(
                 await client.get(f"/api/v1/tickets/{ticket_id}/attachments", headers=owner.headers)
-            )
+            )["items"]
             assert attachment["content_type"] == "application/pdf"
 
     async def test_an_address_that_names_no_organization_is_refused(

@@ -195,7 +195,7 @@ class TestAttachments:
             )
             comments = ok(
                 await client.get(f"/api/v1/tickets/{ticket['id']}/comments", headers=owner.headers)
-            )
+            )["items"]
             assert [a["file_name"] for a in comments[0]["attachments"]] == ["log.txt"]
 
 
@@ -218,7 +218,7 @@ class TestReport:
         one, two = await desk.ticket(), await desk.ticket()
         await desk.comment(one["id"], "On it")
         await desk.moved(one["id"], "resolved")
-        (survey,) = ok(await desk.get(f"/tickets/{one['id']}/csat"))
+        (survey,) = await desk.items(f"/tickets/{one['id']}/csat")
         ok(
             await client.post(
                 "/api/v1/csat/" + survey["url"].rsplit("/csat/", 1)[1], json={"score": 4}

@@ -138,7 +138,7 @@ class TestTransitions:
             ("open", "resolved"),
             ("resolved", "closed"),
         ]
-        comments = ok(await desk.get(f"/tickets/{ticket['id']}/comments"))
+        comments = await desk.items(f"/tickets/{ticket['id']}/comments")
         assert [c["body"] for c in comments] == ["Waiting for the serial number.", "Replaced."]
 
     async def test_a_closed_ticket_cannot_be_edited_or_commented(self, desk: Desk) -> None:

@@ -26,14 +26,14 @@ class TestMerge:
         closed = await desk.get_ticket(source["id"])
         assert closed["status"] == "closed"
         assert closed["merged_into_id"] == target["id"]
-        bodies = [c["body"] for c in ok(await desk.get(f"/tickets/{target['id']}/comments"))]
+        bodies = [c["body"] for c in await desk.items(f"/tickets/{target['id']}/comments")]
         assert bodies == [
             "It **broke**.",  # the source's description, as the requester's message
             "Reply on the duplicate",
             "A note",
             f"{source['key']} was merged into this ticket.",
         ]
-        left = ok(await desk.get(f"/tickets/{source['id']}/comments"))
+        left = await desk.items(f"/tickets/{source['id']}/comments")
         assert [c["body"] for c in left] == [f"Merged into {target['key']}."]
 
     async def test_merges_that_make_no_sense_are_refused(self, desk: Desk) -> None:

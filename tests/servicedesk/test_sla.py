@@ -61,7 +61,7 @@ class TestPolicies:
         first = await desk.policy("First")
         second = await desk.policy("Second", is_default=True)
         assert first["is_default"] is True
-        policies = {p["name"]: p for p in ok(await desk.get("/sla-policies"))}
+        policies = {p["name"]: p for p in await desk.items("/sla-policies")}
         assert (policies["First"]["is_default"], policies["Second"]["is_default"]) == (False, True)
         response = await desk.patch(f"/sla-policies/{second['id']}", {"is_default": False})
         problem(response, 422, "invalid-sla-policy")

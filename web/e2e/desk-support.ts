@@ -33,7 +33,8 @@ export async function seedDesk(request: APIRequestContext, token: string): Promi
 
 /** The requester's single-use rating token of a resolved ticket (the mailed link's last part). */
 export async function ratingToken(request: APIRequestContext, token: string, ticketId: string): Promise<string> {
-  const surveys = await rest(request, token).get<{ url: string }[]>(`/tickets/${ticketId}/csat`);
-  const url = surveys[surveys.length - 1]!.url;
+  // Oldest first; a ticket has a survey per resolution, far fewer than a page of 500.
+  const { items } = await rest(request, token).get<{ items: { url: string }[] }>(`/tickets/${ticketId}/csat?limit=500`);
+  const url = items[items.length - 1]!.url;
   return new URL(url).pathname.split("/").filter(Boolean).pop()!;
 }

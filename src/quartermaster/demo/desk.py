@@ -340,11 +340,11 @@ class _Writer:
                 now=event.at,
             )
         elif event.kind == "rate":
-            surveys = await csat.surveys_of_ticket(
+            latest = await csat.latest_survey_of_ticket(
                 session, self.owner, ticket_id, DEMO_SECRET, "http://demo"
             )
-            if surveys and surveys[-1].answered_at is None:
-                token = surveys[-1].url.rsplit("/", 1)[1]
+            if latest is not None and latest.answered_at is None:
+                token = latest.url.rsplit("/", 1)[1]
                 await csat.answer_survey(
                     session, DEMO_SECRET, token, CsatAnswer(score=event.score), now=event.at
                 )

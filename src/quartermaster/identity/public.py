@@ -1,8 +1,9 @@
 """The identity module's surface for other modules and the CLI."""
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -95,6 +96,26 @@ async def members_with_permission(
     }
 
 
+async def members_with_permission_page(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    permission: Permission,
+    *,
+    limit: int,
+    after: Sequence[Any] | None,
+) -> list[MemberRef]:
+    """A page of :func:`members_with_permission`: by name, the keyset ``(full_name, id)``
+    after ``after`` (None: from the first), ``limit`` members."""
+    roles = [role.value for role in Role if permission in permissions_of(role)]
+    rows = await repository.members_with_roles(
+        session, tenant_id, roles, None, limit=limit, after=after
+    )
+    return [
+        MemberRef(id=user_id, email=email, full_name=name, role=Role(role))
+        for user_id, email, name, role in rows
+    ]
+
+
 def member_ids_with_permission(tenant_id: uuid.UUID, permission: Permission) -> Select[uuid.UUID]:
     """``user_id`` of the tenant's active members whose role grants ``permission``, as a
     SQL selectable other modules may join or filter with (``IN``), without naming identity's
@@ -108,7 +129,13 @@ async def tenant_exists(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
     return await repository.tenant_by_id(session, tenant_id) is not None
 
 
-__all__ += ["MemberRef", "member_ids_with_permission", "members_with_permission", "tenant_exists"]
+__all__ += [
+    "MemberRef",
+    "member_ids_with_permission",
+    "members_with_permission",
+    "members_with_permission_page",
+    "tenant_exists",
+]
 
 
 # For the knowledge base's public help pages (no login)

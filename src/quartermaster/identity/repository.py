@@ -327,9 +327,13 @@ async def members_with_roles(
     tenant_id: uuid.UUID,
     roles: list[str],
     user_ids: list[uuid.UUID] | None,
+    *,
+    limit: int | None = None,
+    after: Sequence[Any] | None = None,
 ) -> list[tuple[uuid.UUID, str, str, str]]:
     """(user_id, email, full_name, role) of the tenant's active members with one of
-    ``roles`` (among ``user_ids`` when given), by name."""
+    ``roles`` (among ``user_ids`` when given), by name: the key is ``(full_name, id)``;
+    a page of ``limit`` after ``after`` when ``limit`` is given."""
     query = (
         select(User.id, User.email, User.full_name, Membership.role)
         .join(Membership, Membership.user_id == User.id)
@@ -338,10 +342,13 @@ async def members_with_roles(
             Membership.role.in_(roles),
             User.is_active.is_(True),
         )
-        .order_by(User.full_name, User.id)
     )
     if user_ids is not None:
         query = query.where(User.id.in_(user_ids))
+    if limit is not None:
+        query = keyset(query, [User.full_name, User.id], after, limit=limit)
+    else:
+        query = query.order_by(User.full_name, User.id)
     return [(row[0], row[1], row[2], row[3]) for row in await session.execute(query)]
 
 

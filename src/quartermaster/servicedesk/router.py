@@ -204,14 +204,14 @@ async def transition_ticket(
 
 @tickets_router.get(
     "/{ticket_id}/comments",
-    response_model=list[CommentRead],
+    response_model=Page[CommentRead],
     summary="The conversation, oldest first (internal notes included: agents only)",
     responses=NOT_FOUND,
 )
 async def list_comments(
-    ticket_id: uuid.UUID, principal: TicketsRead, session: SessionDep
-) -> list[CommentRead]:
-    return await conversation.list_comments(session, principal, ticket_id)
+    ticket_id: uuid.UUID, principal: TicketsRead, session: SessionDep, page: PageParamsDep
+) -> Page[CommentRead]:
+    return await conversation.list_comments(session, principal, ticket_id, page)
 
 
 @tickets_router.post(
@@ -229,14 +229,14 @@ async def add_comment(
 
 @tickets_router.get(
     "/{ticket_id}/attachments",
-    response_model=list[AttachmentRead],
-    summary="The ticket's files",
+    response_model=Page[AttachmentRead],
+    summary="The ticket's files, oldest first",
     responses=NOT_FOUND,
 )
 async def list_attachments(
-    ticket_id: uuid.UUID, principal: TicketsRead, session: SessionDep
-) -> list[AttachmentRead]:
-    return await conversation.list_attachments(session, principal, ticket_id)
+    ticket_id: uuid.UUID, principal: TicketsRead, session: SessionDep, page: PageParamsDep
+) -> Page[AttachmentRead]:
+    return await conversation.list_attachments(session, principal, ticket_id, page)
 
 
 @tickets_router.post(
@@ -362,17 +362,22 @@ async def reserve_stock(
 
 @tickets_router.get(
     "/{ticket_id}/csat",
-    response_model=list[CsatRead],
-    summary="The ticket's rating requests, with the requester's links",
+    response_model=Page[CsatRead],
+    summary="The ticket's rating requests, oldest first, with the requester's links",
     responses=NOT_FOUND,
 )
 async def ticket_csat(
-    ticket_id: uuid.UUID, principal: TicketsRead, session: SessionDep, settings: SettingsDep
-) -> list[CsatRead]:
+    ticket_id: uuid.UUID,
+    principal: TicketsRead,
+    session: SessionDep,
+    settings: SettingsDep,
+    page: PageParamsDep,
+) -> Page[CsatRead]:
     return await csat.surveys_of_ticket(
         session,
         principal,
         ticket_id,
+        page,
         settings.secret_key.get_secret_value(),
         link_base_url(settings),
     )

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from quartermaster.core.concurrency import IfMatch, etag
 from quartermaster.core.db import SessionDep
 from quartermaster.core.deps import SettingsDep
+from quartermaster.core.pagination import Page, PageParamsDep
 from quartermaster.core.responses import CONFLICT, NOT_FOUND, STALE
 from quartermaster.core.urls import API
 from quartermaster.servicedesk.errors import ApiKeyRequired, TooLarge
@@ -57,9 +58,11 @@ inbound_router = APIRouter(prefix="/inbound", tags=["inbound"])
 # Teams and agents
 
 
-@teams_router.get("", response_model=list[TeamRead], summary="Teams")
-async def list_teams(principal: TicketsRead, session: SessionDep) -> list[TeamRead]:
-    return await teams.list_teams(session, principal)
+@teams_router.get("", response_model=Page[TeamRead], summary="Teams, by name")
+async def list_teams(
+    principal: TicketsRead, session: SessionDep, page: PageParamsDep
+) -> Page[TeamRead]:
+    return await teams.list_teams(session, principal, page)
 
 
 @teams_router.post(
@@ -107,10 +110,12 @@ async def update_team(
 
 
 @agents_router.get(
-    "", response_model=list[AgentRead], summary="Agents (members with tickets:write)"
+    "", response_model=Page[AgentRead], summary="Agents (members with tickets:write), by name"
 )
-async def list_agents(principal: TicketsRead, session: SessionDep) -> list[AgentRead]:
-    return await teams.list_agents(session, principal)
+async def list_agents(
+    principal: TicketsRead, session: SessionDep, page: PageParamsDep
+) -> Page[AgentRead]:
+    return await teams.list_agents(session, principal, page)
 
 
 @agents_router.patch(
@@ -128,9 +133,11 @@ async def update_agent(
 # SLA policies
 
 
-@sla_router.get("", response_model=list[SlaPolicyRead], summary="SLA policies")
-async def list_policies(principal: TicketsRead, session: SessionDep) -> list[SlaPolicyRead]:
-    return await sla.list_policies(session, principal)
+@sla_router.get("", response_model=Page[SlaPolicyRead], summary="SLA policies, by name")
+async def list_policies(
+    principal: TicketsRead, session: SessionDep, page: PageParamsDep
+) -> Page[SlaPolicyRead]:
+    return await sla.list_policies(session, principal, page)
 
 
 @sla_router.post(
@@ -182,9 +189,11 @@ async def update_policy(
 # Custom fields
 
 
-@fields_router.get("", response_model=list[TicketFieldRead], summary="Custom ticket fields")
-async def list_fields(principal: TicketsRead, session: SessionDep) -> list[TicketFieldRead]:
-    return await fields.list_fields(session, principal)
+@fields_router.get("", response_model=Page[TicketFieldRead], summary="Custom ticket fields, by key")
+async def list_fields(
+    principal: TicketsRead, session: SessionDep, page: PageParamsDep
+) -> Page[TicketFieldRead]:
+    return await fields.list_fields(session, principal, page)
 
 
 @fields_router.post(

@@ -609,7 +609,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The ticket's files */
+        /** The ticket's files, oldest first */
         get: operations["tickets-list_attachments"];
         put?: never;
         /** Attach a file (its type is sniffed from the content) */
@@ -712,7 +712,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The ticket's rating requests, with the requester's links */
+        /** The ticket's rating requests, oldest first, with the requester's links */
         get: operations["tickets-ticket_csat"];
         put?: never;
         post?: never;
@@ -780,7 +780,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Teams */
+        /** Teams, by name */
         get: operations["teams-list_teams"];
         put?: never;
         /** Create a team (members, assignment strategy, SLA policy) */
@@ -816,7 +816,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Agents (members with tickets:write) */
+        /** Agents (members with tickets:write), by name */
         get: operations["teams-list_agents"];
         put?: never;
         post?: never;
@@ -850,7 +850,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** SLA policies */
+        /** SLA policies, by name */
         get: operations["sla-policies-list_policies"];
         put?: never;
         /** Create an SLA policy (targets per priority on a business-hours calendar) */
@@ -886,7 +886,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Custom ticket fields */
+        /** Custom ticket fields, by key */
         get: operations["ticket-fields-list_fields"];
         put?: never;
         /** Define a custom ticket field (text, number, select, date) */
@@ -3517,6 +3517,13 @@ export interface components {
             /** Reason */
             reason?: string | null;
         };
+        /** Page[AgentRead] */
+        Page_AgentRead_: {
+            /** Items */
+            items: components["schemas"]["AgentRead"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** Page[AlertRead] */
         Page_AlertRead_: {
             /** Items */
@@ -3535,6 +3542,13 @@ export interface components {
         Page_ArticleSummary_: {
             /** Items */
             items: components["schemas"]["ArticleSummary"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** Page[AttachmentRead] */
+        Page_AttachmentRead_: {
+            /** Items */
+            items: components["schemas"]["AttachmentRead"][];
             /** Next Cursor */
             next_cursor: string | null;
         };
@@ -3559,10 +3573,24 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
+        /** Page[CommentRead] */
+        Page_CommentRead_: {
+            /** Items */
+            items: components["schemas"]["CommentRead"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** Page[ContactRead] */
         Page_ContactRead_: {
             /** Items */
             items: components["schemas"]["ContactRead"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** Page[CsatRead] */
+        Page_CsatRead_: {
+            /** Items */
+            items: components["schemas"]["CsatRead"][];
             /** Next Cursor */
             next_cursor: string | null;
         };
@@ -3654,6 +3682,27 @@ export interface components {
         Page_RevisionSummary_: {
             /** Items */
             items: components["schemas"]["RevisionSummary"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** Page[SlaPolicyRead] */
+        Page_SlaPolicyRead_: {
+            /** Items */
+            items: components["schemas"]["SlaPolicyRead"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** Page[TeamRead] */
+        Page_TeamRead_: {
+            /** Items */
+            items: components["schemas"]["TeamRead"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** Page[TicketFieldRead] */
+        Page_TicketFieldRead_: {
+            /** Items */
+            items: components["schemas"]["TicketFieldRead"][];
             /** Next Cursor */
             next_cursor: string | null;
         };
@@ -9423,7 +9472,12 @@ export interface operations {
     };
     "tickets-list_comments": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
             header?: never;
             path: {
                 ticket_id: string;
@@ -9438,7 +9492,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CommentRead"][];
+                    "application/json": components["schemas"]["Page_CommentRead_"];
+                };
+            };
+            /** @description Malformed request (JSON that does not parse, a cursor this list did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired credentials */
@@ -9588,7 +9651,12 @@ export interface operations {
     };
     "tickets-list_attachments": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
             header?: never;
             path: {
                 ticket_id: string;
@@ -9603,7 +9671,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AttachmentRead"][];
+                    "application/json": components["schemas"]["Page_AttachmentRead_"];
+                };
+            };
+            /** @description Malformed request (JSON that does not parse, a cursor this list did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired credentials */
@@ -10179,7 +10256,12 @@ export interface operations {
     };
     "tickets-ticket_csat": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
             header?: never;
             path: {
                 ticket_id: string;
@@ -10194,7 +10276,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CsatRead"][];
+                    "application/json": components["schemas"]["Page_CsatRead_"];
+                };
+            };
+            /** @description Malformed request (JSON that does not parse, a cursor this list did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired credentials */
@@ -10448,7 +10539,12 @@ export interface operations {
     };
     "teams-list_teams": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -10461,7 +10557,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TeamRead"][];
+                    "application/json": components["schemas"]["Page_TeamRead_"];
+                };
+            };
+            /** @description Malformed request (JSON that does not parse, a cursor this list did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired credentials */
@@ -10768,7 +10873,12 @@ export interface operations {
     };
     "teams-list_agents": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -10781,7 +10891,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AgentRead"][];
+                    "application/json": components["schemas"]["Page_AgentRead_"];
+                };
+            };
+            /** @description Malformed request (JSON that does not parse, a cursor this list did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired credentials */
@@ -10913,7 +11032,12 @@ export interface operations {
     };
     "sla-policies-list_policies": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -10926,7 +11050,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SlaPolicyRead"][];
+                    "application/json": components["schemas"]["Page_SlaPolicyRead_"];
+                };
+            };
+            /** @description Malformed request (JSON that does not parse, a cursor this list did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired credentials */
@@ -11233,7 +11366,12 @@ export interface operations {
     };
     "ticket-fields-list_fields": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -11246,7 +11384,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TicketFieldRead"][];
+                    "application/json": components["schemas"]["Page_TicketFieldRead_"];
+                };
+            };
+            /** @description Malformed request (JSON that does not parse, a cursor this list did not issue) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired credentials */

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from quartermaster.core.pagination import keyset
 from quartermaster.servicedesk.models import (
     CsatSurvey,
     EmailMessage,
@@ -37,6 +40,26 @@ async def comments_of(
     return list((await session.execute(query)).scalars())
 
 
+async def comments_page(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    ticket_id: uuid.UUID,
+    *,
+    limit: int,
+    after: Sequence[Any] | None,
+) -> list[TicketComment]:
+    """Oldest first: the key is ``(created_at, id)``."""
+    query = keyset(
+        select(TicketComment).where(
+            TicketComment.tenant_id == tenant_id, TicketComment.ticket_id == ticket_id
+        ),
+        [TicketComment.created_at, TicketComment.id],
+        after,
+        limit=limit,
+    )
+    return list((await session.execute(query)).scalars())
+
+
 async def move_conversation(
     session: AsyncSession, tenant_id: uuid.UUID, source: uuid.UUID, target: uuid.UUID
 ) -> int:
@@ -61,13 +84,39 @@ async def move_conversation(
 # Attachments
 
 
-async def attachments_of(
-    session: AsyncSession, tenant_id: uuid.UUID, ticket_id: uuid.UUID
+async def attachments_page(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    ticket_id: uuid.UUID,
+    *,
+    limit: int,
+    after: Sequence[Any] | None,
 ) -> list[TicketAttachment]:
+    """Oldest first: the key is ``(created_at, id)``."""
+    query = keyset(
+        select(TicketAttachment).where(
+            TicketAttachment.tenant_id == tenant_id, TicketAttachment.ticket_id == ticket_id
+        ),
+        [TicketAttachment.created_at, TicketAttachment.id],
+        after,
+        limit=limit,
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def attachments_of_comments(
+    session: AsyncSession, tenant_id: uuid.UUID, comment_ids: list[uuid.UUID]
+) -> list[TicketAttachment]:
+    """The attachments of these comments, oldest first."""
+    if not comment_ids:
+        return []
     query = (
         select(TicketAttachment)
-        .where(TicketAttachment.tenant_id == tenant_id, TicketAttachment.ticket_id == ticket_id)
-        .order_by(TicketAttachment.id)
+        .where(
+            TicketAttachment.tenant_id == tenant_id,
+            TicketAttachment.comment_id.in_(comment_ids),
+        )
+        .order_by(TicketAttachment.created_at, TicketAttachment.id)
     )
     return list((await session.execute(query)).scalars())
 
@@ -161,13 +210,22 @@ async def survey_by_id(
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def surveys_of(
-    session: AsyncSession, tenant_id: uuid.UUID, ticket_id: uuid.UUID
+async def surveys_page(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    ticket_id: uuid.UUID,
+    *,
+    limit: int,
+    after: Sequence[Any] | None,
 ) -> list[CsatSurvey]:
-    query = (
-        select(CsatSurvey)
-        .where(CsatSurvey.tenant_id == tenant_id, CsatSurvey.ticket_id == ticket_id)
-        .order_by(CsatSurvey.id)
+    """Oldest first: the key is ``(created_at, id)``."""
+    query = keyset(
+        select(CsatSurvey).where(
+            CsatSurvey.tenant_id == tenant_id, CsatSurvey.ticket_id == ticket_id
+        ),
+        [CsatSurvey.created_at, CsatSurvey.id],
+        after,
+        limit=limit,
     )
     return list((await session.execute(query)).scalars())
 

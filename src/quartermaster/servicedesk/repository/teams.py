@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select, and_, delete, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from quartermaster.core.pagination import keyset
 from quartermaster.servicedesk.models import (
     AgentStatus,
     SlaPolicy,
@@ -69,6 +72,19 @@ async def default_team(session: AsyncSession, tenant_id: uuid.UUID) -> Team | No
 
 async def teams(session: AsyncSession, tenant_id: uuid.UUID) -> list[Team]:
     query = select(Team).where(Team.tenant_id == tenant_id).order_by(func.lower(Team.name), Team.id)
+    return list((await session.execute(query)).scalars())
+
+
+async def teams_page(
+    session: AsyncSession, tenant_id: uuid.UUID, *, limit: int, after: Sequence[Any] | None
+) -> list[Team]:
+    """By name (case-insensitive, unique): the key is ``(lower(name), id)``."""
+    query = keyset(
+        select(Team).where(Team.tenant_id == tenant_id),
+        [func.lower(Team.name), Team.id],
+        after,
+        limit=limit,
+    )
     return list((await session.execute(query)).scalars())
 
 
@@ -305,11 +321,15 @@ async def default_sla_policy(session: AsyncSession, tenant_id: uuid.UUID) -> Sla
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def sla_policies(session: AsyncSession, tenant_id: uuid.UUID) -> list[SlaPolicy]:
-    query = (
-        select(SlaPolicy)
-        .where(SlaPolicy.tenant_id == tenant_id)
-        .order_by(func.lower(SlaPolicy.name), SlaPolicy.id)
+async def sla_policies_page(
+    session: AsyncSession, tenant_id: uuid.UUID, *, limit: int, after: Sequence[Any] | None
+) -> list[SlaPolicy]:
+    """By name (case-insensitive, unique): the key is ``(lower(name), id)``."""
+    query = keyset(
+        select(SlaPolicy).where(SlaPolicy.tenant_id == tenant_id),
+        [func.lower(SlaPolicy.name), SlaPolicy.id],
+        after,
+        limit=limit,
     )
     return list((await session.execute(query)).scalars())
 
@@ -331,6 +351,19 @@ async def clear_default_policy(
 
 async def ticket_fields(session: AsyncSession, tenant_id: uuid.UUID) -> list[TicketField]:
     query = select(TicketField).where(TicketField.tenant_id == tenant_id).order_by(TicketField.key)
+    return list((await session.execute(query)).scalars())
+
+
+async def ticket_fields_page(
+    session: AsyncSession, tenant_id: uuid.UUID, *, limit: int, after: Sequence[Any] | None
+) -> list[TicketField]:
+    """By key (a field's name, unique): the key is ``(key, id)``."""
+    query = keyset(
+        select(TicketField).where(TicketField.tenant_id == tenant_id),
+        [TicketField.key, TicketField.id],
+        after,
+        limit=limit,
+    )
     return list((await session.execute(query)).scalars())
 
 

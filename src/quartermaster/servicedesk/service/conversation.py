@@ -20,6 +20,7 @@ from quartermaster.core.clock import utcnow
 from quartermaster.core.events import emit
 from quartermaster.core.ids import new_id
 from quartermaster.core.markdown import to_html
+from quartermaster.core.pagination import Page, PageParams
 from quartermaster.identity.public import Principal
 from quartermaster.servicedesk import repository
 from quartermaster.servicedesk.errors import (
@@ -142,14 +143,23 @@ async def add_comment(
 
 
 async def list_comments(
-    session: AsyncSession, principal: Principal, ticket_id: uuid.UUID
-) -> list[CommentRead]:
+    session: AsyncSession, principal: Principal, ticket_id: uuid.UUID, page: PageParams
+) -> Page[CommentRead]:
+    """Oldest first (created_at, then id), each with its attachments."""
     tenant_id = principal.tenant_id
     if await ticket_rows.ticket_by_id(session, tenant_id, ticket_id) is None:
         raise TicketNotFound
-    comments = await conversation_rows.comments_of(session, tenant_id, ticket_id)
-    attachments = await conversation_rows.attachments_of(session, tenant_id, ticket_id)
-    return [comment_read(c, attachments) for c in comments]
+    comments, next_cursor = page.next_page(
+        await conversation_rows.comments_page(
+            session, tenant_id, ticket_id, limit=page.fetch, after=page.after(datetime, uuid.UUID)
+        ),
+        lambda comment: [comment.created_at, comment.id],
+    )
+    attachments = await conversation_rows.attachments_of_comments(
+        session, tenant_id, [c.id for c in comments]
+    )
+    items = [comment_read(c, attachments) for c in comments]
+    return Page[CommentRead](items=items, next_cursor=next_cursor)
 
 
 # Attachments
@@ -244,15 +254,19 @@ async def upload_attachment(
 
 
 async def list_attachments(
-    session: AsyncSession, principal: Principal, ticket_id: uuid.UUID
-) -> list[AttachmentRead]:
+    session: AsyncSession, principal: Principal, ticket_id: uuid.UUID, page: PageParams
+) -> Page[AttachmentRead]:
+    """Oldest first (created_at, then id)."""
     tenant_id = principal.tenant_id
     if await ticket_rows.ticket_by_id(session, tenant_id, ticket_id) is None:
         raise TicketNotFound
-    return [
-        attachment_read(a)
-        for a in await conversation_rows.attachments_of(session, tenant_id, ticket_id)
-    ]
+    rows, next_cursor = page.next_page(
+        await conversation_rows.attachments_page(
+            session, tenant_id, ticket_id, limit=page.fetch, after=page.after(datetime, uuid.UUID)
+        ),
+        lambda attachment: [attachment.created_at, attachment.id],
+    )
+    return Page[AttachmentRead](items=[attachment_read(a) for a in rows], next_cursor=next_cursor)
 
 
 async def attachment_for_download(

@@ -24,6 +24,7 @@ from quartermaster.core.db import set_tenant
 from quartermaster.core.events import emit
 from quartermaster.core.ids import new_id
 from quartermaster.core.markdown import to_html
+from quartermaster.core.pagination import Page, PageParams
 from quartermaster.identity.public import Principal
 from quartermaster.servicedesk import repository
 from quartermaster.servicedesk.errors import (
@@ -114,13 +115,37 @@ def csat_read(survey: CsatSurvey, secret: str, base_url: str) -> CsatRead:
 
 
 async def surveys_of_ticket(
-    session: AsyncSession, principal: Principal, ticket_id: uuid.UUID, secret: str, base_url: str
-) -> list[CsatRead]:
+    session: AsyncSession,
+    principal: Principal,
+    ticket_id: uuid.UUID,
+    page: PageParams,
+    secret: str,
+    base_url: str,
+) -> Page[CsatRead]:
+    """Oldest first (created_at, then id)."""
     tenant_id = principal.tenant_id
     if await ticket_rows.ticket_by_id(session, tenant_id, ticket_id) is None:
         raise TicketNotFound
-    surveys = await conversation_rows.surveys_of(session, tenant_id, ticket_id)
-    return [csat_read(s, secret, base_url) for s in surveys]
+    surveys, next_cursor = page.next_page(
+        await conversation_rows.surveys_page(
+            session, tenant_id, ticket_id, limit=page.fetch, after=page.after(datetime, uuid.UUID)
+        ),
+        lambda survey: [survey.created_at, survey.id],
+    )
+    items = [csat_read(s, secret, base_url) for s in surveys]
+    return Page[CsatRead](items=items, next_cursor=next_cursor)
+
+
+async def latest_survey_of_ticket(
+    session: AsyncSession, principal: Principal, ticket_id: uuid.UUID, secret: str, base_url: str
+) -> CsatRead | None:
+    """The ticket's newest rating request (None: there is none)."""
+    tenant_id = principal.tenant_id
+    survey_id = await conversation_rows.latest_survey_id(session, tenant_id, ticket_id)
+    if survey_id is None:
+        return None
+    survey = await conversation_rows.survey_by_id(session, tenant_id, survey_id)
+    return csat_read(survey, secret, base_url) if survey is not None else None
 
 
 async def _survey(

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from quartermaster.core.clock import utcnow
 from quartermaster.core.db import violated_constraint
 from quartermaster.core.ids import new_id
+from quartermaster.core.pagination import Page, PageParams
 from quartermaster.identity.public import Principal
 from quartermaster.servicedesk import repository
 from quartermaster.servicedesk.errors import (
@@ -73,8 +74,17 @@ async def create_field(
     return field_read(field)
 
 
-async def list_fields(session: AsyncSession, principal: Principal) -> list[TicketFieldRead]:
-    return [field_read(f) for f in await team_rows.ticket_fields(session, principal.tenant_id)]
+async def list_fields(
+    session: AsyncSession, principal: Principal, page: PageParams
+) -> Page[TicketFieldRead]:
+    """By key (the field's name), then id."""
+    rows, next_cursor = page.next_page(
+        await team_rows.ticket_fields_page(
+            session, principal.tenant_id, limit=page.fetch, after=page.after(str, uuid.UUID)
+        ),
+        lambda field: [field.key, field.id],
+    )
+    return Page[TicketFieldRead](items=[field_read(f) for f in rows], next_cursor=next_cursor)
 
 
 async def delete_field(session: AsyncSession, principal: Principal, field_id: uuid.UUID) -> None:

@@ -30,6 +30,7 @@ from quartermaster.core.concurrency import check_if_match
 from quartermaster.core.db import violated_constraint
 from quartermaster.core.events import emit
 from quartermaster.core.ids import new_id
+from quartermaster.core.pagination import Page, PageParams
 from quartermaster.identity.public import Principal
 from quartermaster.servicedesk import repository
 from quartermaster.servicedesk.business_hours import BusinessCalendar, CalendarError
@@ -262,8 +263,17 @@ async def get_policy(
     return policy_read(await _policy(session, principal, policy_id))
 
 
-async def list_policies(session: AsyncSession, principal: Principal) -> list[SlaPolicyRead]:
-    return [policy_read(p) for p in await team_rows.sla_policies(session, principal.tenant_id)]
+async def list_policies(
+    session: AsyncSession, principal: Principal, page: PageParams
+) -> Page[SlaPolicyRead]:
+    """By name (case-insensitive), then id."""
+    rows, next_cursor = page.next_page(
+        await team_rows.sla_policies_page(
+            session, principal.tenant_id, limit=page.fetch, after=page.after(str, uuid.UUID)
+        ),
+        lambda policy: [policy.name.lower(), policy.id],
+    )
+    return Page[SlaPolicyRead](items=[policy_read(p) for p in rows], next_cursor=next_cursor)
 
 
 async def update_policy(

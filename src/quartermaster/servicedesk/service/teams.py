@@ -27,6 +27,7 @@ from quartermaster.core.clock import utcnow
 from quartermaster.core.concurrency import check_if_match
 from quartermaster.core.db import violated_constraint
 from quartermaster.core.ids import new_id
+from quartermaster.core.pagination import Page, PageParams
 from quartermaster.identity.public import (
     Forbidden,
     MemberRef,
@@ -35,6 +36,7 @@ from quartermaster.identity.public import (
     Role,
     member_ids_with_permission,
     members_with_permission,
+    members_with_permission_page,
 )
 from quartermaster.servicedesk import repository
 from quartermaster.servicedesk.errors import (
@@ -227,19 +229,46 @@ async def get_team(session: AsyncSession, principal: Principal, team_id: uuid.UU
     return read
 
 
-async def list_teams(session: AsyncSession, principal: Principal) -> list[TeamRead]:
-    teams = await team_rows.teams(session, principal.tenant_id)
-    return await _team_reads(session, principal.tenant_id, teams)
+async def list_teams(
+    session: AsyncSession, principal: Principal, page: PageParams
+) -> Page[TeamRead]:
+    """By name (case-insensitive), then id."""
+    rows, next_cursor = page.next_page(
+        await team_rows.teams_page(
+            session, principal.tenant_id, limit=page.fetch, after=page.after(str, uuid.UUID)
+        ),
+        lambda team: [team.name.lower(), team.id],
+    )
+    items = await _team_reads(session, principal.tenant_id, rows)
+    return Page[TeamRead](items=items, next_cursor=next_cursor)
 
 
 # Agents
 
 
-async def list_agents(session: AsyncSession, principal: Principal) -> list[AgentRead]:
-    tenant_id = principal.tenant_id
-    agents = await agents_among(session, tenant_id)
+async def list_agents(
+    session: AsyncSession, principal: Principal, page: PageParams
+) -> Page[AgentRead]:
+    """By name, then id."""
+    rows, next_cursor = page.next_page(
+        await members_with_permission_page(
+            session,
+            principal.tenant_id,
+            Permission.TICKETS_WRITE,
+            limit=page.fetch,
+            after=page.after(str, uuid.UUID),
+        ),
+        lambda agent: [agent.full_name, agent.id],
+    )
+    items = await _agent_reads(session, principal.tenant_id, rows)
+    return Page[AgentRead](items=items, next_cursor=next_cursor)
+
+
+async def _agent_reads(
+    session: AsyncSession, tenant_id: uuid.UUID, agents: list[MemberRef]
+) -> list[AgentRead]:
     away = await team_rows.away_agents(session, tenant_id)
-    counts = await team_rows.open_ticket_counts(session, tenant_id, list(agents))
+    counts = await team_rows.open_ticket_counts(session, tenant_id, [a.id for a in agents])
     teams = await team_rows.teams_of_users(session, tenant_id)
     return [
         AgentRead(
@@ -251,7 +280,7 @@ async def list_agents(session: AsyncSession, principal: Principal) -> list[Agent
             open_tickets=counts.get(agent.id, 0),
             team_ids=teams.get(agent.id, []),
         )
-        for agent in agents.values()
+        for agent in agents
     ]
 
 
@@ -266,11 +295,12 @@ async def update_agent(
             code="permission-denied",
         )
     tenant_id = principal.tenant_id
-    if user_id not in await agents_among(session, tenant_id, [user_id]):
+    agent = (await agents_among(session, tenant_id, [user_id])).get(user_id)
+    if agent is None:
         raise AgentNotFound
     await team_rows.set_away(session, tenant_id, user_id, data.is_away)
-    agents = {agent.user_id: agent for agent in await list_agents(session, principal)}
-    return agents[user_id]
+    (read,) = await _agent_reads(session, tenant_id, [agent])
+    return read
 
 
 # Assignment

@@ -1,5 +1,5 @@
 import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
-import { api, unwrap } from "@/api/client";
+import { MAX_PAGE, allPages, api, unwrap } from "@/api/client";
 import type { Schemas } from "@/api/client";
 import { ApiError, problemFrom } from "@/api/problem";
 import { authFetch } from "@/auth/session";
@@ -44,14 +44,31 @@ export function useTicket(id: string) {
 export function useComments(id: string) {
   return useQuery({
     queryKey: ticketKeys.comments(id),
-    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/tickets/{ticket_id}/comments", { params: { path: { ticket_id: id } }, signal })),
+    // The whole conversation, oldest first: every page, until next_cursor is null.
+    queryFn: ({ signal }) =>
+      allPages((cursor) =>
+        unwrap(
+          api.GET("/api/v1/tickets/{ticket_id}/comments", {
+            params: { path: { ticket_id: id }, query: { limit: MAX_PAGE, cursor } },
+            signal,
+          }),
+        ),
+      ),
   });
 }
 
 export function useAttachments(id: string) {
   return useQuery({
     queryKey: ticketKeys.attachments(id),
-    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/tickets/{ticket_id}/attachments", { params: { path: { ticket_id: id } }, signal })),
+    queryFn: ({ signal }) =>
+      allPages((cursor) =>
+        unwrap(
+          api.GET("/api/v1/tickets/{ticket_id}/attachments", {
+            params: { path: { ticket_id: id }, query: { limit: MAX_PAGE, cursor } },
+            signal,
+          }),
+        ),
+      ),
   });
 }
 
@@ -59,7 +76,15 @@ export function useTicketCsat(id: string, enabled: boolean) {
   return useQuery({
     queryKey: ticketKeys.csat(id),
     enabled,
-    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/tickets/{ticket_id}/csat", { params: { path: { ticket_id: id } }, signal })),
+    queryFn: ({ signal }) =>
+      allPages((cursor) =>
+        unwrap(
+          api.GET("/api/v1/tickets/{ticket_id}/csat", {
+            params: { path: { ticket_id: id }, query: { limit: MAX_PAGE, cursor } },
+            signal,
+          }),
+        ),
+      ),
   });
 }
 

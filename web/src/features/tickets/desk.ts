@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { api, unwrap } from "@/api/client";
+import { MAX_PAGE, allPages, api, unwrap } from "@/api/client";
 import type { Schemas } from "@/api/client";
 import { deskKeys } from "./keys";
 
@@ -11,7 +11,8 @@ export type SlaPolicy = Schemas["SlaPolicyRead"];
 export function useTeams() {
   return useQuery({
     queryKey: deskKeys.teams(),
-    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/teams", { signal })),
+    queryFn: ({ signal }) =>
+      allPages((cursor) => unwrap(api.GET("/api/v1/teams", { params: { query: { limit: MAX_PAGE, cursor } }, signal }))),
     staleTime: 60_000,
   });
 }
@@ -19,7 +20,8 @@ export function useTeams() {
 export function useAgents() {
   return useQuery({
     queryKey: deskKeys.agents(),
-    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/agents", { signal })),
+    queryFn: ({ signal }) =>
+      allPages((cursor) => unwrap(api.GET("/api/v1/agents", { params: { query: { limit: MAX_PAGE, cursor } }, signal }))),
     staleTime: 30_000,
   });
 }
@@ -27,7 +29,8 @@ export function useAgents() {
 export function useTicketFields() {
   return useQuery({
     queryKey: deskKeys.fields(),
-    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/ticket-fields", { signal })),
+    queryFn: ({ signal }) =>
+      allPages((cursor) => unwrap(api.GET("/api/v1/ticket-fields", { params: { query: { limit: MAX_PAGE, cursor } }, signal }))),
     staleTime: 5 * 60_000,
   });
 }
@@ -35,7 +38,8 @@ export function useTicketFields() {
 export function useSlaPolicies() {
   return useQuery({
     queryKey: deskKeys.policies(),
-    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/sla-policies", { signal })),
+    queryFn: ({ signal }) =>
+      allPages((cursor) => unwrap(api.GET("/api/v1/sla-policies", { params: { query: { limit: MAX_PAGE, cursor } }, signal }))),
     staleTime: 60_000,
   });
 }

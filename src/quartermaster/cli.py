@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import uuid
-from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from pathlib import Path
-from types import FrameType
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -25,6 +22,19 @@ from quartermaster.cli_common import (
     console,
 )
 from quartermaster.cli_demo import _DemoFiller, _seed_demo_data, _seed_demo_once
+from quartermaster.cli_embedded import (
+    _capture_mail,
+    _connect,
+    _embedded_secret,
+    _ensure_safe_to_serve,
+    _export,
+    _migrate_embedded,
+    _owner_url,
+    _plain_url,
+    _start_embedded,
+    _terminate_on_sigterm,
+)
+from quartermaster.cli_mail import mail_app
 from quartermaster.cli_ops import api, backup, require_known_schema, restore, uvicorn_options
 from quartermaster.demo.catalog import DemoSize
 
@@ -33,13 +43,7 @@ from quartermaster.demo.catalog import DemoSize
 if TYPE_CHECKING:
     from quartermaster.core.db import Database
     from quartermaster.core.settings import Settings
-    from quartermaster.runtime import EmbeddedUrls
 
-T = TypeVar("T")
-
-# In the data dir: the newest migration revision, and a digest of the migration files it
-# was found for (see core.migrate.upgrade_unless_current).
-SCHEMA_STAMP = "schema.json"
 
 app = typer.Typer(
     name="qm",
@@ -47,145 +51,6 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-
-
-def _plain_url(url: str) -> str:
-    """The libpq form of a URL (what psql accepts), without the asyncpg driver suffix."""
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def _terminate_on_sigterm() -> None:
-    """Until uvicorn installs its own handlers, turn SIGTERM into a normal exit so the
-    cleanup below still stops the servers we started."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, handler)
-
-
-def _start_embedded(settings: Settings, stack: ExitStack) -> Settings:
-    from quartermaster.runtime import EmbeddedServices, EmbeddedStartError
-
-    services = EmbeddedServices(
-        settings.data_dir,
-        postgres=settings.database_url is None,
-        redis=settings.redis_url is None,
-        system_dir=settings.embedded_system_dir,
-    )
-    with console.status(f"Starting embedded services in {settings.data_dir.resolve()} …"):
-        try:
-            urls = services.start()
-        except EmbeddedStartError as exc:
-            services.stop()
-            raise _fail(str(exc)) from exc
-    stack.callback(services.stop)
-    return _with_embedded_urls(settings, urls)
-
-
-def _with_embedded_urls(settings: Settings, urls: EmbeddedUrls) -> Settings:
-    return settings.with_urls(
-        database_url=urls.database_url or None,
-        database_owner_url=urls.database_owner_url or None,
-        redis_url=urls.redis_url or None,
-    )
-
-
-def _connect(settings: Settings, stack: ExitStack) -> Settings:
-    """Settings with database/Redis URLs: external as configured; embedded from the
-    running `qm serve`, or started for the duration of this command."""
-    if not settings.embedded:
-        return settings
-    from quartermaster.runtime import running_urls
-
-    running = running_urls(settings.data_dir)
-    if running and running.database_url and running.redis_url:
-        return _with_embedded_urls(settings, running)
-    settings = _start_embedded(settings, stack)
-    _migrate_embedded(settings)
-    return settings
-
-
-def _migrate_embedded(settings: Settings) -> None:
-    """Embedded mode keeps its own database at the newest schema on every start; when it is
-    there already (every start but the first after an update) Alembic is not even loaded."""
-    from quartermaster.core import migrate as migrations
-
-    with console.status("Checking database migrations …"):
-        owner = _owner_url(settings)
-        assert settings.database_url is not None
-        migrations.upgrade_unless_current(
-            owner,
-            app_role=migrations.application_role(settings.database_url, owner),
-            stamp=settings.data_dir / SCHEMA_STAMP,
-        )
-
-
-def _embedded_secret(settings: Settings) -> Settings:
-    """In embedded mode without QM_SECRET_KEY, a random key generated on the first start
-    and kept in the data dir, so tokens survive restarts."""
-    if not settings.has_default_secret:
-        return settings
-    import secrets
-
-    path = settings.data_dir / "secret_key"
-    if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
-    return settings.with_secret(path.read_text().strip())
-
-
-def _ensure_safe_to_serve(settings: Settings) -> None:
-    from quartermaster.core.settings import InsecureSettings
-
-    try:
-        settings.ensure_safe_to_serve()
-    except InsecureSettings as exc:
-        raise _fail(str(exc)) from exc
-
-
-def _owner_url(settings: Settings) -> str:
-    url = settings.database_owner_url or settings.database_url
-    assert url is not None
-    return url
-
-
-def _capture_mail(settings: Settings, stack: ExitStack) -> Settings:
-    """Embedded mode without QM_SMTP_URL: a local capture mailbox receives every e-mail
-    (kept in QM_DATA_DIR/mailbox; `qm mail list` shows the outbox)."""
-    if settings.smtp_url is not None:
-        return settings
-    from pydantic import SecretStr
-
-    from quartermaster.runtime import CaptureMailbox
-
-    mailbox = CaptureMailbox(settings.data_dir / "mailbox")
-    url = mailbox.start()
-    stack.callback(mailbox.stop)
-    return settings.model_copy(update={"smtp_url": SecretStr(url)})
-
-
-def _export(settings: Settings) -> None:
-    """Worker processes (``--workers``, ``--reload``) read settings from the environment."""
-    from quartermaster.core.settings import get_settings
-
-    os.environ["QM_SECRET_KEY"] = settings.secret_key.get_secret_value()
-    os.environ["QM_HOST"] = settings.host  # what create_app checks its settings against
-    os.environ["QM_PORT"] = str(settings.port)
-    if settings.smtp_url is not None:
-        os.environ["QM_SMTP_URL"] = settings.smtp_url.get_secret_value()
-    for name, value in (
-        ("QM_DATABASE_URL", settings.database_url),
-        ("QM_DATABASE_OWNER_URL", settings.database_owner_url),
-        ("QM_REDIS_URL", settings.redis_url),
-    ):
-        if value:
-            os.environ[name] = value
-    get_settings.cache_clear()
 
 
 @app.command()
@@ -693,153 +558,9 @@ def main() -> None:  # pragma: no cover - console entry point
     sys.exit(app())
 
 
-# --- Mail: `qm mail list|show|retry|cancel` (the outbox, as an operator) --------------
+# --- Mail: `qm mail list|show|retry|cancel` (cli_mail.py) ----------------------------
 
-mail_app = typer.Typer(
-    help="The e-mail outbox of every organization: what was sent, waits, failed or is "
-    "uncertain (as the owner role: QM_DATABASE_OWNER_URL, or the embedded database).",
-    no_args_is_help=True,
-)
 app.add_typer(mail_app, name="mail")
-
-
-def _with_owner_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
-    import asyncio
-
-    from quartermaster.core.db import Database
-
-    async def run() -> T:
-        database = Database(_owner_url(settings), pool_size=1, max_overflow=0)
-        try:
-            return await work(database)
-        finally:
-            await database.dispose()
-
-    return asyncio.run(run())
-
-
-def _mail_id(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError as exc:
-        raise _fail(f"{value!r} is not an e-mail id (a UUID, as `qm mail list` shows)") from exc
-
-
-@mail_app.command("list")
-def mail_list(
-    status: Annotated[
-        str | None,
-        typer.Option(help="queued, sending, sent, failed, uncertain or cancelled."),
-    ] = None,
-    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many, newest first.")] = 50,
-) -> None:
-    """List e-mails, newest first: id, created, status, attempts, kind, to, subject."""
-    from quartermaster.core.mail import MailMessage, list_messages
-
-    settings = _load_settings()
-    with ExitStack() as stack:
-        settings = _connect(settings, stack)
-
-        async def fetch(database: Database) -> list[MailMessage]:
-            async with database.transaction() as session:
-                return await list_messages(session, tenant_id=None, limit=limit, status=status)
-
-        rows = _with_owner_database(settings, fetch)
-    # One line per e-mail, never wrapped, so it can be grepped.
-    for row in rows:
-        error = f"  [{row.last_error[:80]}]" if row.last_error else ""
-        typer.echo(
-            f"{row.id}  {row.created_at:%Y-%m-%d %H:%M:%S}  {row.status:<9}  "
-            f"{row.attempts}x  {row.kind:<24}  {', '.join(row.to_addresses)}  "
-            f"{row.subject!r}{error}"
-        )
-    if not rows:
-        typer.echo("No e-mail.")
-
-
-@mail_app.command("show")
-def mail_show(message_id: Annotated[str, typer.Argument(help="The e-mail's id.")]) -> None:
-    """Show one e-mail: envelope, status, headers and body (confidential ones too: an
-    operator with database access could read them anyway)."""
-    from quartermaster.core.mail import MailMessage, MailNotFound, get_message
-
-    wanted = _mail_id(message_id)
-    settings = _load_settings()
-    with ExitStack() as stack:
-        settings = _connect(settings, stack)
-
-        async def fetch(database: Database) -> MailMessage:
-            async with database.transaction() as session:
-                return await get_message(session, wanted, tenant_id=None)
-
-        try:
-            row = _with_owner_database(settings, fetch)
-        except MailNotFound as exc:
-            raise _fail(f"no e-mail {wanted}") from exc
-    owner = f"tenant {row.tenant_id}" if row.tenant_id else f"account {row.account_user_id}"
-    lines = [
-        f"Id:          {row.id} ({owner}, {row.kind})",
-        f"Status:      {row.status} after {row.attempts} attempt(s)"
-        + (f"; sent {row.sent_at:%Y-%m-%d %H:%M:%S}" if row.sent_at else ""),
-        f"From:        {row.from_address or settings.mail_from}",
-        f"To:          {', '.join(row.to_addresses)}",
-    ]
-    if row.cc_addresses:
-        lines.append(f"Cc:          {', '.join(row.cc_addresses)}")
-    if row.bcc_addresses:
-        lines.append(f"Bcc:         {', '.join(row.bcc_addresses)}")
-    lines += [f"Subject:     {row.subject}", f"Message-ID:  {row.message_id}"]
-    lines += [f"{name + ':':<12} {value}" for name, value in row.headers.items()]
-    if row.last_error:
-        lines.append(f"Last error:  {row.last_error}")
-    if row.smtp_response:
-        lines.append(f"Server said: {row.smtp_response}")
-    if row.attachments:
-        names = ", ".join(f"{a['filename']} ({a['size']} bytes)" for a in row.attachments)
-        lines.append(f"Attachments: {names}")
-    typer.echo("\n".join(lines) + "\n\n" + row.text_body)
-
-
-def _mail_decision(message_id: str, what: str) -> None:
-    from quartermaster.core.mail import (
-        MailNotFound,
-        MailStatusConflict,
-        cancel_message,
-        retry_message,
-    )
-
-    wanted = _mail_id(message_id)
-    decide = retry_message if what == "retry" else cancel_message
-    settings = _load_settings()
-    with ExitStack() as stack:
-        settings = _connect(settings, stack)
-
-        async def change(database: Database) -> None:
-            async with database.transaction() as session:
-                await decide(session, wanted)
-
-        try:
-            _with_owner_database(settings, change)
-        except (MailNotFound, MailStatusConflict) as exc:
-            raise _fail(exc.detail) from exc
-
-
-@mail_app.command("retry")
-def mail_retry(message_id: Annotated[str, typer.Argument(help="The e-mail's id.")]) -> None:
-    """Send a failed, cancelled or uncertain e-mail again (for an uncertain one: only once
-    you checked it did not arrive, or a duplicate does no harm)."""
-    _mail_decision(message_id, "retry")
-    typer.echo("Queued again; the worker's mail sweeper sends it within a minute.")
-
-
-@mail_app.command("cancel")
-def mail_cancel(message_id: Annotated[str, typer.Argument(help="The e-mail's id.")]) -> None:
-    """Give up a queued, failed or uncertain e-mail."""
-    _mail_decision(message_id, "cancel")
-    typer.echo("Cancelled.")
-
-
-# --- Jobs (issue 5): `qm worker` --------------------------------------------------------------
 
 
 @app.command()

@@ -109,6 +109,11 @@ class Settings(BaseSettings):
     login_failure_window_seconds: int = Field(default=900, ge=1)
     login_backoff_seconds: int = Field(default=30, ge=1)
     login_backoff_max_seconds: int = Field(default=900, ge=1)
+    # The endpoints anyone may call (the help centre, /api/v1/public/{tenant_slug}/...):
+    # requests per client address and organization in each window (429 above, with
+    # Retry-After); 0 turns the limit off. Offices behind one NAT share an address.
+    public_rate_limit: int = Field(default=600, ge=0)
+    public_rate_limit_window_seconds: int = Field(default=60, ge=1, le=86_400)
     # Proxies whose X-Forwarded-For is believed (IPs or CIDRs, comma-separated). The client
     # is the right-most address not in this list; by default no proxy is trusted and the
     # client is the TCP peer.

@@ -150,6 +150,8 @@ class Settings(BaseSettings):
     # The longest a worker idles between queue checks; an enqueue wakes it at once.
     jobs_poll_seconds: float = Field(default=0.5, gt=0)
     jobs_import_chunk_rows: int = Field(default=1000, ge=1, le=2000)
+    # Search documents re-derived per transaction when the text-search language changes.
+    search_rederive_batch: int = Field(default=2000, ge=1, le=10_000)
     jobs_max_upload_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
     jobs_file_retention_hours: int = Field(default=168, ge=1)
     jobs_low_stock_digest_hour: int = Field(default=6, ge=0, le=23)

@@ -322,3 +322,7 @@ async def test_the_knowledge_api_serves_on_its_own(kb: Kb, settings: Settings) -
         page = ok(await on_its_own.public(kb.account.tenant_slug, "/articles/alone"))
         assert page["title"] == "Alone"
         assert article["revision"] == 2
+        # Suggestions for a ticket's words work without the service desk mounted.
+        text = "Printer left alone overnight"
+        suggested = ok(await on_its_own.get("/articles/suggest", text=text))["items"]
+        assert [item["title"] for item in suggested] == ["Alone"]

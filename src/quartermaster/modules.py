@@ -76,7 +76,7 @@ def load_routers(name: str) -> list[APIRouter]:
 
 # --- Background jobs: each module's tasks.py (TASKS, schedules(settings)) --------------
 
-TASK_MODULES: tuple[str, ...] = ("jobs", "catalog", "inventory", "servicedesk")
+TASK_MODULES: tuple[str, ...] = ("jobs", "catalog", "inventory", "servicedesk", "search")
 
 
 def load_tasks(settings: Settings) -> tuple[list[Function], list[CronJob]]:

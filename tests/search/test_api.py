@@ -1,5 +1,5 @@
 """GET /api/v1/search and /search/settings: the shape, permissions per type, facets,
-pages, tenants apart, hostile input, the tenant's language."""
+pages, tenants apart, hostile input (the language: test_language.py)."""
 
 from __future__ import annotations
 
@@ -138,35 +138,3 @@ async def test_hostile_input_is_a_4xx(client: AsyncClient, owner: Account, index
     # odd but harmless text is simply searched
     for query in ("'", "\\", ":*", "!(", "a & b | c", '"', "-", "OR", "-widget", "<>", "😀"):
         await _search(client, owner, q=query)
-
-
-async def test_the_language_is_the_tenants_and_changing_it_reindexes(
-    client: AsyncClient, identity: Identity, owner: Account, index: Index
-) -> None:
-    await index.add(product("Schrauben und Muttern", "SCH-1", body="Verzinkte Schrauben"))
-    settings = await client.get(f"{API}/search/settings", headers=owner.headers)
-    assert settings.json() == {"language": "english"}
-    assert (await _search(client, owner, q="Schraube "))["items"] == []
-
-    viewer = await identity.member(owner, "viewer")
-    denied = await client.put(
-        f"{API}/search/settings", headers=viewer.headers, json={"language": "german"}
-    )
-    assert denied.status_code == 403
-    unknown = await client.put(
-        f"{API}/search/settings", headers=owner.headers, json={"language": "klingon"}
-    )
-    assert unknown.status_code == 422
-    changed = await client.put(
-        f"{API}/search/settings", headers=owner.headers, json={"language": "german"}
-    )
-    assert changed.status_code == 200
-    assert changed.json() == {"language": "german"}
-
-    hits = (await _search(client, owner, q="Schraube "))["items"]
-    assert [hit["title"] for hit in hits] == ["Schrauben und Muttern"]
-    # and documents indexed from now on are German too
-    await index.add(product("Gelbe Kabelbinder", "KAB-1"))
-    assert [h["title"] for h in (await _search(client, owner, q="Kabelbindern "))["items"]] == [
-        "Gelbe Kabelbinder"
-    ]

@@ -57,6 +57,27 @@ async def test_products_are_indexed_as_they_are_created_changed_archived_and_del
     assert await _titles(client, owner, "carriage") == []
 
 
+async def test_renaming_a_category_renews_its_products_documents_and_no_others(
+    client: AsyncClient, owner: Account
+) -> None:
+    desk = Desk(client, owner)
+    fasteners = await desk.category("Fasteners")
+    other = await desk.category("Tools")
+    await desk.product(name="Hex bolt M8", category_id=fasteners["id"])
+    await desk.product(name="Torque wrench", category_id=other["id"])
+    assert await _titles(client, owner, "fasteners") == ["Hex bolt M8"]
+
+    renamed = await desk.patch(f"/categories/{fasteners['id']}", {"name": "Connectors"})
+    assert renamed.status_code == 200, renamed.text
+    assert await _titles(client, owner, "connectors") == ["Hex bolt M8"]
+    assert await _titles(client, owner, "fasteners") == []
+    assert await _titles(client, owner, "tools") == ["Torque wrench"]
+
+    moved = await desk.patch(f"/categories/{other['id']}", {"parent_id": fasteners["id"]})
+    assert moved.status_code == 200, moved.text  # a move alone changes no document
+    assert await _titles(client, owner, "tools") == ["Torque wrench"]
+
+
 async def test_tickets_are_found_by_number_subject_and_public_words_never_internal_notes(
     client: AsyncClient, identity: Identity, owner: Account
 ) -> None:

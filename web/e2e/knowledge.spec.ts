@@ -114,6 +114,19 @@ test("an editor writes an article, publishes it, edits it twice, compares revisi
   await shot(darkPage, "kb-editor-1280-dark");
   await accessible(darkPage, "editor (dark)");
   await dark.close();
+
+  // Deleting asks first; "Keep" keeps it, "Delete article" removes it from the list.
+  await page.getByRole("button", { name: "Delete", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Delete “Returns policy”?" })).toBeVisible();
+  await page.getByRole("button", { name: "Keep" }).click();
+  await expect(page.getByRole("dialog")).toBeHidden();
+  await expect(page.getByRole("heading", { name: "Returns policy", exact: true })).toBeVisible();
+  await page.getByRole("button", { name: "Delete", exact: true }).click();
+  await page.getByRole("button", { name: "Delete article" }).click();
+  await expect(page).toHaveURL(/\/kb$/);
+  const list = page.getByRole("list", { name: "Articles" });
+  await expect(list).toContainText("Warranty: what is covered");
+  await expect(list).not.toContainText("Returns policy");
 });
 
 test("an anonymous visitor finds a public article in the help centre; drafts and internal ones are not there", async ({ browser, request }) => {

@@ -71,6 +71,7 @@ DEFAULT_DESCRIPTIONS = {
     403: "The credentials lack the permission this needs",
     404: "No such resource in this organization",
     413: "The body is larger than the server accepts",
+    429: "Too many requests from this address; try again after Retry-After seconds",
     422: "Invalid input, named field by field (including text no database can hold)",
     503: "The database stopped the request at one of its limits (statement timeout); retry",
 }

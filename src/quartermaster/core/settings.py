@@ -109,6 +109,11 @@ class Settings(BaseSettings):
     login_failure_window_seconds: int = Field(default=900, ge=1)
     login_backoff_seconds: int = Field(default=30, ge=1)
     login_backoff_max_seconds: int = Field(default=900, ge=1)
+    # The endpoints anyone may call (the help centre, /api/v1/public/{tenant_slug}/...):
+    # requests per client address and organization in each window (429 above, with
+    # Retry-After); 0 turns the limit off. Offices behind one NAT share an address.
+    public_rate_limit: int = Field(default=600, ge=0)
+    public_rate_limit_window_seconds: int = Field(default=60, ge=1, le=86_400)
     # Proxies whose X-Forwarded-For is believed (IPs or CIDRs, comma-separated). The client
     # is the right-most address not in this list; by default no proxy is trusted and the
     # client is the TCP peer.
@@ -145,6 +150,8 @@ class Settings(BaseSettings):
     # The longest a worker idles between queue checks; an enqueue wakes it at once.
     jobs_poll_seconds: float = Field(default=0.5, gt=0)
     jobs_import_chunk_rows: int = Field(default=1000, ge=1, le=2000)
+    # Search documents re-derived per transaction when the text-search language changes.
+    search_rederive_batch: int = Field(default=2000, ge=1, le=10_000)
     jobs_max_upload_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
     jobs_file_retention_hours: int = Field(default=168, ge=1)
     jobs_low_stock_digest_hour: int = Field(default=6, ge=0, le=23)

@@ -30,7 +30,7 @@ from quartermaster.jobs.runner import (
 from quartermaster.jobs.runtime import WorkerRuntime, runtime_of
 from quartermaster.jobs.scheduler import for_each_tenant, schedule
 from quartermaster.jobs.schemas import JobRead, JobStatus
-from quartermaster.jobs.service import Upload, submit_job, submit_upload_job
+from quartermaster.jobs.service import Upload, submit_job, submit_upload_job, unfinished_job
 
 
 def job_task(kind: str, body: JobBody) -> Function:
@@ -84,5 +84,6 @@ __all__ = [
     "schedule",
     "submit_job",
     "submit_upload_job",
+    "unfinished_job",
     "wait_for_enqueues",
 ]

@@ -57,6 +57,20 @@ async def jobs_page(
     return list((await session.execute(query)).scalars())
 
 
+async def latest_unfinished(session: AsyncSession, tenant_id: uuid.UUID, kind: str) -> Job | None:
+    query = (
+        select(Job)
+        .where(
+            Job.tenant_id == tenant_id,
+            Job.kind == kind,
+            Job.status.in_(("queued", "running")),
+        )
+        .order_by(Job.id.desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
 async def fence(
     session: AsyncSession,
     tenant_id: uuid.UUID,

@@ -117,6 +117,12 @@ async def submit_job(
     return job_read(job)
 
 
+async def unfinished_job(session: AsyncSession, tenant_id: uuid.UUID, kind: str) -> JobRead | None:
+    """The newest queued or running job of ``kind`` (for modules that allow one at a time)."""
+    job = await repository.latest_unfinished(session, tenant_id, kind)
+    return job_read(job) if job is not None else None
+
+
 @dataclass(frozen=True)
 class Upload:
     """A file a client sent (``UploadFile`` fits)."""

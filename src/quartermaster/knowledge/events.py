@@ -1,6 +1,9 @@
 """The events the knowledge base publishes (through the outbox, in the changing
 transaction); the realtime module carries them on the ``knowledge:updates`` channel.
-Payloads say which article changed and how it stands, never its body (clients fetch it)."""
+Payloads say which article changed and how it stands, never its text: every member with
+knowledge:read hears every article event, drafts included, while only writers may read a
+draft — so no title, slug (made from the title) or body; a client refetches the article
+with its own permissions (a reader gets 404 for a draft)."""
 
 from __future__ import annotations
 
@@ -25,8 +28,6 @@ class CollectionEvents:
 
 class ArticleChanged(BaseModel):
     id: uuid.UUID
-    slug: str
-    title: str
     status: str
     visibility: str
     revision: int

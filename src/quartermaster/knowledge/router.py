@@ -6,12 +6,21 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from quartermaster.core.concurrency import IfMatch, etag
 from quartermaster.core.db import SessionDep
+from quartermaster.core.deps import ClientInfoDep, RedisDep, SettingsDep
 from quartermaster.core.pagination import Page, PageParams, PageParamsDep
-from quartermaster.core.responses import CONFLICT, NOT_FOUND, STALE, Responses, problems
+from quartermaster.core.ratelimit import RateLimited, count_request
+from quartermaster.core.responses import (
+    CONFLICT,
+    NOT_FOUND,
+    STALE,
+    Responses,
+    can_refuse,
+    problems,
+)
 from quartermaster.identity.public import Permission, Principal, require
 from quartermaster.knowledge import service
 from quartermaster.knowledge.repository import ArticleFilter
@@ -47,7 +56,33 @@ KnowledgeWrite = Annotated[Principal, Depends(require(Permission.KNOWLEDGE_WRITE
 
 collections_router = APIRouter(prefix="/collections", tags=["collections"])
 articles_router = APIRouter(prefix="/articles", tags=["articles"])
-help_router = APIRouter(prefix="/public", tags=["help-pages"])
+
+
+@can_refuse(429)
+async def public_rate_limit(
+    request: Request, settings: SettingsDep, redis: RedisDep, client: ClientInfoDep
+) -> None:
+    """QM_PUBLIC_RATE_LIMIT requests per client address (as ``core.deps`` derives it behind
+    QM_TRUSTED_PROXIES) and organization in each window; 429 with Retry-After above."""
+    if settings.public_rate_limit == 0:
+        return
+    slug = str(request.path_params.get("tenant_slug", ""))[:80].lower()
+    retry_after = await count_request(
+        redis,
+        "public",
+        (slug, client.ip or "unknown"),
+        limit=settings.public_rate_limit,
+        window_seconds=settings.public_rate_limit_window_seconds,
+    )
+    if retry_after is not None:
+        raise RateLimited(retry_after, "this help centre")
+
+
+help_router = APIRouter(
+    prefix="/public",
+    tags=["help-pages"],
+    dependencies=[Depends(public_rate_limit)],
+)
 
 REVISION_GUARD: Responses = {
     **STALE,

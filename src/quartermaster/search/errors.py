@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from quartermaster.core.errors import AppError
+import uuid
+
+from quartermaster.core.errors import AppError, Conflict
 
 
 class InvalidSearchQuery(AppError):
@@ -24,4 +26,16 @@ class InvalidSearchQuery(AppError):
                     }
                 ]
             },
+        )
+
+
+class LanguageChangeInProgress(Conflict):
+    """One change of language at a time: the index is being re-derived in another one."""
+
+    def __init__(self, language: str, job_id: uuid.UUID, progress: int) -> None:
+        super().__init__(
+            f"The search index is being re-derived in {language} (job {job_id}, {progress}% "
+            "done); change the language again once that job has finished.",
+            code="search-language-change-in-progress",
+            extensions={"job_id": str(job_id), "language": language},
         )

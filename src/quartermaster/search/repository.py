@@ -314,6 +314,25 @@ DOCUMENT_IDS = """
 SELECT id FROM search_documents WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3
 """
 
+# Documents still derived in another language than $2 (a change of language under way),
+# in id order after $3: the job's batches walk the (tenant_id, id) index once.
+DOCUMENT_IDS_NOT_IN = """
+SELECT id FROM search_documents
+WHERE tenant_id = $1 AND language <> $2 AND id > $3
+ORDER BY id LIMIT $4
+"""
+COUNT_NOT_IN = "SELECT count(*) FROM search_documents WHERE tenant_id = $1 AND language <> $2"
+ANY_NOT_IN = """
+SELECT EXISTS (SELECT 1 FROM search_documents WHERE tenant_id = $1 AND language <> $2)
+"""
+# The tenant's settings row, created with the default language when missing, locked for
+# the rest of the transaction: changes of language are serialised per tenant.
+ENSURE_SETTINGS = """
+INSERT INTO search_settings (tenant_id, updated_at) VALUES ($1, now())
+ON CONFLICT (tenant_id) DO NOTHING
+"""
+LOCK_SETTINGS = "SELECT language FROM search_settings WHERE tenant_id = $1 FOR UPDATE"
+
 DELETE_POSTINGS_BY_IDS = _delete_old_postings("id = ANY($2::uuid[])")
 LOCK_BY_IDS = """
 SELECT 1 FROM search_documents WHERE tenant_id = $1 AND id = ANY($2::uuid[])
@@ -327,6 +346,31 @@ async def document_ids_after(
     connection = await driver_connection(session)
     rows = await connection.fetch(DOCUMENT_IDS, tenant_id, after, limit)
     return [row["id"] for row in rows]
+
+
+async def document_ids_not_in(
+    session: AsyncSession, tenant_id: uuid.UUID, language: str, after: uuid.UUID, limit: int
+) -> list[uuid.UUID]:
+    connection = await driver_connection(session)
+    rows = await connection.fetch(DOCUMENT_IDS_NOT_IN, tenant_id, language, after, limit)
+    return [row["id"] for row in rows]
+
+
+async def count_documents_not_in(session: AsyncSession, tenant_id: uuid.UUID, language: str) -> int:
+    connection = await driver_connection(session)
+    return int(await connection.fetchval(COUNT_NOT_IN, tenant_id, language))
+
+
+async def any_document_not_in(session: AsyncSession, tenant_id: uuid.UUID, language: str) -> bool:
+    connection = await driver_connection(session)
+    return bool(await connection.fetchval(ANY_NOT_IN, tenant_id, language))
+
+
+async def lock_settings(session: AsyncSession, tenant_id: uuid.UUID) -> str:
+    """The tenant's language, its settings row locked until the transaction ends."""
+    connection = await driver_connection(session)
+    await connection.execute(ENSURE_SETTINGS, tenant_id)
+    return str(await connection.fetchval(LOCK_SETTINGS, tenant_id))
 
 
 async def rederive(session: AsyncSession, tenant_id: uuid.UUID, ids: list[uuid.UUID]) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated, cast
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from quartermaster.core.db import SessionDep
 from quartermaster.core.responses import problems
+from quartermaster.core.urls import API
 from quartermaster.identity.public import Authenticated, Permission, Principal, require
+from quartermaster.jobs.public import JobQueueDep
 from quartermaster.search import service
 from quartermaster.search.errors import InvalidSearchQuery
 from quartermaster.search.schemas import (
@@ -95,18 +97,44 @@ async def search(
     )
 
 
+def _settings_read(settings: service.LanguageSettings) -> SearchSettingsRead:
+    return SearchSettingsRead(language=cast(Language, settings.language), reindex=settings.job)
+
+
 @router.get("/settings", response_model=SearchSettingsRead)
 async def read_settings(principal: Authenticated, session: SessionDep) -> SearchSettingsRead:
-    """The organisation's text-search language (stemming and stop words)."""
-    return SearchSettingsRead(
-        language=cast(Language, await service.language(session, principal.tenant_id))
-    )
+    """The organisation's text-search language (stemming and stop words), and the change of
+    language under way, if any."""
+    return _settings_read(await service.language_settings(session, principal.tenant_id))
 
 
-@router.put("/settings", response_model=SearchSettingsRead)
+@router.put(
+    "/settings",
+    response_model=SearchSettingsRead,
+    responses={
+        202: {
+            "model": SearchSettingsRead,
+            "description": "The language changed: `reindex` is the job re-deriving the "
+            "documents (Location: /api/v1/jobs/{id}); progress on jobs:updates",
+        },
+        **problems(409, conflict="Another change of language is under way (its job_id)"),
+    },
+)
 async def update_settings(
-    data: SearchSettingsUpdate, principal: SettingsWrite, session: SessionDep
+    data: SearchSettingsUpdate,
+    principal: SettingsWrite,
+    session: SessionDep,
+    queue: JobQueueDep,
+    response: Response,
 ) -> SearchSettingsRead:
-    """Change the language; every indexed document is re-derived in it (same transaction)."""
-    await service.set_language(session, principal.tenant_id, data.language)
-    return SearchSettingsRead(language=data.language)
+    """Change the language: 202 with the job that re-derives every indexed document in it,
+    in batches (search answers throughout; see `reindex`). The same language again is
+    200 (or 202 with the job still under way); another language while a change is under
+    way is 409."""
+    settings = await service.change_language(
+        session, queue, principal.tenant_id, data.language, created_by=principal.id
+    )
+    if settings.job is not None:
+        response.status_code = status.HTTP_202_ACCEPTED
+        response.headers["Location"] = f"{API}/jobs/{settings.job.id}"
+    return _settings_read(settings)

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from quartermaster.core.schemas import Strict
+from quartermaster.jobs.public import JobRead
 
 DocumentType = Literal["product", "ticket", "article"]
 Language = Literal["english", "german", "french", "spanish", "simple"]
@@ -33,7 +34,15 @@ class SearchPage(BaseModel):
 
 
 class SearchSettingsRead(BaseModel):
-    language: Language
+    language: Language = Field(
+        description="The language queries and newly written documents use (stemming, stop words)"
+    )
+    reindex: JobRead | None = Field(
+        description="The change of language under way (kind search_rederive), queued or "
+        "running: until it has succeeded, documents it has not reached keep their old "
+        "language's lexemes (found by identifiers and unchanged words, not by stems of the "
+        "new language). Null when every document is in the language."
+    )
 
 
 class SearchSettingsUpdate(Strict):

@@ -23,7 +23,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.core.ids import new_id
 from quartermaster.core.pagination import InvalidCursor, PageParams
+from quartermaster.jobs.public import (
+    JobOutput,
+    JobQueue,
+    JobRead,
+    JobRun,
+    submit_job,
+    unfinished_job,
+)
 from quartermaster.search import repository
+from quartermaster.search.errors import LanguageChangeInProgress
 from quartermaster.search.models import DEFAULT_LANGUAGE, LANGUAGES
 
 # The reader permissions of each document type; a type the reader holds none of is
@@ -150,23 +159,93 @@ async def language(session: AsyncSession, tenant_id: uuid.UUID) -> str:
     return await repository.language_of(session, tenant_id) or DEFAULT_LANGUAGE
 
 
-REDERIVE_BATCH = 2_000
+LANGUAGE_JOB = "search_rederive"
+_START = uuid.UUID(int=0)
 
 
-async def set_language(session: AsyncSession, tenant_id: uuid.UUID, name: str) -> bool:
-    """Set the tenant's text-search language; re-derive every indexed document in it (in
-    this transaction) when it changed. Returns whether it changed."""
+@dataclass(frozen=True)
+class LanguageSettings:
+    language: str
+    # The change of language under way (queued or running), if any.
+    job: JobRead | None
+    # Whether this call started that job.
+    started: bool = False
+
+
+async def language_settings(session: AsyncSession, tenant_id: uuid.UUID) -> LanguageSettings:
+    return LanguageSettings(
+        language=await language(session, tenant_id),
+        job=await unfinished_job(session, tenant_id, LANGUAGE_JOB),
+    )
+
+
+async def change_language(
+    session: AsyncSession,
+    queue: JobQueue,
+    tenant_id: uuid.UUID,
+    name: str,
+    *,
+    created_by: uuid.UUID | None,
+) -> LanguageSettings:
+    """Set the tenant's text-search language and submit the job that re-derives the
+    indexed documents in it (``rederive_index``). From the commit on, queries and newly
+    written documents use the new language; documents not yet re-derived keep their old
+    lexemes until the job reaches them. One change at a time: another language while a
+    change is under way is refused (409); the same language again answers with that job;
+    the same language when some documents are still in another one (a failed job)
+    submits a job for them."""
     if name not in LANGUAGES:
         raise UnknownLanguage(name)
-    if await language(session, tenant_id) == name:
-        await repository.set_language(session, tenant_id, name)
-        return False
+    current = await repository.lock_settings(session, tenant_id)
+    under_way = await unfinished_job(session, tenant_id, LANGUAGE_JOB)
+    if under_way is not None:
+        if name != current:
+            raise LanguageChangeInProgress(current, under_way.id, under_way.progress)
+        return LanguageSettings(language=current, job=under_way)
+    if name == current and not await repository.any_document_not_in(session, tenant_id, name):
+        return LanguageSettings(language=current, job=None)
     await repository.set_language(session, tenant_id, name)
-    after = uuid.UUID(int=0)
-    while ids := await repository.document_ids_after(session, tenant_id, after, REDERIVE_BATCH):
-        await repository.rederive(session, tenant_id, ids)
-        after = ids[-1]
-    return True
+    job = await submit_job(
+        session, queue, tenant_id, LANGUAGE_JOB, params={"language": name}, created_by=created_by
+    )
+    return LanguageSettings(language=name, job=job, started=True)
+
+
+async def rederive_index(run: JobRun) -> JobOutput:
+    """The job of a change of language: re-derive, a batch per transaction
+    (QM_SEARCH_REDERIVE_BATCH), every document whose lexemes are in another language than
+    the tenant's, in id order; each batch commits with its checkpoint (progress, where to
+    resume). A pass that reached the end starts once more from the beginning, so a
+    document written in the old language while the pass went by is not left behind; the
+    job ends when a pass finds nothing."""
+    tenant_id = run.tenant_id
+    state = run.state or {}
+    after = uuid.UUID(state["after"]) if "after" in state else _START
+    done = int(state.get("done", 0))
+    total = state.get("total")
+    if total is None:
+        async with run.database.transaction(tenant_id) as session:
+            target = await language(session, tenant_id)
+            total = await repository.count_documents_not_in(session, tenant_id, target)
+    while True:
+        async with run.database.transaction(tenant_id) as session:
+            target = await language(session, tenant_id)
+            ids = await repository.document_ids_not_in(
+                session, tenant_id, target, after, run.settings.search_rederive_batch
+            )
+            if not ids:
+                if after == _START:
+                    break
+                after = _START
+                continue
+            await repository.rederive(session, tenant_id, ids)
+            after, done = ids[-1], done + len(ids)
+            await run.checkpoint(
+                session,
+                fraction=done / max(int(total), done, 1),
+                state={"after": str(after), "done": done, "total": total},
+            )
+    return JobOutput(result={"language": target, "documents": done})
 
 
 # --- queries --------------------------------------------------------------------------

@@ -1776,12 +1776,16 @@ export interface paths {
         };
         /**
          * Read Settings
-         * @description The organisation's text-search language (stemming and stop words).
+         * @description The organisation's text-search language (stemming and stop words), and the change of
+         *     language under way, if any.
          */
         get: operations["search-read_settings"];
         /**
          * Update Settings
-         * @description Change the language; every indexed document is re-derived in it (same transaction).
+         * @description Change the language: 202 with the job that re-derives every indexed document in it,
+         *     in batches (search answers throughout; see `reindex`). The same language again is
+         *     200 (or 202 with the job still under way); another language while a change is under
+         *     way is 409.
          */
         put: operations["search-update_settings"];
         post?: never;
@@ -4455,9 +4459,12 @@ export interface components {
         SearchSettingsRead: {
             /**
              * Language
+             * @description The language queries and newly written documents use (stemming, stop words)
              * @enum {string}
              */
             language: "english" | "german" | "french" | "spanish" | "simple";
+            /** @description The change of language under way (kind search_rederive), queued or running: until it has succeeded, documents it has not reached keep their old language's lexemes (found by identifiers and unchanged words, not by stems of the new language). Null when every document is in the language. */
+            reindex: components["schemas"]["JobRead"] | null;
         };
         /** SearchSettingsUpdate */
         SearchSettingsUpdate: {
@@ -15583,6 +15590,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests from this address; try again after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The database stopped the request at one of its limits (statement timeout); retry */
             503: {
                 headers: {
@@ -15647,6 +15663,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests from this address; try again after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The database stopped the request at one of its limits (statement timeout); retry */
             503: {
                 headers: {
@@ -15690,6 +15715,15 @@ export interface operations {
             };
             /** @description Invalid input, named field by field (including text no database can hold) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address; try again after Retry-After seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15754,6 +15788,15 @@ export interface operations {
             };
             /** @description Invalid input, named field by field (including text no database can hold) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address; try again after Retry-After seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15904,6 +15947,15 @@ export interface operations {
                     "application/json": components["schemas"]["SearchSettingsRead"];
                 };
             };
+            /** @description The language changed: `reindex` is the job re-deriving the documents (Location: /api/v1/jobs/{id}); progress on jobs:updates */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchSettingsRead"];
+                };
+            };
             /** @description Malformed request (JSON that does not parse, a cursor this list did not issue) */
             400: {
                 headers: {
@@ -15924,6 +15976,15 @@ export interface operations {
             };
             /** @description The credentials lack the permission this needs */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Another change of language is under way (its job_id) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

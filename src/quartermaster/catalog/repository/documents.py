@@ -31,8 +31,10 @@ async def product_texts(
     ids: list[uuid.UUID] | None = None,
     after: uuid.UUID | None = None,
     limit: int | None = None,
+    category_id: uuid.UUID | None = None,
 ) -> list[ProductText]:
-    """Products by id, or a page of them in id order after ``after``."""
+    """Products by id, or a page of them in id order after ``after`` (of one category
+    when ``category_id`` is given)."""
     query = (
         select(
             Product.id,
@@ -53,6 +55,8 @@ async def product_texts(
     )
     if ids is not None:
         query = query.where(Product.id.in_(ids))
+    if category_id is not None:
+        query = query.where(Product.category_id == category_id)
     if after is not None:
         query = query.where(Product.id > after)
     if limit is not None:

@@ -21,6 +21,7 @@ from quartermaster.catalog.schemas import (
     CategoryRead,
     CategoryUpdate,
 )
+from quartermaster.catalog.service.indexing import reindex_category
 from quartermaster.core.clock import utcnow
 from quartermaster.core.ids import new_id
 from quartermaster.core.pagination import (
@@ -129,10 +130,13 @@ async def update_category(
                 raise CategoryCycle
         category.parent_id = new_parent
         category.updated_at = utcnow()
-    if "name" in changes and changes["name"] != category.name:
+    renamed = "name" in changes and changes["name"] != category.name
+    if renamed:
         category.name = changes["name"]
         category.updated_at = utcnow()
     await _flush_category(session, category.name)
+    if renamed:  # the name is in its products' search documents
+        await reindex_category(session, tenant_id, category.id)
     return _category_read(category, *await _path_of(session, tenant_id, category))
 
 

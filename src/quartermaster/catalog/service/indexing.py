@@ -49,6 +49,19 @@ async def index_products(
         await index_documents(session, tenant_id, [product_document(row) for row in rows])
 
 
+async def reindex_category(
+    session: AsyncSession, tenant_id: uuid.UUID, category_id: uuid.UUID
+) -> None:
+    """Renew the documents of a category's products (its name is in their body), in the
+    renaming transaction: one read and three writes per 1,000 products."""
+    after: uuid.UUID | None = None
+    while rows := await product_texts(
+        session, tenant_id, category_id=category_id, after=after, limit=_BATCH
+    ):
+        await index_documents(session, tenant_id, [product_document(row) for row in rows])
+        after = rows[-1].id
+
+
 async def unindex_product(
     session: AsyncSession, tenant_id: uuid.UUID, product_id: uuid.UUID
 ) -> None:

@@ -131,8 +131,6 @@ async def list_articles(
 def _changed_payload(article: KbArticle) -> ArticleChanged:
     return ArticleChanged(
         id=article.id,
-        slug=article.slug,
-        title=article.title,
         status=article.status,
         visibility=article.visibility,
         revision=article.revision,

@@ -77,4 +77,5 @@ export const KIND_LABELS: Record<string, string> = {
   stock_levels_export: "Stock levels export",
   movements_export: "Movements export",
   low_stock_digest: "Low-stock digest",
+  search_rederive: "Search index in a new language",
 };

@@ -1,16 +1,18 @@
 import { useQueryClient } from "@tanstack/react-query";
-import { ExternalLink, History, Pencil } from "lucide-react";
+import { ExternalLink, History, Pencil, Trash2 } from "lucide-react";
 import { useState } from "react";
 import type { ReactNode } from "react";
-import { Link, useParams } from "react-router";
+import { Link, useNavigate, useParams } from "react-router";
+import type { Permission } from "@/api/client";
 import { ApiError, describeError } from "@/api/problem";
 import { useAuth } from "@/auth/context";
 import { formatDateTime, formatRelative } from "@/lib/format";
 import { Button, ButtonLink } from "@/ui/Button";
+import { Dialog } from "@/ui/Dialog";
 import { Card, PageHeader, Skeleton } from "@/ui/layout";
 import { ErrorNotice } from "@/ui/Notice";
 import { useToast } from "@/ui/toast-context";
-import { updateArticle, useArticle, useCollections } from "./api";
+import { deleteArticle, updateArticle, useArticle, useCollections } from "./api";
 import type { Article, ArticleStatus } from "./contract";
 import { kbKeys } from "./keys";
 import { ServerHtml, StatusBadge, VisibilityBadge } from "./parts";
@@ -53,6 +55,64 @@ function StatusButtons({ article }: { article: Article }) {
   ));
 }
 
+/** Who may delete: writers delete drafts and archived articles; a published one also
+ * needs knowledge:publish (the server answers 403 otherwise). */
+function canDelete(article: Pick<Article, "status">, can: (permission: Permission) => boolean): boolean {
+  return can("knowledge:write") && (article.status !== "published" || can("knowledge:publish"));
+}
+
+/** Delete, after a confirmation that names the article; back to the list once gone. */
+function DeleteButton({ article }: { article: Article }) {
+  const client = useQueryClient();
+  const toast = useToast();
+  const navigate = useNavigate();
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const remove = async () => {
+    setBusy(true);
+    try {
+      await deleteArticle(article);
+      client.removeQueries({ queryKey: kbKeys.detail(article.id) });
+      void client.invalidateQueries({ queryKey: kbKeys.lists() });
+      void client.invalidateQueries({ queryKey: kbKeys.collections() });
+      toast({ tone: "good", title: `Deleted “${article.title}”` });
+      navigate("/kb");
+    } catch (failure) {
+      const stale = failure instanceof ApiError && failure.status === 412;
+      if (stale) void client.invalidateQueries({ queryKey: kbKeys.detail(article.id) });
+      toast({ tone: "bad", title: stale ? "Changed by someone else — showing their version now; nothing was deleted" : describeError(failure) });
+      setConfirming(false);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <Button variant="danger" icon={<Trash2 className="size-4" aria-hidden />} onClick={() => setConfirming(true)}>
+        Delete
+      </Button>
+      <Dialog
+        open={confirming}
+        onClose={() => setConfirming(false)}
+        title={`Delete “${article.title}”?`}
+        description="The article and all its revisions are deleted for good."
+        footer={
+          <>
+            <Button onClick={() => setConfirming(false)}>Keep</Button>
+            <Button variant="danger" loading={busy} onClick={() => void remove()}>
+              Delete article
+            </Button>
+          </>
+        }
+      >
+        <p className="text-sm">
+          {article.status === "published" ? "It disappears from search and, if public, from the help centre at once." : "Its history cannot be restored afterwards."}
+        </p>
+      </Dialog>
+    </>
+  );
+}
+
 export default function ArticlePage() {
   const { articleId = "" } = useParams();
   const { data: article, error } = useArticle(articleId);
@@ -86,6 +146,7 @@ export default function ArticlePage() {
                 Edit
               </ButtonLink>
             ) : null}
+            {canDelete(article, can) ? <DeleteButton article={article} /> : null}
           </>
         }
       />

@@ -70,6 +70,11 @@ export function updateArticle(article: Pick<Article, "id" | "revision">, body: A
   return unwrap(api.PATCH("/api/v1/articles/{article_id}", { params: { path: { article_id: article.id }, header: ifMatch(article) }, body }));
 }
 
+/** Deletes the article and its revisions; a 412 says someone saved another revision first. */
+export async function deleteArticle(article: Pick<Article, "id" | "revision">): Promise<void> {
+  await unwrap(api.DELETE("/api/v1/articles/{article_id}", { params: { path: { article_id: article.id }, header: ifMatch(article) } }));
+}
+
 export function restoreRevision(article: Pick<Article, "id" | "revision">, number: number): Promise<Article> {
   return unwrap(
     api.POST("/api/v1/articles/{article_id}/revisions/{number}/restore", { params: { path: { article_id: article.id, number }, header: ifMatch(article) } }),

@@ -11,7 +11,7 @@ function cached(client: QueryClient, revision: number) {
   client.setQueryData(kbKeys.revision("a1", 1), { number: 1 });
 }
 
-const event = (revision: number) => ({ id: "a1", slug: "returns", title: "Returns", status: "published", visibility: "public", revision });
+const event = (revision: number) => ({ id: "a1", status: "published", visibility: "public", revision });
 
 describe("knowledge live events", () => {
   it("refetch an open article and its history only when the event is newer", () => {

@@ -3,11 +3,10 @@ import { invalidateSoon } from "@/lib/invalidateSoon";
 import type { Article } from "./contract";
 import { kbKeys } from "./keys";
 
-/** What knowledge.article.* carry. */
+/** What knowledge.article.* carry: never a title or slug (readers hear drafts' events
+ * too; they refetch with their own permissions). */
 export interface ArticleChanged {
   id: string;
-  slug: string;
-  title: string;
   status: string;
   visibility: string;
   revision: number;

@@ -10,7 +10,8 @@ between warehouses, the low-stock alert statements), with no auth, no validation
 Pydantic and a one-line event payload and response, so it is the floor of what a Python
 service sending these statements can do. What it leaves out: the relay's wake-up (one
 NOTIFY after a burst of commits, on the app's own connection). Both exist only in this
-benchmark process.
+benchmark process, and are the first routes tried (the application's middleware runs for
+them too, its route table does not).
 """
 
 from __future__ import annotations
@@ -143,7 +144,11 @@ def create_bench_app() -> FastAPI:
                 await connection.execute(_STORE_RESPONSE, tenant, key, 201, response)
         return Response(response, 201, media_type="application/json")
 
+    # Matched before the application's routes: a request is routed by trying the routes in
+    # order, and at the end of the table (~150 routes) a raw request spent 40-50 % of
+    # its CPU finding its route (measured 2026-12-02), a cost no hand-written service has.
     app.include_router(router)
+    app.router.routes.insert(0, app.router.routes.pop())
     inner = app.router.lifespan_context
 
     @asynccontextmanager

@@ -343,3 +343,27 @@ async def test_the_pool_recovers_when_the_database_drops_its_connections(
     statuses = [(await client.get(me, headers=account.headers)).status_code for _ in range(3)]
     assert statuses[-2:] == [200, 200]
     assert statuses[0] in (200, 500)
+
+
+async def test_a_committed_transaction_closes_its_session_and_gives_its_connection_back(
+    settings: Settings,
+) -> None:
+    """The commit and the close are one call into SQLAlchemy: both happen."""
+    from sqlalchemy import inspect
+
+    from quartermaster.core.events import OutboxEvent, emit
+
+    tenant_id = uuid.uuid4()
+    database = Database(str(settings.database_url), pool_size=1, max_overflow=0)
+    try:
+        async with database.transaction(tenant_id) as session:
+            event_id = await emit(session, tenant_id, "test.thing.happened", {"n": 1})
+            event = await session.get(OutboxEvent, event_id)
+            assert event is not None
+            assert database.pool_usage() == (1, 0)
+        assert inspect(event).detached  # closed: the session let go of what it loaded
+        assert database.pool_usage() == (0, 1)
+        async with database.transaction(tenant_id) as session:
+            assert await session.get(OutboxEvent, event_id) is not None  # committed
+    finally:
+        await database.dispose()

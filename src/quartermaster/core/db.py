@@ -150,19 +150,23 @@ class Database:
     async def transaction(self, tenant_id: uuid.UUID | None = None) -> AsyncIterator[AsyncSession]:
         """One session in one transaction: committed on exit, rolled back on error.
 
-        Explicit commit / rollback / close rather than ``async with session.begin()``: the
-        same outcome with fewer hops into SQLAlchemy's greenlet (this runs per request)."""
+        Explicit commit / rollback / close rather than ``async with session.begin()``, and
+        the commit and the close in one call into SQLAlchemy's greenlet: the same outcome
+        with fewer hops (this runs per request)."""
         session = self.sessionmaker()
+        closed = False
         try:
             if tenant_id is not None:
                 await set_tenant(session, tenant_id)
             yield session
-            await session.commit()
+            await session.run_sync(_commit_and_close)
+            closed = True
         except BaseException:
             await session.rollback()
             raise
         finally:
-            await session.close()
+            if not closed:
+                await session.close()
 
     async def ping(self) -> None:
         async with self.engine.connect() as connection:
@@ -170,6 +174,11 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _commit_and_close(session: Session) -> None:
+    session.commit()
+    session.close()
 
 
 @dataclass(frozen=True)

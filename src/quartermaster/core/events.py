@@ -93,6 +93,9 @@ async def emit(
 # vs 6,100 commits/s for an INSERT with and without it). A wake-up lost to a crash between
 # COMMIT and NOTIFY only delays the event to the relay's next poll.
 _WAKE = "quartermaster.outbox_wake"
+# The most a burst of commits delays the wake-up of its later events (seconds); the first
+# commit after a quiet spell wakes the relay at once.
+WAKE_INTERVAL = 0.005
 _NOTIFY = f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')"
 
 
@@ -127,12 +130,20 @@ class _Waker:
         task.add_done_callback(_in_flight.discard)
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         try:
             while True:
                 self._again = False
+                sent_at = loop.time()
                 await self._notify()
                 if not self._again:
                     return
+                # Commits came while it was on the wire: one more NOTIFY wakes the relay
+                # for all of them, spaced WAKE_INTERVAL after the last, so a steady stream
+                # of commits costs one per interval rather than one per commit or two.
+                delay = WAKE_INTERVAL - (loop.time() - sent_at)
+                if delay > 0:
+                    await asyncio.sleep(delay)
         finally:
             self._running = False
 

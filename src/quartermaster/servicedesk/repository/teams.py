@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, literal, or_, select, update
+from sqlalchemy import and_, delete, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -96,6 +96,16 @@ async def clear_default_team(session: AsyncSession, tenant_id: uuid.UUID, keep: 
     )
 
 
+async def member_ids(
+    session: AsyncSession, tenant_id: uuid.UUID, team_id: uuid.UUID
+) -> list[uuid.UUID]:
+    """The user ids of the team's members (unlocked: the candidates the rotation locks)."""
+    query = select(TeamMember.user_id).where(
+        TeamMember.tenant_id == tenant_id, TeamMember.team_id == team_id
+    )
+    return list((await session.execute(query)).scalars())
+
+
 async def members_of(
     session: AsyncSession, tenant_id: uuid.UUID, team_ids: list[uuid.UUID]
 ) -> list[TeamMember]:
@@ -154,9 +164,9 @@ async def lock_rotation(
     session: AsyncSession,
     tenant_id: uuid.UUID,
     team_id: uuid.UUID,
-    agents: Select[uuid.UUID],
+    agents: Collection[uuid.UUID],
 ) -> list[RotationRow]:
-    """The team's members who are ``agents`` (identity's selectable), with their place in
+    """The team's members who are ``agents`` (ids identity gave), with their place in
     the rotation and away flag; their rows locked in user order (one order for every
     assigner: no deadlock)."""
     query = (
@@ -174,7 +184,7 @@ async def lock_rotation(
         .where(
             TeamMember.tenant_id == tenant_id,
             TeamMember.team_id == team_id,
-            TeamMember.user_id.in_(agents.scalar_subquery()),
+            TeamMember.user_id.in_(list(agents)),
         )
         .order_by(TeamMember.user_id)
         .with_for_update(of=TeamMember)
@@ -186,7 +196,7 @@ async def assign_next_in_rotation(
     session: AsyncSession,
     tenant_id: uuid.UUID,
     team_id: uuid.UUID,
-    agents: Select[uuid.UUID],
+    agents: Collection[uuid.UUID],
     now: datetime,
 ) -> uuid.UUID | None:
     """Round robin in one statement: lock the team's members who are ``agents`` (in user
@@ -209,7 +219,7 @@ async def assign_next_in_rotation(
         .where(
             TeamMember.tenant_id == tenant_id,
             TeamMember.team_id == team_id,
-            TeamMember.user_id.in_(agents.scalar_subquery()),
+            TeamMember.user_id.in_(list(agents)),
         )
         .order_by(TeamMember.user_id)
         .with_for_update(of=TeamMember)

@@ -119,14 +119,13 @@ async def member_ids_with_permission(
     session: AsyncSession,
     tenant_id: uuid.UUID,
     permission: Permission,
-    among: Iterable[uuid.UUID],
+    among: Iterable[uuid.UUID] | None = None,
 ) -> set[uuid.UUID]:
-    """Those of ``among`` who are the tenant's active members with a role that grants
-    ``permission`` (ids only: the cheap check before choosing among them)."""
+    """The ids of the tenant's active members whose role grants ``permission`` (only those
+    among ``among`` when given): ids, for another module's own queries."""
     roles = [role.value for role in Role if permission in permissions_of(role)]
-    return await repository.member_ids_with_roles(
-        session, tenant_id, roles, list(dict.fromkeys(among))
-    )
+    ids = None if among is None else list(dict.fromkeys(among))
+    return await repository.member_ids_with_roles(session, tenant_id, roles, ids)
 
 
 async def tenant_exists(session: AsyncSession, tenant_id: uuid.UUID) -> bool:

@@ -353,10 +353,14 @@ async def members_with_roles(
 
 
 async def member_ids_with_roles(
-    session: AsyncSession, tenant_id: uuid.UUID, roles: list[str], user_ids: list[uuid.UUID]
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    roles: list[str],
+    user_ids: list[uuid.UUID] | None,
 ) -> set[uuid.UUID]:
-    """Those of ``user_ids`` who are active members of the tenant with one of ``roles``."""
-    if not user_ids or not roles:
+    """The active members of the tenant with one of ``roles`` (those of ``user_ids`` when
+    given)."""
+    if not roles or user_ids == []:
         return set()
     query = (
         select(Membership.user_id)
@@ -364,10 +368,11 @@ async def member_ids_with_roles(
         .where(
             Membership.tenant_id == tenant_id,
             Membership.role.in_(roles),
-            Membership.user_id.in_(user_ids),
             User.is_active.is_(True),
         )
     )
+    if user_ids is not None:
+        query = query.where(Membership.user_id.in_(user_ids))
     return set((await session.execute(query)).scalars())
 
 

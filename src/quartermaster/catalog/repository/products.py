@@ -5,20 +5,21 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    SQLColumnExpression,
-    and_,
+    any_,
     delete,
     func,
     not_,
     select,
 )
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
+from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.catalog.models import Product
@@ -30,17 +31,19 @@ from quartermaster.catalog.repository.search import (
 from quartermaster.core.db import driver_connection
 from quartermaster.core.pagination import keyset
 
-AvailableTotal = Callable[[uuid.UUID, SQLColumnExpression[uuid.UUID]], ColumnElement[Decimal]]
+AvailableTotal = Callable[
+    [AsyncSession, uuid.UUID, Sequence[uuid.UUID]], Awaitable[dict[uuid.UUID, Decimal]]
+]
 
 
 @dataclass(frozen=True)
 class BelowReorder:
-    """``below_reorder`` filter: a reorder point is set (> 0) and the available total,
-    given by the inventory module's expression, is at or below it (or, when ``wanted`` is
-    false, the opposite)."""
+    """``below_reorder`` filter: the products whose reorder point is set (> 0) and whose
+    available total (the inventory module's answer) is at or below it are ``product_ids``;
+    ``wanted`` keeps those, otherwise all the others."""
 
     wanted: bool
-    available_total: AvailableTotal
+    product_ids: Sequence[uuid.UUID]
 
 
 @dataclass(frozen=True)
@@ -102,8 +105,8 @@ def _product_conditions(
     if where.is_active is not None:
         conditions.append(Product.is_active.is_(where.is_active))
     if where.below_reorder is not None:
-        available = where.below_reorder.available_total(tenant_id, Product.id)
-        below = and_(Product.reorder_point > 0, available <= Product.reorder_point)
+        ids = array(list(where.below_reorder.product_ids), type_=PG_UUID)
+        below = Product.id == any_(ids)
         conditions.append(below if where.below_reorder.wanted else not_(below))
     return conditions
 

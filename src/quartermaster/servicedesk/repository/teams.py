@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, literal, or_, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import and_, any_, delete, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
+from sqlalchemy.dialects.postgresql import array, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.core.pagination import keyset
@@ -96,16 +97,6 @@ async def clear_default_team(session: AsyncSession, tenant_id: uuid.UUID, keep: 
     )
 
 
-async def member_ids(
-    session: AsyncSession, tenant_id: uuid.UUID, team_id: uuid.UUID
-) -> list[uuid.UUID]:
-    """The user ids of the team's members (unlocked: the candidates the rotation locks)."""
-    query = select(TeamMember.user_id).where(
-        TeamMember.tenant_id == tenant_id, TeamMember.team_id == team_id
-    )
-    return list((await session.execute(query)).scalars())
-
-
 async def members_of(
     session: AsyncSession, tenant_id: uuid.UUID, team_ids: list[uuid.UUID]
 ) -> list[TeamMember]:
@@ -184,7 +175,7 @@ async def lock_rotation(
         .where(
             TeamMember.tenant_id == tenant_id,
             TeamMember.team_id == team_id,
-            TeamMember.user_id.in_(list(agents)),
+            TeamMember.user_id == any_(array(list(agents), type_=PG_UUID)),
         )
         .order_by(TeamMember.user_id)
         .with_for_update(of=TeamMember)
@@ -219,7 +210,7 @@ async def assign_next_in_rotation(
         .where(
             TeamMember.tenant_id == tenant_id,
             TeamMember.team_id == team_id,
-            TeamMember.user_id.in_(list(agents)),
+            TeamMember.user_id == any_(array(list(agents), type_=PG_UUID)),
         )
         .order_by(TeamMember.user_id)
         .with_for_update(of=TeamMember)

@@ -317,10 +317,7 @@ async def pick_assignee(session: AsyncSession, team: Team, now: datetime) -> uui
     if team.assignment_strategy == "manual":
         return None
     tenant_id = team.tenant_id
-    candidates = await team_rows.member_ids(session, tenant_id, team.id)
-    agents = await member_ids_with_permission(
-        session, tenant_id, Permission.TICKETS_WRITE, candidates
-    )
+    agents = await member_ids_with_permission(session, tenant_id, Permission.TICKETS_WRITE)
     if not agents:
         return None
     if team.assignment_strategy == "round_robin":  # lock, choose and stamp: one statement

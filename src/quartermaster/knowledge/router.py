@@ -12,6 +12,7 @@ from quartermaster.core.concurrency import IfMatch, etag
 from quartermaster.core.db import SessionDep
 from quartermaster.core.pagination import Page, PageParams, PageParamsDep
 from quartermaster.core.responses import CONFLICT, NOT_FOUND, STALE, Responses, problems
+from quartermaster.core.urls import API
 from quartermaster.identity.public import Permission, Principal, require
 from quartermaster.knowledge import service
 from quartermaster.knowledge.repository import ArticleFilter
@@ -39,8 +40,6 @@ from quartermaster.knowledge.schemas import (
     Suggestions,
     Visibility,
 )
-
-API = "/api/v1"
 
 KnowledgeRead = Annotated[Principal, Depends(require(Permission.KNOWLEDGE_READ))]
 KnowledgeWrite = Annotated[Principal, Depends(require(Permission.KNOWLEDGE_WRITE))]

@@ -15,11 +15,12 @@ from sqlalchemy import (
     any_,
     delete,
     func,
+    literal,
     not_,
     select,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
-from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.catalog.models import Product
@@ -105,7 +106,7 @@ def _product_conditions(
     if where.is_active is not None:
         conditions.append(Product.is_active.is_(where.is_active))
     if where.below_reorder is not None:
-        ids = array(list(where.below_reorder.product_ids), type_=PG_UUID)
+        ids = literal(list(where.below_reorder.product_ids), type_=ARRAY(PG_UUID))
         below = Product.id == any_(ids)
         conditions.append(below if where.below_reorder.wanted else not_(below))
     return conditions

@@ -17,13 +17,14 @@ from sqlalchemy import (
     case,
     exists,
     func,
+    literal,
     not_,
     or_,
     select,
     tuple_,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
-from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -64,7 +65,7 @@ async def available_totals(
         select(StockLevel.product_id, func.sum(StockLevel.on_hand - StockLevel.reserved))
         .where(
             StockLevel.tenant_id == tenant_id,
-            StockLevel.product_id == any_(array(list(product_ids), type_=PG_UUID)),
+            StockLevel.product_id == any_(literal(list(product_ids), type_=ARRAY(PG_UUID))),
         )
         .group_by(StockLevel.product_id)
     )

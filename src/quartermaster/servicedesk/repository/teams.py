@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, any_, delete, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
-from sqlalchemy.dialects.postgresql import array, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.core.pagination import keyset
@@ -175,7 +175,7 @@ async def lock_rotation(
         .where(
             TeamMember.tenant_id == tenant_id,
             TeamMember.team_id == team_id,
-            TeamMember.user_id == any_(array(list(agents), type_=PG_UUID)),
+            TeamMember.user_id == any_(literal(list(agents), type_=ARRAY(PG_UUID))),
         )
         .order_by(TeamMember.user_id)
         .with_for_update(of=TeamMember)
@@ -210,7 +210,7 @@ async def assign_next_in_rotation(
         .where(
             TeamMember.tenant_id == tenant_id,
             TeamMember.team_id == team_id,
-            TeamMember.user_id == any_(array(list(agents), type_=PG_UUID)),
+            TeamMember.user_id == any_(literal(list(agents), type_=ARRAY(PG_UUID))),
         )
         .order_by(TeamMember.user_id)
         .with_for_update(of=TeamMember)

@@ -30,7 +30,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
 from quartermaster.api import create_app_from_environment
-from quartermaster.catalog.repository import _PRODUCT_READ, _PRODUCTS_BY_IDS
+from quartermaster.catalog.repository.products import _PRODUCT_READ, _PRODUCTS_BY_IDS
 from quartermaster.core.db import request_limits
 from quartermaster.core.events import _EMIT
 from quartermaster.core.ids import new_id

@@ -47,6 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.catalog import repository
 from quartermaster.catalog.models import Product
+from quartermaster.catalog.repository.products import _product_conditions as product_conditions
 from quartermaster.catalog.schemas import ProductSort, SortOrder
 from quartermaster.catalog.service import products as product_service
 from quartermaster.core import migrate
@@ -293,7 +294,7 @@ async def measure(database: Database, recorder: Recorder, case: Case, runs: int)
         order = (key.desc(), Product.id.desc()) if case.descending else (key, Product.id)
         like_only = (
             select(Product)
-            .where(*repository._product_conditions(TENANT, where, repository.Search(search.needle)))
+            .where(*product_conditions(TENANT, where, repository.Search(search.needle)))
             .order_by(*order)
             .limit(51)
         )

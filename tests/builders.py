@@ -14,6 +14,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +35,7 @@ __all__ = [
     "Inventory",
     "eventually",
     "new_uuid",
+    "nothing_written",
     "ok",
     "outbox_events",
     "problem",
@@ -120,6 +122,38 @@ async def tenant_tables(
             }
     finally:
         await connection.close()
+
+
+@asynccontextmanager
+async def nothing_written(
+    services: TestServices, tenant_id: str, tables: Sequence[str]
+) -> AsyncIterator[None]:
+    """Every row of each of ``tables`` in the tenant is the same after the block as before:
+    wrap refused requests in it to show they wrote nothing (rows ordered by their text, so
+    tables without a unique first column compare too)."""
+
+    async def snapshot() -> dict[str, list[dict[str, Any]]]:
+        connection = await asyncpg.connect(plain(services.app_url))
+        try:
+            async with connection.transaction():
+                await connection.execute("SELECT set_config('app.tenant_id', $1, true)", tenant_id)
+                return {
+                    table: [
+                        dict(row)
+                        for row in await connection.fetch(
+                            f"SELECT * FROM {table} AS t ORDER BY t::text"  # noqa: S608
+                        )
+                    ]
+                    for table in tables
+                }
+        finally:
+            await connection.close()
+
+    before = await snapshot()
+    yield
+    after = await snapshot()
+    changed = [table for table in tables if after[table] != before[table]]
+    assert not changed, f"a refused request wrote to {changed}"
 
 
 async def outbox_events(services: TestServices, tenant_id: str) -> list[tuple[str, dict[str, Any]]]:

@@ -24,6 +24,7 @@ import pytest
 from quartermaster import __version__
 from quartermaster.core.migrate import head_revision
 
+from .builders import problem
 from .conftest import TestServices, plain
 
 STARTUP_TIMEOUT = 90.0
@@ -159,8 +160,7 @@ def test_serve_against_external_services_answers_and_stops_on_sigterm(
         response = httpx.get(f"http://127.0.0.1:{port}/healthz", headers={"X-Request-ID": "rs-1"})
         assert response.headers["x-request-id"] == "rs-1"
         missing = httpx.get(f"http://127.0.0.1:{port}/api/v1/missing")
-        assert missing.status_code == 404
-        assert missing.headers["content-type"] == "application/problem+json"
+        problem(missing, 404, "not-found")
     finally:
         code, output = stop(proc)
     assert code == 0, output

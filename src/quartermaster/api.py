@@ -230,9 +230,9 @@ def _wire_modules(app: FastAPI, mounted: list[str]) -> None:
     filters products by stock (``below_reorder``) with inventory's expression."""
     if "catalog" in mounted and "inventory" in mounted:
         from quartermaster.catalog.public import AVAILABLE_TOTAL_STATE
-        from quartermaster.inventory.public import available_total
+        from quartermaster.inventory.public import available_totals
 
-        setattr(app.state, AVAILABLE_TOTAL_STATE, available_total)
+        setattr(app.state, AVAILABLE_TOTAL_STATE, available_totals)
 
 
 def create_app_from_environment() -> FastAPI:

@@ -42,9 +42,8 @@ class TestPriceLists:
         response = await catalog.post("/price-lists", {"name": "Retail", "currency": "EUR"})
         assert response.status_code == 201, response.text
         assert response.headers["Location"] == f"/api/v1/price-lists/{response.json()['id']}"
-        assert (
-            await catalog.post("/price-lists", {"name": "retail", "currency": "EUR"})
-        ).status_code == 409
+        taken = await catalog.post("/price-lists", {"name": "retail", "currency": "EUR"})
+        assert "'retail'" in problem(taken, 409, "price-list-name-taken")["detail"]
         for currency in ("eur", "EURO", "ABC", "XXX", ""):
             bad = await catalog.post(
                 "/price-lists", {"name": f"L {currency}", "currency": currency}
@@ -97,16 +96,21 @@ class TestPrices:
         retail = await catalog.price_list("Retail")
         before = await catalog_rows(services, owner.tenant_id)
         path = f"/products/{product['id']}/prices"
-        for body in (
-            {"price_list_id": retail["id"], "amount": "-1"},
-            {"price_list_id": retail["id"], "amount": "1.23456"},
-            {"price_list_id": retail["id"], "amount": "NaN"},
-            {"price_list_id": retail["id"], "amount": "1", "effective_from": "2030-01-01T00:00:00"},
-            {"price_list_id": retail["id"], "amount": "1", "currency": "EUR"},
-            {"price_list_id": "0190b3c4-0000-7000-8000-000000000000", "amount": "1"},
+        unknown = "0190b3c4-0000-7000-8000-000000000000"
+        for extra, code, named in (
+            ({"amount": "-1"}, "validation-failed", "amount:"),
+            ({"amount": "1.23456"}, "validation-failed", "amount:"),
+            ({"amount": "NaN"}, "validation-failed", "amount:"),
+            (
+                {"amount": "1", "effective_from": "2030-01-01T00:00:00"},
+                "validation-failed",
+                "effective_from:",
+            ),
+            ({"amount": "1", "currency": "EUR"}, "validation-failed", "currency:"),
+            ({"amount": "1", "price_list_id": unknown}, "unknown-price-list", "No price list"),
         ):
-            response = await catalog.post(path, body)
-            assert response.status_code == 422, (body, response.text)
+            response = await catalog.post(path, {"price_list_id": retail["id"], **extra})
+            assert named in problem(response, 422, code)["detail"], extra
         assert await catalog_rows(services, owner.tenant_id) == before
 
     @pytest.mark.parametrize(
@@ -161,7 +165,8 @@ class TestPrices:
         ok(await catalog.post(path, {"price_list_id": screws["id"], "amount": "0.0455"}), 201)
         for body in ({"price_decimals": 5}, {"price_decimals": -1}, {"price_decimals": None}):
             response = await catalog.patch(f"/price-lists/{screws['id']}", body)
-            assert response.status_code == 422, (body, response.text)
+            assert "price_decimals" in problem(response, 422, "validation-failed")["detail"]
+        assert ok(await catalog.get(f"/price-lists/{screws['id']}"))["price_decimals"] == 4
 
     async def test_product_without_prices_has_empty_lists(self, catalog: Catalog) -> None:
         product = await catalog.product()

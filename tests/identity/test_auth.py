@@ -369,7 +369,8 @@ class TestLogin:
         )
         assert stored.startswith("$argon2id$")
         assert (await post_login(client, owner.email)).status_code == 200
-        assert (await post_login(client, owner.email, "wrong password!")).status_code == 401
+        wrong = await post_login(client, owner.email, "wrong password!")
+        problem(wrong, 401, "invalid-credentials")
 
     async def test_successful_login_records_the_login_time(
         self, client: AsyncClient, identity: Identity, superuser: asyncpg.Connection
@@ -781,7 +782,8 @@ class TestLoginThrottling:
                 client_of(application, ip="203.0.113.10") as client,
             ):
                 for _ in range(2):
-                    assert (await post_login(client, owner.email, "wrong!!!!!")).status_code == 401
+                    wrong = await post_login(client, owner.email, "wrong!!!!!")
+                    problem(wrong, 401, "invalid-credentials")
                 for _ in range(4):
                     blocked = await post_login(client, owner.email, "wrong!!!!!")
                     problem(blocked, 429, "too-many-login-attempts")
@@ -790,7 +792,8 @@ class TestLoginThrottling:
                     keys = [k async for k in redis.scan_iter("qm:login:account-ip:*:blocked")]
                     assert len(keys) == 1
                     await redis.delete(*keys)
-                    assert (await post_login(client, owner.email, "wrong!!!!!")).status_code == 401
+                    wrong = await post_login(client, owner.email, "wrong!!!!!")
+                    problem(wrong, 401, "invalid-credentials")
         finally:
             await redis.aclose()
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import time
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -27,12 +26,23 @@ def _token(ttl: timedelta, secret: str = SECRET) -> str:
 
 
 def test_a_cached_token_is_refused_once_it_expires() -> None:
-    token = _token(timedelta(seconds=2))  # exp is whole seconds: > 1 s left
-    assert tokens.read_access_token(SECRET, token).role is Role.ADMIN
-    assert tokens.read_access_token(SECRET, token).role is Role.ADMIN  # from the cache
-    time.sleep(2.1)
+    token = _token(timedelta(minutes=5))
+    now = datetime.now(UTC)
+    assert tokens.read_access_token(SECRET, token, now=now).role is Role.ADMIN
+    assert (SECRET, token) in tokens._VERIFIED
+    later = now + timedelta(minutes=4)
+    assert tokens.read_access_token(SECRET, token, now=later).role is Role.ADMIN  # cached
+    past_expiry = now + timedelta(minutes=5, seconds=1)  # exp is whole seconds
+    with pytest.raises(InvalidToken, match="expired"):
+        tokens.read_access_token(SECRET, token, now=past_expiry)
+    assert (SECRET, token) not in tokens._VERIFIED
+
+
+def test_a_token_that_expired_is_refused_on_the_wall_clock_too() -> None:
+    token = _token(timedelta(seconds=-1))
     with pytest.raises(InvalidToken, match="expired"):
         tokens.read_access_token(SECRET, token)
+    assert (SECRET, token) not in tokens._VERIFIED
 
 
 def test_a_token_verified_under_one_secret_is_not_trusted_under_another() -> None:

@@ -8,11 +8,13 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from tests.builders import problem
+from tests.builders import nothing_written, problem
 from tests.catalog.conftest import ok
 from tests.conftest import TestServices
 from tests.identity.conftest import Identity
 from tests.inventory.conftest import Inventory, outbox_types
+
+STOCK_TABLES = ("stock_levels", "stock_movements", "reservations", "stock_alerts", "outbox_events")
 
 
 @pytest.fixture
@@ -199,21 +201,23 @@ class TestAcknowledge:
         stock: dict[str, Any],
         client: AsyncClient,
         identity: Identity,
+        services: TestServices,
     ) -> None:
         await inventory.receive(stock["bolt"], stock["a"], "2")
         (alert,) = await alerts(inventory)
         viewer = Inventory(client, await identity.member(inventory.account, "viewer"))
-        assert (
-            await viewer.post(f"/stock/alerts/{alert['id']}/acknowledge", {})
-        ).status_code == 403
+        tenant = inventory.account.tenant_id
+        async with nothing_written(services, tenant, STOCK_TABLES):
+            denied = await viewer.post(f"/stock/alerts/{alert['id']}/acknowledge", {})
+        assert "'stock:write'" in problem(denied, 403, "permission-denied")["detail"]
 
         acknowledged = ok(await inventory.post(f"/stock/alerts/{alert['id']}/acknowledge", {}))
         assert acknowledged["status"] == "acknowledged"
         assert acknowledged["acknowledged_by"] == inventory.account.user_id
         assert acknowledged["acknowledged_at"] is not None
-        again = await inventory.post(f"/stock/alerts/{alert['id']}/acknowledge", {})
-        assert again.status_code == 409
-        assert again.json()["code"] == "alert-not-open"
+        async with nothing_written(services, tenant, STOCK_TABLES):
+            again = await inventory.post(f"/stock/alerts/{alert['id']}/acknowledge", {})
+        assert "is acknowledged" in problem(again, 409, "alert-not-open")["detail"]
 
         await issue(inventory, stock["bolt"], stock["a"], "1")  # still low: no second alert
         assert [a["id"] for a in await alerts(viewer)] == [alert["id"]]
@@ -221,8 +225,9 @@ class TestAcknowledge:
 
         await inventory.receive(stock["bolt"], stock["a"], "10")
         assert [a["status"] for a in await alerts(inventory)] == ["resolved"]
-        resolved = await inventory.post(f"/stock/alerts/{alert['id']}/acknowledge", {})
-        assert resolved.status_code == 409
+        async with nothing_written(services, tenant, STOCK_TABLES):
+            resolved = await inventory.post(f"/stock/alerts/{alert['id']}/acknowledge", {})
+        assert "is resolved" in problem(resolved, 409, "alert-not-open")["detail"]
 
     async def test_another_tenants_alert_is_404_and_lists_do_not_leak(
         self,

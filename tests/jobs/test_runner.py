@@ -18,6 +18,7 @@ from quartermaster.jobs.public import JobFailed, JobOutput, JobRun, job_task, su
 from quartermaster.jobs.runner import run_job
 from quartermaster.jobs.runtime import RUNTIME_KEY, WorkerRuntime
 from quartermaster.jobs.worker import build_worker
+from tests.builders import eventually
 from tests.catalog.conftest import ok
 from tests.conftest import TestServices
 from tests.identity.conftest import Account
@@ -247,15 +248,25 @@ class TestLease:
             await asyncio.wait_for(started.wait(), 30)
             key = in_progress_key_prefix + job_id
             assert 0 < await redis.pttl(key) <= 1000  # a lease, not arq's job timeout + 10 s
-            for _ in range(4):  # twice the lease: renewed all along
-                await asyncio.sleep(0.5)
-                assert await redis.exists(key)
+            # Wait for two renewals (the lease's time to live going up again), the key
+            # never gone meanwhile: a worker that did not renew would lose it within 1 s.
+            renewals, last = 0, await redis.pttl(key)
+
+            async def renewed_twice() -> bool:
+                nonlocal renewals, last
+                ttl = await redis.pttl(key)
+                assert ttl > 0, "the lease expired while the job ran"
+                renewals += ttl > last
+                last = ttl
+                return renewals >= 2
+
+            await eventually(renewed_twice, what="two renewals of the lease")
             release.set()
-            for _ in range(200):
-                if (await _job(services, owner, job_id))["status"] == "succeeded":
-                    break
-                await asyncio.sleep(0.05)
-            assert (await _job(services, owner, job_id))["status"] == "succeeded"
+
+            async def succeeded() -> bool:
+                return (await _job(services, owner, job_id))["status"] == "succeeded"
+
+            await eventually(succeeded, what="the job's success")
         finally:
             release.set()
             await worker.close()

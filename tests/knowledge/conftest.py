@@ -9,16 +9,17 @@ from typing import Any
 import pytest
 from httpx import AsyncClient, Response
 
-from tests.catalog.conftest import Catalog, ok
-from tests.conftest import Outbox
-from tests.identity.conftest import Account, Identity
+from tests.builders import API, Catalog, ok
+from tests.identity.conftest import Account
 
-API = "/api/v1"
-
-
-@pytest.fixture
-def identity(client: AsyncClient, outbox: Outbox) -> Identity:
-    return Identity(client, outbox)
+# What a knowledge write may change: a refused one leaves all of them as they were.
+KB_TABLES = (
+    "kb_collections",
+    "kb_articles",
+    "kb_article_revisions",
+    "search_documents",
+    "outbox_events",
+)
 
 
 class Kb(Catalog):
@@ -57,11 +58,6 @@ class Kb(Catalog):
 
     async def public(self, tenant_slug: str, path: str, **params: Any) -> Response:
         return await self.client.get(f"{API}/public/{tenant_slug}{path}", params=params)
-
-
-@pytest.fixture
-async def owner(identity: Identity) -> Account:
-    return await identity.signup("Acme")
 
 
 @pytest.fixture

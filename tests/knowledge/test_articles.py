@@ -11,9 +11,9 @@ from httpx import ASGITransport, AsyncClient
 
 from quartermaster.api import create_app
 from quartermaster.core.settings import Settings
-from tests.catalog.conftest import ok
+from tests.builders import nothing_written, ok, problem
 from tests.conftest import TestServices
-from tests.knowledge.conftest import Kb
+from tests.knowledge.conftest import KB_TABLES, Kb
 from tests.knowledge.test_sanitising import dangers
 from tests.servicedesk.conftest import events
 
@@ -47,7 +47,7 @@ class TestWriting:
         assert taken.status_code == 409, taken.text
         assert taken.json()["code"] == "slug-taken"
         moved = await kb.edit(second, slug="returns")
-        assert moved.status_code == 409
+        assert "'returns'" in problem(moved, 409, "slug-taken")["detail"]
         assert ok(await kb.get(f"/articles/{second['id']}"))["slug"] == "returns-2"
 
     async def test_by_slug_finds_the_article(self, kb: Kb) -> None:
@@ -55,11 +55,16 @@ class TestWriting:
         found = ok(await kb.get("/articles/by-slug/warranty-terms"))
         assert found["id"] == article["id"]
         missing = await kb.get("/articles/by-slug/nothing-here")
-        assert missing.status_code == 404
+        assert problem(missing, 404, "article-not-found")["detail"] == (
+            "No article with the slug 'nothing-here' in this organization."
+        )
 
-    async def test_an_unknown_collection_is_422_naming_the_field(self, kb: Kb) -> None:
-        response = await kb.write(collection_id="01890000-0000-7000-8000-000000000000")
-        assert response.status_code == 422
+    async def test_an_unknown_collection_is_422_naming_the_field(
+        self, kb: Kb, services: TestServices
+    ) -> None:
+        async with nothing_written(services, kb.account.tenant_id, KB_TABLES):
+            response = await kb.write(collection_id="01890000-0000-7000-8000-000000000000")
+        problem(response, 422, "unknown-collection")
         assert response.json()["errors"][0]["field"] == "collection_id"
 
     async def test_a_save_that_changes_nothing_makes_no_revision(self, kb: Kb) -> None:
@@ -137,7 +142,9 @@ class TestRevisions:
             "lines"
         ]
         missing = await kb.get(f"/articles/{article['id']}/diff", **{"from": 1, "to": 9})
-        assert missing.status_code == 404
+        assert problem(missing, 404, "revision-not-found")["detail"] == (
+            "The article has no revision 9."
+        )
 
     async def test_a_diff_of_very_long_revisions_is_refused(self, kb: Kb) -> None:
         article = await kb.article(body="line\n" * 6_000)
@@ -182,15 +189,14 @@ class TestConcurrentEdits:
         restore = await kb.client.post(
             f"/api/v1/articles/{article['id']}/revisions/1/restore", headers=kb.headers
         )
-        assert restore.status_code == 428
+        problem(restore, 428, "precondition-required")
         assert ok(await kb.get(f"/articles/{article['id']}"))["title"] == "Keep"
 
     async def test_a_stale_if_match_is_412_naming_the_current_revision(self, kb: Kb) -> None:
         article = await kb.article()
         await kb.edited(article, title="Theirs")
         stale = await kb.edit(article, title="Mine")
-        assert stale.status_code == 412
-        body = stale.json()
+        body = problem(stale, 412, "precondition-failed")
         assert body["current_revision"] == 2
         assert "revision 2" in body["detail"]
         assert ok(await kb.get(f"/articles/{article['id']}"))["title"] == "Theirs"
@@ -204,7 +210,7 @@ class TestConcurrentEdits:
         assert statuses == [200, 412], [r.text for r in responses]
         loser = next(r for r in responses if r.status_code == 412)
         winner = next(r for r in responses if r.status_code == 200)
-        assert loser.json()["current_revision"] == 2
+        assert problem(loser, 412, "precondition-failed")["current_revision"] == 2
         current = ok(await kb.get(f"/articles/{article['id']}"))
         assert current["body"] == winner.json()["body"]
         revisions = ok(await kb.get(f"/articles/{article['id']}/revisions"))["items"]
@@ -255,8 +261,11 @@ class TestPublishing:
         self, kb: Kb, services: TestServices
     ) -> None:
         article = await kb.article()
-        assert (await kb.edit(article, slug="BAD SLUG")).status_code == 422
-        assert (await kb.edit({**article, "revision": 7}, title="x")).status_code == 412
+        async with nothing_written(services, kb.account.tenant_id, KB_TABLES):
+            bad_slug = await kb.edit(article, slug="BAD SLUG")
+            assert "slug" in problem(bad_slug, 422, "validation-failed")["detail"]
+            stale = await kb.edit({**article, "revision": 7}, title="x")
+            assert "revision 1" in problem(stale, 412, "precondition-failed")["detail"]
         kinds = [kind for kind, _ in await events(services, kb.account.tenant_id)]
         assert kinds == ["knowledge.article.created"]
         revisions = ok(await kb.get(f"/articles/{article['id']}/revisions"))["items"]
@@ -289,7 +298,7 @@ class TestListing:
         assert titles(first) + titles(rest) == ["Alpha", "Bravo", "Charlie widget"]
         # A cursor of another sort order is refused.
         other = await kb.get("/articles", sort="title", order="desc", cursor=first["next_cursor"])
-        assert other.status_code == 400
+        problem(other, 400, "invalid-cursor")
         assert a["id"] != b["id"]
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.catalog.conftest import ok
+from tests.builders import ok, problem
 from tests.identity.conftest import Identity
 from tests.knowledge.conftest import Kb
 
@@ -121,7 +121,7 @@ class TestNothingHiddenLeaks:
         assert "secret" not in every.lower()
         for article in shelf["hidden"].values():
             response = await kb.public(slug, f"/articles/{article['slug']}")
-            assert response.status_code == 404
+            problem(response, 404, "help-page-not-found")
 
     async def test_unknown_tenant_and_unknown_article_answer_the_same_404(
         self, kb: Kb, shelf: dict[str, Any]
@@ -133,7 +133,8 @@ class TestNothingHiddenLeaks:
             await kb.public(slug, f"/articles/{shelf['hidden']['draft']['slug']}"),
             await kb.public(slug, f"/articles/{shelf['hidden']['internal']['slug']}"),
         ]
-        assert {r.status_code for r in answers} == {404}
+        for answer in answers:
+            problem(answer, 404, "help-page-not-found")
         bodies = [
             {k: v for k, v in r.json().items() if k not in ("instance", "request_id")}
             for r in answers
@@ -141,8 +142,7 @@ class TestNothingHiddenLeaks:
         assert all(body == bodies[0] for body in bodies)
         for path in ("/collections", "/articles", "/search?q=x"):
             missing = await kb.client.get(f"/api/v1/public/no-such-org{path}")
-            assert missing.status_code == 404
-            assert missing.json()["detail"] == bodies[0]["detail"]
+            assert problem(missing, 404, "help-page-not-found")["detail"] == bodies[0]["detail"]
 
     async def test_an_organization_without_public_articles_looks_like_none(
         self, kb: Kb, identity: Identity
@@ -162,7 +162,7 @@ class TestNothingHiddenLeaks:
     ) -> None:
         slug = kb.account.tenant_slug
         await kb.edited(shelf["visible"], visibility="internal")
-        assert (await kb.public(slug, "/articles/widget-setup")).status_code == 404
+        problem(await kb.public(slug, "/articles/widget-setup"), 404, "help-page-not-found")
         assert ok(await kb.public(slug, "/search", q="widget"))["items"] == []
 
 
@@ -170,10 +170,16 @@ class TestAbuse:
     async def test_long_queries_and_bad_input_are_refused(self, kb: Kb) -> None:
         slug = kb.account.tenant_slug
         await kb.published(title="Open", visibility="public")
-        assert (await kb.public(slug, "/search", q="x" * 201)).status_code == 422
-        assert (await kb.public(slug, "/search")).status_code == 422
-        assert (await kb.public(slug, "/search", q="x", cursor="forged.cursor")).status_code == 400
+        long_q = await kb.public(slug, "/search", q="x" * 201)
+        assert (
+            "q: String should have at most 200"
+            in problem(long_q, 422, "validation-failed")["detail"]
+        )
+        no_q = await kb.public(slug, "/search")
+        assert "q: Field required" in problem(no_q, 422, "validation-failed")["detail"]
+        forged = await kb.public(slug, "/search", q="x", cursor="forged.cursor")
+        problem(forged, 400, "invalid-cursor")
         long_slug = await kb.client.get("/api/v1/public/" + "a" * 81 + "/articles")
-        assert long_slug.status_code == 422
+        assert "tenant_slug" in problem(long_slug, 422, "validation-failed")["detail"]
         odd = await kb.public(slug, "/search", q="'&|!():*")
         assert ok(odd)["items"] == []

@@ -11,7 +11,7 @@ from quartermaster.cli_search import reindex_tenant
 from quartermaster.core.db import Database
 from quartermaster.core.settings import Settings
 from quartermaster.search.public import backend
-from tests.catalog.conftest import ok
+from tests.builders import ok, problem
 from tests.identity.conftest import Account, Identity
 from tests.knowledge.conftest import Kb
 
@@ -65,8 +65,10 @@ class TestSuggestions:
     async def test_limit_and_empty_text(self, kb: Kb) -> None:
         await _shelf(kb)
         assert len(ok(await kb.get("/articles/suggest", text="battery", limit=1))["items"]) == 1
-        assert (await kb.get("/articles/suggest", text="")).status_code == 422
-        assert (await kb.get("/articles/suggest", text="x", limit=21)).status_code == 422
+        empty = await kb.get("/articles/suggest", text="")
+        assert "text:" in problem(empty, 422, "validation-failed")["detail"]
+        too_many = await kb.get("/articles/suggest", text="x", limit=21)
+        assert "limit:" in problem(too_many, 422, "validation-failed")["detail"]
 
     async def test_the_index_follows_each_save(self, kb: Kb) -> None:
         article = await kb.published(title="Hinge adjustment", body="Turn the screw.")

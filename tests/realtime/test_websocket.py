@@ -4,6 +4,7 @@ without gaps or duplicates, resync, backpressure, authentication and the protoco
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from datetime import timedelta
@@ -25,7 +26,7 @@ from quartermaster.identity.permissions import Permission, Role
 from quartermaster.identity.principal import Principal
 from quartermaster.identity.tokens import issue_access_token
 from quartermaster.realtime.channels import CHANNELS, Channel, refuse_channels
-from tests.builders import eventually
+from tests.builders import eventually, problem
 from tests.conftest import TestServices, plain
 from tests.identity.conftest import Account, Identity
 from tests.inventory.conftest import Inventory
@@ -452,7 +453,7 @@ class TestAuthentication:
             )
             anonymous = await http.post("/api/v1/realtime/tickets")
         assert (chained.status_code, chained.json()["code"]) == (401, "ticket-not-accepted")
-        assert anonymous.status_code == 401
+        problem(anonymous, 401, "unauthenticated")
 
     async def test_a_ticket_in_the_query_string_never_reaches_the_logs(
         self, live: LiveServer, alice: Account, caplog: pytest.LogCaptureFixture
@@ -512,7 +513,10 @@ class TestAuthentication:
             ttl=timedelta(seconds=2),
         )
         async with open_socket(live, short) as socket:
-            await socket.subscribe(INVENTORY)
+            # On a slow machine the 2 s may be over before the subscription is sent: the
+            # close is what the test waits for, whenever it comes.
+            with contextlib.suppress(ConnectionClosed):
+                await socket.subscribe(INVENTORY)
             assert await socket.closed_with() == 4401
 
     async def test_a_refused_handshake_still_selects_the_offered_subprotocol(

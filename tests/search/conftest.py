@@ -5,31 +5,16 @@ and through ``GET /api/v1/search``."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from httpx import AsyncClient
 
 from quartermaster.core.db import Database
-from quartermaster.core.settings import Settings
 from quartermaster.search.public import SearchDocument, SearchResults, backend
-from tests.conftest import Outbox
-from tests.identity.conftest import Account, Identity
+from tests.identity.conftest import Account
 
 ALL_PERMISSIONS = frozenset({"catalog:read", "tickets:read", "knowledge:read", "knowledge:write"})
-
-
-@pytest.fixture
-def identity(client: AsyncClient, outbox: Outbox) -> Identity:
-    return Identity(client, outbox)
-
-
-@pytest.fixture
-async def database(settings: Settings) -> AsyncIterator[Database]:
-    db = Database(str(settings.database_url), pool_size=2, max_overflow=0)
-    yield db
-    await db.dispose()
 
 
 def product(
@@ -106,11 +91,6 @@ class Index:
 
     async def titles(self, query: str, **options: Any) -> list[str]:
         return [hit.title for hit in (await self.search(query, **options)).items]
-
-
-@pytest.fixture
-async def owner(identity: Identity) -> Account:
-    return await identity.signup("Acme")
 
 
 @pytest.fixture

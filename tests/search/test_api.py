@@ -9,6 +9,7 @@ from httpx import AsyncClient
 
 from quartermaster.core.db import Database
 from quartermaster.core.urls import API
+from tests.builders import problem
 from tests.identity.conftest import Account, Identity
 from tests.search.conftest import Index, article, product
 from tests.search.relevance import CORPUS
@@ -23,7 +24,7 @@ async def _search(client: AsyncClient, account: Account, **params: object) -> di
 
 async def test_search_needs_a_signed_in_principal(client: AsyncClient) -> None:
     response = await client.get(f"{API}/search", params={"q": "widget"})
-    assert response.status_code == 401
+    problem(response, 401, "unauthenticated")
 
 
 async def test_hits_carry_type_id_title_snippet_score_url_and_facets(
@@ -114,19 +115,18 @@ async def test_another_tenants_documents_never_appear(
 async def test_hostile_input_is_a_4xx(client: AsyncClient, owner: Account, index: Index) -> None:
     await index.add(*CORPUS)
     headers = owner.headers
-    for params, status in (
-        ({"q": ""}, 422),
-        ({"q": "   "}, 422),
-        ({"q": "x" * 201}, 422),
-        ({"q": "widget", "types": "product,secrets"}, 422),
-        ({"q": "widget", "limit": 0}, 422),
-        ({"q": "widget", "limit": 101}, 422),
-        ({"q": "widget", "cursor": "forged.cursor"}, 400),
-        ({"q": "a\x00b"}, 422),
+    for params, status, code in (
+        ({"q": ""}, 422, "validation-failed"),
+        ({"q": "   "}, 422, "invalid-search-query"),
+        ({"q": "x" * 201}, 422, "validation-failed"),
+        ({"q": "widget", "types": "product,secrets"}, 422, "invalid-search-query"),
+        ({"q": "widget", "limit": 0}, 422, "validation-failed"),
+        ({"q": "widget", "limit": 101}, 422, "validation-failed"),
+        ({"q": "widget", "cursor": "forged.cursor"}, 400, "invalid-cursor"),
+        ({"q": "a\x00b"}, 422, "invalid-text"),
     ):
         response = await client.get(f"{API}/search", headers=headers, params=params)
-        assert response.status_code == status, (params, response.text)
-        assert response.headers["content-type"].startswith("application/problem+json")
+        problem(response, status, code)
     # a cursor of another query is refused too
     await index.add(*[product(f"Widget number {n}", f"W-{n:03d}") for n in range(5)])
     cursor = (await _search(client, owner, q="widget", limit=1))["next_cursor"]
@@ -134,7 +134,7 @@ async def test_hostile_input_is_a_4xx(client: AsyncClient, owner: Account, index
     response = await client.get(
         f"{API}/search", headers=headers, params={"q": "tape", "cursor": cursor}
     )
-    assert response.status_code == 400
+    problem(response, 400, "invalid-cursor")
     # odd but harmless text is simply searched
     for query in ("'", "\\", ":*", "!(", "a & b | c", '"', "-", "OR", "-widget", "<>", "😀"):
         await _search(client, owner, q=query)

@@ -12,6 +12,7 @@ from httpx import AsyncClient, Response
 from quartermaster.core.settings import Settings
 from quartermaster.core.urls import API
 from quartermaster.jobs.events import JobEvents
+from tests.builders import problem
 from tests.catalog.conftest import outbox
 from tests.conftest import TestServices
 from tests.identity.conftest import Account, Identity
@@ -56,8 +57,15 @@ async def test_a_change_of_language_is_a_job_and_search_answers_while_it_runs(
     assert await _titles(client, owner, "Schraube ") == []  # English stems: no match
 
     viewer = await identity.member(owner, "viewer")
-    assert (await _put(client, viewer, "german")).status_code == 403
-    assert (await _put(client, owner, "klingon")).status_code == 422
+    assert (
+        "'settings:write'"
+        in problem(await _put(client, viewer, "german"), 403, "permission-denied")["detail"]
+    )
+    assert (
+        "language"
+        in problem(await _put(client, owner, "klingon"), 422, "validation-failed")["detail"]
+    )
+    assert await _settings(client, owner) == {"language": "english", "reindex": None}
 
     changed = await _put(client, owner, "german")
     assert changed.status_code == 202, changed.text

@@ -13,6 +13,24 @@ from tests.builders import API, Inventory, new_uuid, ok, outbox_events, tenant_r
 from tests.conftest import TestServices
 from tests.identity.conftest import Account
 
+# What a service desk write may change: a refused one leaves all of them as they were.
+DESK_TABLES = (
+    "tickets",
+    "ticket_comments",
+    "ticket_attachments",
+    "ticket_links",
+    "ticket_reservations",
+    "teams",
+    "team_members",
+    "sla_policies",
+    "ticket_fields",
+    "agent_statuses",
+    "contacts",
+    "csat_surveys",
+    "email_messages",
+    "outbox_events",
+)
+
 __all__ = ["API", "Desk", "events", "new_uuid", "ok", "tenant_rows"]
 
 WEEKDAYS_9_TO_5 = {day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")}

@@ -56,7 +56,7 @@ class TestRating:
         # The same survey id signed for another tenant does not exist there.
         other = await identity.signup("Other")
         foreign = "qmc_" + other.tenant_id.replace("-", "") + token[36:]
-        assert (await client.get(f"/api/v1/csat/{foreign}")).status_code == 404
+        problem(await client.get(f"/api/v1/csat/{foreign}"), 404, "csat-not-found")
 
     async def test_scores_outside_one_to_five_are_422_and_answer_nothing(
         self, desk: Desk, client: AsyncClient

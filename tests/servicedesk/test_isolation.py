@@ -13,10 +13,11 @@ from fastapi.routing import iter_route_contexts
 from httpx import AsyncClient
 
 from quartermaster.servicedesk.router import routers
+from tests.builders import nothing_written, problem
 from tests.catalog.conftest import ok
 from tests.conftest import TestServices
 from tests.identity.conftest import Identity
-from tests.servicedesk.conftest import Desk, tenant_rows
+from tests.servicedesk.conftest import DESK_TABLES, Desk, tenant_rows
 
 SERVICEDESK_PREFIXES = tuple(f"/api/v1{r.prefix}" for r in routers)
 
@@ -96,26 +97,28 @@ class TestTenantIsolation:
             services, desk.account.tenant_id, "SELECT id, version, subject FROM tickets ORDER BY id"
         )
         beta = await identity.signup("Beta")
-        routes = _servicedesk_routes_with_ids(app)
-        checked = set()
-        for method, path in sorted(routes):
-            if path.startswith("/api/v1/csat/"):
-                continue  # the token routes: tested in test_csat (a foreign token is 404)
-            url = re.sub(r"\{(\w+)\}", lambda m: ids[m.group(1)], path)
-            body = BODIES.get((method, path))
-            if body is not None:
-                body = {
-                    k: ids.get(v.strip("{}"), v) if isinstance(v, str) else v
-                    for k, v in body.items()
-                }
-            if method == "POST" and path.endswith("/attachments"):
-                response = await client.post(
-                    url, headers=beta.headers, files={"file": ("x.txt", b"x")}
-                )
-            else:
-                response = await client.request(method, url, headers=beta.headers, json=body)
-            assert response.status_code == 404, (method, path, response.text)
-            checked.add((method, path))
+        async with nothing_written(services, desk.account.tenant_id, DESK_TABLES):
+            routes = _servicedesk_routes_with_ids(app)
+            checked = set()
+            for method, path in sorted(routes):
+                if path.startswith("/api/v1/csat/"):
+                    continue  # the token routes: tested in test_csat (a foreign token is 404)
+                url = re.sub(r"\{(\w+)\}", lambda m: ids[m.group(1)], path)
+                body = BODIES.get((method, path))
+                if body is not None:
+                    body = {
+                        k: ids.get(v.strip("{}"), v) if isinstance(v, str) else v
+                        for k, v in body.items()
+                    }
+                if method == "POST" and path.endswith("/attachments"):
+                    response = await client.post(
+                        url, headers=beta.headers, files={"file": ("x.txt", b"x")}
+                    )
+                else:
+                    response = await client.request(method, url, headers=beta.headers, json=body)
+                refused = problem(response, 404, response.json().get("code", ""))
+                assert refused["code"].endswith("-not-found"), (method, path, refused)
+                checked.add((method, path))
         # Not vacuous: the walk reached the ticket's sub-resources and the configuration.
         assert {
             ("GET", "/api/v1/tickets/{ticket_id}"),
@@ -130,25 +133,32 @@ class TestTenantIsolation:
         assert after == before
 
     async def test_another_tenants_ids_in_bodies_are_unknown(
-        self, client: AsyncClient, desk: Desk, identity: Identity
+        self, client: AsyncClient, desk: Desk, identity: Identity, services: TestServices
     ) -> None:
         ids = await _alphas_world(desk, identity)
         beta = desk.as_(await identity.signup("Beta"))
         own = await beta.ticket()
-        for body in (
-            {"team_id": ids["team_id"]},
-            {"assignee_id": ids["user_id"]},
+        async with (
+            nothing_written(services, desk.account.tenant_id, DESK_TABLES),
+            nothing_written(services, beta.account.tenant_id, DESK_TABLES),
         ):
-            response = await beta.patch(f"/tickets/{own['id']}", body)
-            assert response.status_code == 422, (body, response.text)
-        merge = await beta.post(f"/tickets/{own['id']}/merge", {"into": ids["ticket_id"]})
-        assert merge.status_code == 422
-        link = await beta.post(f"/tickets/{own['id']}/links", {"other_ticket_id": ids["ticket_id"]})
-        assert link.status_code == 422
-        team = await beta.post("/teams", {"name": "T", "member_ids": [ids["user_id"]]})
-        assert team.status_code == 422
-        policy = await beta.post("/teams", {"name": "T", "sla_policy_id": ids["policy_id"]})
-        assert policy.status_code == 422
+            team_id = await beta.patch(f"/tickets/{own['id']}", {"team_id": ids["team_id"]})
+            assignee = await beta.patch(f"/tickets/{own['id']}", {"assignee_id": ids["user_id"]})
+            merge = await beta.post(f"/tickets/{own['id']}/merge", {"into": ids["ticket_id"]})
+            link = await beta.post(
+                f"/tickets/{own['id']}/links", {"other_ticket_id": ids["ticket_id"]}
+            )
+            team = await beta.post("/teams", {"name": "T", "member_ids": [ids["user_id"]]})
+            policy = await beta.post("/teams", {"name": "T", "sla_policy_id": ids["policy_id"]})
+        for response, code, field in (
+            (team_id, "invalid-fields", "team_id"),
+            (assignee, "unknown-agent", "assignee_id"),
+            (merge, "invalid-fields", "into"),
+            (link, "invalid-fields", "other_ticket_id"),
+            (team, "invalid-fields", "member_ids.0"),
+            (policy, "invalid-fields", "sla_policy_id"),
+        ):
+            assert f"{field}: No " in problem(response, 422, code)["detail"]
         # Lists show only one's own.
         assert [t["id"] for t in await beta.list_tickets()] == [own["id"]]
         assert await beta.items("/teams") == []

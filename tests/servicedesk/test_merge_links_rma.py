@@ -7,11 +7,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from tests.builders import problem, tenant_tables
+from tests.builders import nothing_written, problem, tenant_tables
 from tests.catalog.conftest import ok
 from tests.conftest import TestServices
 from tests.identity.conftest import Identity
-from tests.servicedesk.conftest import Desk, tenant_rows
+from tests.servicedesk.conftest import DESK_TABLES, Desk, tenant_rows
 
 
 class TestMerge:
@@ -36,19 +36,21 @@ class TestMerge:
         left = await desk.items(f"/tickets/{source['id']}/comments")
         assert [c["body"] for c in left] == [f"Merged into {target['key']}."]
 
-    async def test_merges_that_make_no_sense_are_refused(self, desk: Desk) -> None:
+    async def test_merges_that_make_no_sense_are_refused(
+        self, desk: Desk, services: TestServices
+    ) -> None:
         one = await desk.ticket()
         closed = await desk.ticket()
         await desk.moved(closed["id"], "closed")
-        itself = await desk.post(f"/tickets/{one['id']}/merge", {"into": one["id"]})
-        assert itself.status_code == 422
-        into_closed = await desk.post(f"/tickets/{one['id']}/merge", {"into": closed["id"]})
-        assert into_closed.status_code == 409
-        assert into_closed.json()["code"] == "merge-refused"
-        unknown = await desk.post(
-            f"/tickets/{one['id']}/merge", {"into": "00000000-0000-0000-0000-000000000001"}
-        )
-        assert unknown.status_code == 422
+        async with nothing_written(services, desk.account.tenant_id, DESK_TABLES):
+            itself = await desk.post(f"/tickets/{one['id']}/merge", {"into": one["id"]})
+            into_closed = await desk.post(f"/tickets/{one['id']}/merge", {"into": closed["id"]})
+            unknown = await desk.post(
+                f"/tickets/{one['id']}/merge", {"into": "00000000-0000-0000-0000-000000000001"}
+            )
+        assert "merged into itself" in problem(itself, 422, "invalid-fields")["detail"]
+        assert "is closed" in problem(into_closed, 409, "merge-refused")["detail"]
+        assert "into: No ticket" in problem(unknown, 422, "invalid-fields")["detail"]
 
 
 class TestLinks:

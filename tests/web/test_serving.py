@@ -13,6 +13,7 @@ from httpx import ASGITransport, AsyncClient
 
 from quartermaster.api import create_app
 from quartermaster.core.settings import Settings
+from tests.builders import problem
 from tests.conftest import TEST_SECRET
 
 INDEX = '<!doctype html><div id="root"></div><script type="module" src="/assets/index-abc123.js">'
@@ -112,20 +113,18 @@ async def test_paths_never_leave_the_web_app_directory(web: AsyncClient, path: s
 @pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
 async def test_unknown_api_paths_stay_problem_json_404(web: AsyncClient, method: str) -> None:
     response = await web.request(method, "/api/v1/no-such-thing")
-    assert response.status_code == 404
-    assert response.headers["content-type"] == "application/problem+json"
+    problem(response, 404, "not-found")
 
 
 async def test_a_wrong_method_on_an_api_route_stays_405(web: AsyncClient) -> None:
     response = await web.put("/api/v1/products")
-    assert response.status_code == 405
-    assert response.headers["content-type"] == "application/problem+json"
+    problem(response, 405, "method-not-allowed")
+    assert set(response.headers["allow"].split(", ")) == {"GET", "POST"}
 
 
 async def test_writes_to_app_paths_are_404_not_the_shell(web: AsyncClient) -> None:
     response = await web.post("/products", json={})
-    assert response.status_code == 404
-    assert response.headers["content-type"] == "application/problem+json"
+    problem(response, 404, "not-found")
 
 
 async def test_a_server_without_a_built_app_says_how_to_build_it(tmp_path: Path) -> None:

@@ -19,11 +19,12 @@ from quartermaster.catalog.schemas import ProductRead
 from quartermaster.catalog.service.indexing import searchable_products
 
 AvailableTotal = repository.AvailableTotal
-"""How much of a product is available across the organization, as a correlated SQL
-expression ``(tenant_id, product id column) -> available``. The catalog does not own stock:
-the inventory module provides this and the application wires it in (``api.create_app``
-stores it on ``app.state`` under :data:`AVAILABLE_TOTAL_STATE`), so ``GET /products`` can
-filter ``below_reorder`` in one query without the catalog importing inventory."""
+"""How much of each product is available across the organization:
+``(session, tenant_id, product ids) -> {product id: available}`` (absent: 0), a function of
+the inventory module's repository. The catalog does not own stock: the application wires
+it in (``api.create_app`` stores it on ``app.state`` under :data:`AVAILABLE_TOTAL_STATE`),
+so ``GET /products`` can filter ``below_reorder`` without the catalog importing inventory
+or either module naming the other's tables."""
 
 AVAILABLE_TOTAL_STATE = "catalog_available_total"
 

@@ -5,7 +5,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.core.db import set_tenant
@@ -116,12 +115,17 @@ async def members_with_permission_page(
     ]
 
 
-def member_ids_with_permission(tenant_id: uuid.UUID, permission: Permission) -> Select[uuid.UUID]:
-    """``user_id`` of the tenant's active members whose role grants ``permission``, as a
-    SQL selectable other modules may join or filter with (``IN``), without naming identity's
-    tables."""
+async def member_ids_with_permission(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    permission: Permission,
+    among: Iterable[uuid.UUID] | None = None,
+) -> set[uuid.UUID]:
+    """The ids of the tenant's active members whose role grants ``permission`` (only those
+    among ``among`` when given): ids, for another module's own queries."""
     roles = [role.value for role in Role if permission in permissions_of(role)]
-    return repository.member_ids_with_roles(tenant_id, roles)
+    ids = None if among is None else list(dict.fromkeys(among))
+    return await repository.member_ids_with_roles(session, tenant_id, roles, ids)
 
 
 async def tenant_exists(session: AsyncSession, tenant_id: uuid.UUID) -> bool:

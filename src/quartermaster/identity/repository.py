@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.core.db import driver_connection, transaction_limits
@@ -352,9 +352,17 @@ async def members_with_roles(
     return [(row[0], row[1], row[2], row[3]) for row in await session.execute(query)]
 
 
-def member_ids_with_roles(tenant_id: uuid.UUID, roles: list[str]) -> Select[uuid.UUID]:
-    """``user_id`` of the tenant's active members with one of ``roles``, as SQL to join."""
-    return (
+async def member_ids_with_roles(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    roles: list[str],
+    user_ids: list[uuid.UUID] | None,
+) -> set[uuid.UUID]:
+    """The active members of the tenant with one of ``roles`` (those of ``user_ids`` when
+    given)."""
+    if not roles or user_ids == []:
+        return set()
+    query = (
         select(Membership.user_id)
         .join(User, User.id == Membership.user_id)
         .where(
@@ -363,6 +371,9 @@ def member_ids_with_roles(tenant_id: uuid.UUID, roles: list[str]) -> Select[uuid
             User.is_active.is_(True),
         )
     )
+    if user_ids is not None:
+        query = query.where(Membership.user_id.in_(user_ids))
+    return set((await session.execute(query)).scalars())
 
 
 async def tenant_id_by_public_slug(session: AsyncSession, slug: str) -> uuid.UUID | None:

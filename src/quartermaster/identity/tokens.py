@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from quartermaster.core.clock import utcnow
 from quartermaster.core.ids import new_id
 from quartermaster.core.security import InvalidToken, sign_token, verify_token
 from quartermaster.identity.permissions import Role
@@ -69,13 +70,18 @@ _VERIFIED: dict[tuple[str, str], AccessClaims] = {}
 VERIFIED_CACHE_SIZE = 4096
 
 
-def read_access_token(secret: str, token: str) -> AccessClaims:
+def read_access_token(secret: str, token: str, *, now: datetime | None = None) -> AccessClaims:
+    """The claims of a valid access token; expired (at ``now``, the wall clock unless a
+    test names another time), forged or malformed tokens raise :class:`InvalidToken`."""
+    now = now or utcnow()
     cached = _VERIFIED.get((secret, token))
     if cached is not None:
-        if cached.expires_at is not None and cached.expires_at > datetime.now(UTC):
+        if cached.expires_at is not None and cached.expires_at > now:
             return cached
         del _VERIFIED[(secret, token)]
     claims = _verify_access_token(secret, token)
+    if claims.expires_at is not None and claims.expires_at <= now:
+        raise InvalidToken("the token has expired")
     if len(_VERIFIED) >= VERIFIED_CACHE_SIZE:
         del _VERIFIED[next(iter(_VERIFIED))]
     _VERIFIED[(secret, token)] = claims

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -13,7 +13,6 @@ from quartermaster.identity.public import Principal
 from quartermaster.inventory import repository
 from quartermaster.inventory.events import InventoryEvents, StockMoved
 from quartermaster.inventory.models import Reservation
-from quartermaster.inventory.repository import available_total
 from quartermaster.inventory.schemas import ReservationCreate, ReservationRead, ReservationStatus
 from quartermaster.inventory.service.idempotency import prune_idempotency_keys
 from quartermaster.inventory.service.ledger import (
@@ -27,11 +26,21 @@ from quartermaster.inventory.service.reservations import (
     release_reservation,
 )
 
+
+async def available_totals(
+    session: AsyncSession, tenant_id: uuid.UUID, product_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Decimal]:
+    """How much of each product is available (on hand less reserved) across the
+    organization; products without stock are absent (0). The catalog's ``below_reorder``
+    filter asks this for its products with a reorder point."""
+    return await repository.available_totals(session, tenant_id, product_ids)
+
+
 __all__ = [
     "InventoryEvents",
     "LedgerMismatch",
     "StockMoved",
-    "available_total",
+    "available_totals",
     "ledger_mismatches",
     "prune_idempotency_keys",
     "release_expired_reservations",

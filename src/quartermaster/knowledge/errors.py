@@ -18,8 +18,9 @@ class CollectionNotFound(NotFound):
 
 
 class ArticleNotFound(NotFound):
-    def __init__(self) -> None:
-        super().__init__("No article with this id in this organization.", code="article-not-found")
+    def __init__(self, *, slug: str | None = None) -> None:
+        named = "this id" if slug is None else f"the slug '{slug}'"
+        super().__init__(f"No article with {named} in this organization.", code="article-not-found")
 
 
 class RevisionNotFound(NotFound):

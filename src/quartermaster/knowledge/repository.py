@@ -14,13 +14,12 @@ from sqlalchemy import (
     and_,
     delete,
     func,
-    literal,
     select,
-    tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import Text
 
+from quartermaster.core.pagination import keyset
 from quartermaster.knowledge.models import KbArticle, KbCollection, KbRevision
 
 # Collections
@@ -47,17 +46,12 @@ async def collections_page(
     """The tenant's collections by parent, position, name, id (roots first: a nil parent
     sorts before every real one)."""
     parent = func.coalesce(KbCollection.parent_id, uuid.UUID(int=0)).cast(Text)
-    query = (
-        select(KbCollection)
-        .where(KbCollection.tenant_id == tenant_id)
-        .order_by(parent, KbCollection.position, KbCollection.name, KbCollection.id)
-        .limit(limit)
+    query = keyset(
+        select(KbCollection).where(KbCollection.tenant_id == tenant_id),
+        [parent, KbCollection.position, KbCollection.name, KbCollection.id],
+        after,
+        limit=limit,
     )
-    if after is not None:
-        query = query.where(
-            tuple_(parent, KbCollection.position, KbCollection.name, KbCollection.id)
-            > tuple_(literal(after[0]), literal(after[1]), literal(after[2]), literal(after[3]))
-        )
     return list((await session.execute(query)).scalars())
 
 
@@ -232,16 +226,13 @@ async def articles_page(
     limit: int,
 ) -> list[KbArticle]:
     """A page in (sort key, id) order; ``after`` is the last row's key (keyset paging)."""
-    key = SORTS[sort]
-    query = select(KbArticle).where(*_conditions(tenant_id, where)).limit(limit)
-    if descending:
-        query = query.order_by(key.desc(), KbArticle.id.desc())
-        if after is not None:
-            query = query.where(tuple_(key, KbArticle.id) < tuple_(literal(after[0]), after[1]))
-    else:
-        query = query.order_by(key.asc(), KbArticle.id.asc())
-        if after is not None:
-            query = query.where(tuple_(key, KbArticle.id) > tuple_(literal(after[0]), after[1]))
+    query = keyset(
+        select(KbArticle).where(*_conditions(tenant_id, where)),
+        [SORTS[sort], KbArticle.id],
+        after,
+        limit=limit,
+        descending=descending,
+    )
     return list((await session.execute(query)).scalars())
 
 
@@ -279,15 +270,10 @@ async def public_articles_page(
             KbArticle.status == "published",
             KbArticle.visibility == "public",
         )
-        .order_by(KbArticle.title, KbArticle.id)
-        .limit(limit)
     )
     if collection_slug is not None:
         query = query.where(KbCollection.slug == collection_slug)
-    if after is not None:
-        query = query.where(
-            tuple_(KbArticle.title, KbArticle.id) > tuple_(literal(after[0]), after[1])
-        )
+    query = keyset(query, [KbArticle.title, KbArticle.id], after, limit=limit)
     return [(article, slug) for article, slug in await session.execute(query)]
 
 

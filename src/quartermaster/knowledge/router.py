@@ -21,6 +21,7 @@ from quartermaster.core.responses import (
     can_refuse,
     problems,
 )
+from quartermaster.core.urls import API
 from quartermaster.identity.public import Permission, Principal, require
 from quartermaster.knowledge import service
 from quartermaster.knowledge.repository import ArticleFilter
@@ -48,8 +49,6 @@ from quartermaster.knowledge.schemas import (
     Suggestions,
     Visibility,
 )
-
-API = "/api/v1"
 
 KnowledgeRead = Annotated[Principal, Depends(require(Permission.KNOWLEDGE_READ))]
 KnowledgeWrite = Annotated[Principal, Depends(require(Permission.KNOWLEDGE_WRITE))]

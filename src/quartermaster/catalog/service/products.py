@@ -261,13 +261,20 @@ async def list_products(
     order: SortOrder,
 ) -> Page[ProductRead]:
     """A keyset page of products. ``below_reorder`` needs ``available_total``, the
-    inventory module's stock expression (the catalog does not own stock)."""
+    inventory module's stock function (the catalog does not own stock): it is asked for the
+    products with a reorder point, and the page keeps those at or below it (or the rest)."""
     tenant_id = principal.tenant_id
     stock_filter = None
     if below_reorder is not None:
         if available_total is None:
             raise StockFilterUnavailable
-        stock_filter = repository.BelowReorder(below_reorder, available_total)
+        points = {
+            row["id"]: row["reorder_point"]
+            for row in await repository.products_with_reorder_points(session, tenant_id)
+        }
+        available = await available_total(session, tenant_id, list(points))
+        at_or_below = [pid for pid, point in points.items() if available.get(pid, 0) <= point]
+        stock_filter = repository.BelowReorder(below_reorder, at_or_below)
     category_ids = None
     if category_id is not None:
         category_ids = await repository.descendant_ids(session, tenant_id, category_id)

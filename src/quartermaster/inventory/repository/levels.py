@@ -13,14 +13,18 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     SQLColumnExpression,
+    any_,
     case,
     exists,
     func,
+    literal,
     not_,
     or_,
     select,
     tuple_,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -48,6 +52,24 @@ def available_total(
         .correlate_except(StockLevel)
         .scalar_subquery()
     )
+
+
+async def available_totals(
+    session: AsyncSession, tenant_id: uuid.UUID, product_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Decimal]:
+    """product id → Σ (on_hand - reserved) over all the tenant's locations, for those of
+    ``product_ids`` that have level rows (the others have 0 available)."""
+    if not product_ids:
+        return {}
+    rows = await session.execute(
+        select(StockLevel.product_id, func.sum(StockLevel.on_hand - StockLevel.reserved))
+        .where(
+            StockLevel.tenant_id == tenant_id,
+            StockLevel.product_id == any_(literal(list(product_ids), type_=ARRAY(PG_UUID))),
+        )
+        .group_by(StockLevel.product_id)
+    )
+    return {row[0]: row[1] for row in rows.all()}
 
 
 async def ledger_on_hand_as_of(

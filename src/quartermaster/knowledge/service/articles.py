@@ -66,7 +66,7 @@ async def get_article_by_slug(
     article = await repository.article_by_slug(session, principal.tenant_id, slug)
     statuses = _readable_statuses(principal)
     if article is None or (statuses is not None and article.status not in statuses):
-        raise ArticleNotFound
+        raise ArticleNotFound(slug=slug)
     return article_read(article)
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, literal, or_, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import and_, any_, delete, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.core.pagination import keyset
@@ -154,9 +155,9 @@ async def lock_rotation(
     session: AsyncSession,
     tenant_id: uuid.UUID,
     team_id: uuid.UUID,
-    agents: Select[uuid.UUID],
+    agents: Collection[uuid.UUID],
 ) -> list[RotationRow]:
-    """The team's members who are ``agents`` (identity's selectable), with their place in
+    """The team's members who are ``agents`` (ids identity gave), with their place in
     the rotation and away flag; their rows locked in user order (one order for every
     assigner: no deadlock)."""
     query = (
@@ -174,7 +175,7 @@ async def lock_rotation(
         .where(
             TeamMember.tenant_id == tenant_id,
             TeamMember.team_id == team_id,
-            TeamMember.user_id.in_(agents.scalar_subquery()),
+            TeamMember.user_id == any_(literal(list(agents), type_=ARRAY(PG_UUID))),
         )
         .order_by(TeamMember.user_id)
         .with_for_update(of=TeamMember)
@@ -186,7 +187,7 @@ async def assign_next_in_rotation(
     session: AsyncSession,
     tenant_id: uuid.UUID,
     team_id: uuid.UUID,
-    agents: Select[uuid.UUID],
+    agents: Collection[uuid.UUID],
     now: datetime,
 ) -> uuid.UUID | None:
     """Round robin in one statement: lock the team's members who are ``agents`` (in user
@@ -209,7 +210,7 @@ async def assign_next_in_rotation(
         .where(
             TeamMember.tenant_id == tenant_id,
             TeamMember.team_id == team_id,
-            TeamMember.user_id.in_(agents.scalar_subquery()),
+            TeamMember.user_id == any_(literal(list(agents), type_=ARRAY(PG_UUID))),
         )
         .order_by(TeamMember.user_id)
         .with_for_update(of=TeamMember)

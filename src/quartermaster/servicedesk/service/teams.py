@@ -317,7 +317,9 @@ async def pick_assignee(session: AsyncSession, team: Team, now: datetime) -> uui
     if team.assignment_strategy == "manual":
         return None
     tenant_id = team.tenant_id
-    agents = member_ids_with_permission(tenant_id, Permission.TICKETS_WRITE)
+    agents = await member_ids_with_permission(session, tenant_id, Permission.TICKETS_WRITE)
+    if not agents:
+        return None
     if team.assignment_strategy == "round_robin":  # lock, choose and stamp: one statement
         return await team_rows.assign_next_in_rotation(session, tenant_id, team.id, agents, now)
     rotation = await team_rows.lock_rotation(session, tenant_id, team.id, agents)

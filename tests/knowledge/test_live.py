@@ -10,6 +10,7 @@ import pytest
 from quartermaster.core.settings import Settings
 from quartermaster.knowledge.public import ArticleEvents, CollectionEvents
 from quartermaster.realtime.public import channel_of
+from tests.builders import problem
 from tests.identity.conftest import Identity
 from tests.knowledge.conftest import Kb
 from tests.realtime.conftest import WAIT, open_socket, serve
@@ -47,7 +48,8 @@ class TestLiveKnowledge:
                 f"/api/v1/articles/{article['id']}",
                 headers={"Authorization": f"Bearer {viewer.access_token}"},
             )
-            assert draft.status_code == 404  # a refetch answers with the viewer's rights
+            # a refetch answers with the viewer's rights
+            assert "No article with this id" in problem(draft, 404, "article-not-found")["detail"]
             published = await kb.edited(article, status="published", body="new")
             await kb.edited(published, body="new")  # no change: no event
             await kb.delete(f"/articles/{article['id']}")

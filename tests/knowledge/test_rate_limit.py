@@ -14,6 +14,7 @@ from httpx import ASGITransport, AsyncClient, Response
 
 from quartermaster.api import create_app
 from quartermaster.core.settings import Settings
+from tests.builders import problem
 from tests.identity.conftest import Identity
 
 LIMIT = 3
@@ -94,7 +95,8 @@ async def test_behind_a_trusted_proxy_each_client_counts_and_forged_hops_do_not_
         refused = await collections(
             proxy, slug, **{"X-Forwarded-For": "203.0.113.99, 198.51.100.7"}
         )
-        assert refused.status_code == 429
+        assert int(problem(refused, 429, "rate-limited")["status"]) == 429
+        assert int(refused.headers["Retry-After"]) > 0
         # Another client behind the same proxy is not the one that was limited.
         other = await collections(proxy, slug, **{"X-Forwarded-For": "198.51.100.8"})
         assert answered(other)

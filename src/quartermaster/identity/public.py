@@ -5,7 +5,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.core.db import set_tenant
@@ -116,10 +116,12 @@ async def members_with_permission_page(
     ]
 
 
-def member_ids_with_permission(tenant_id: uuid.UUID, permission: Permission) -> Select[uuid.UUID]:
+def member_ids_with_permission(
+    tenant_id: uuid.UUID | ColumnElement[uuid.UUID], permission: Permission
+) -> Select[uuid.UUID]:
     """``user_id`` of the tenant's active members whose role grants ``permission``, as a
     SQL selectable other modules may join or filter with (``IN``), without naming identity's
-    tables."""
+    tables. ``tenant_id`` may be a bound parameter, for a statement built once."""
     roles = [role.value for role in Role if permission in permissions_of(role)]
     return repository.member_ids_with_roles(tenant_id, roles)
 

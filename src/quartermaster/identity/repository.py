@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, text, update
+from sqlalchemy import ColumnElement, Select, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quartermaster.core.db import driver_connection, transaction_limits
@@ -352,7 +352,9 @@ async def members_with_roles(
     return [(row[0], row[1], row[2], row[3]) for row in await session.execute(query)]
 
 
-def member_ids_with_roles(tenant_id: uuid.UUID, roles: list[str]) -> Select[uuid.UUID]:
+def member_ids_with_roles(
+    tenant_id: uuid.UUID | ColumnElement[uuid.UUID], roles: list[str]
+) -> Select[uuid.UUID]:
     """``user_id`` of the tenant's active members with one of ``roles``, as SQL to join."""
     return (
         select(Membership.user_id)

@@ -8,10 +8,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, literal, or_, select, update
+from sqlalchemy import (
+    ClauseElement,
+    DateTime,
+    Select,
+    Uuid,
+    and_,
+    bindparam,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.compiler import SQLCompiler
 
+from quartermaster.core.db import driver_connection
 from quartermaster.core.pagination import keyset
 from quartermaster.servicedesk.models import (
     AgentStatus,
@@ -182,18 +198,44 @@ async def lock_rotation(
     return [RotationRow(*row) for row in await session.execute(query)]
 
 
-async def assign_next_in_rotation(
-    session: AsyncSession,
-    tenant_id: uuid.UUID,
-    team_id: uuid.UUID,
-    agents: Select[uuid.UUID],
-    now: datetime,
-) -> uuid.UUID | None:
-    """Round robin in one statement: lock the team's members who are ``agents`` (in user
-    order, as :func:`lock_rotation`), choose the available one with the oldest
-    ``last_assigned_at`` (never assigned first; then the oldest membership, then the user
-    id) and stamp it strictly later than every member's stamp (``now``, or the latest
-    stamp + 1 µs). None when no agent is available (nothing is stamped)."""
+@dataclass(frozen=True)
+class DriverStatement:
+    """A SQLAlchemy Core statement compiled once for the asyncpg driver (public API:
+    ``compile``, ``Compiled.string``/``params``, ``SQLCompiler.positiontup``), for a hot
+    statement that embeds another module's selectable (which plain SQL could not name):
+    run on the driver connection, it costs what a constant string does."""
+
+    sql: str
+    names: tuple[str, ...]
+    constants: dict[str, Any]
+
+    @classmethod
+    def compile(cls, statement: ClauseElement) -> DriverStatement:
+        compiled = statement.compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})
+        assert isinstance(compiled, SQLCompiler)
+        assert compiled.positiontup is not None
+        return cls(compiled.string, tuple(compiled.positiontup), dict(compiled.params))
+
+    def arguments(self, **values: Any) -> list[Any]:
+        """The positional arguments: ``values`` by parameter name, else the constants."""
+        return [values[name] if name in values else self.constants[name] for name in self.names]
+
+
+_DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]  # (untyped in SQLAlchemy)
+
+# The parameters of the round-robin statement.
+TENANT_PARAM = bindparam("tenant_id", type_=Uuid(), value=None)
+_TEAM_PARAM = bindparam("team_id", type_=Uuid(), value=None)
+_NOW_PARAM = bindparam("now", type_=DateTime(timezone=True), value=None)
+
+
+def round_robin_statement(agents: Select[uuid.UUID]) -> DriverStatement:
+    """Round robin in one statement: lock the team's members who are ``agents`` (identity's
+    selectable of the tenant's agents, built on :data:`TENANT_PARAM`) in user order, as
+    :func:`lock_rotation`; choose the available one with the oldest ``last_assigned_at``
+    (never assigned first; then the oldest membership, then the user id) and stamp it
+    strictly later than every member's stamp (``now``, or the latest stamp + 1 µs).
+    Built once per process (:func:`assign_next_in_rotation` runs it)."""
     rotation = (
         select(
             TeamMember.user_id,
@@ -207,8 +249,8 @@ async def assign_next_in_rotation(
             & (AgentStatus.user_id == TeamMember.user_id),
         )
         .where(
-            TeamMember.tenant_id == tenant_id,
-            TeamMember.team_id == team_id,
+            TeamMember.tenant_id == TENANT_PARAM,
+            TeamMember.team_id == _TEAM_PARAM,
             TeamMember.user_id.in_(agents.scalar_subquery()),
         )
         .order_by(TeamMember.user_id)
@@ -230,14 +272,29 @@ async def assign_next_in_rotation(
     statement = (
         update(TeamMember)
         .where(
-            TeamMember.tenant_id == tenant_id,
-            TeamMember.team_id == team_id,
+            TeamMember.tenant_id == TENANT_PARAM,
+            TeamMember.team_id == _TEAM_PARAM,
             TeamMember.user_id == chosen,
         )
-        .values(last_assigned_at=func.greatest(now, latest + timedelta(microseconds=1)))
+        .values(last_assigned_at=func.greatest(_NOW_PARAM, latest + timedelta(microseconds=1)))
         .returning(TeamMember.user_id)
     )
-    return (await session.execute(statement)).scalar_one_or_none()
+    return DriverStatement.compile(statement)
+
+
+async def assign_next_in_rotation(
+    session: AsyncSession,
+    statement: DriverStatement,
+    tenant_id: uuid.UUID,
+    team_id: uuid.UUID,
+    now: datetime,
+) -> uuid.UUID | None:
+    """The agent :func:`round_robin_statement` chooses and stamps; None when no agent is
+    available (nothing is stamped)."""
+    connection = await driver_connection(session)
+    arguments = statement.arguments(tenant_id=tenant_id, team_id=team_id, now=now)
+    chosen: uuid.UUID | None = await connection.fetchval(statement.sql, *arguments)
+    return chosen
 
 
 async def mark_assigned(

@@ -13,12 +13,9 @@ from sqlalchemy import (
     DateTime,
     Select,
     Uuid,
-    and_,
     bindparam,
     delete,
     func,
-    literal,
-    or_,
     select,
     update,
 )
@@ -53,32 +50,6 @@ async def team_by_id(
         # checks (KEY SHARE) of tickets being written for the team.
         query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
     return (await session.execute(query)).scalar_one_or_none()
-
-
-async def team_with_policy(
-    session: AsyncSession, tenant_id: uuid.UUID, team_id: uuid.UUID | None
-) -> tuple[Team | None, SlaPolicy | None]:
-    """The team (``team_id``, else the default team; None when there is none) and the SLA
-    policy its tickets follow (its own, else the tenant's default), in one statement."""
-    anchor = select(literal(1).label("one")).subquery()
-    which = Team.id == team_id if team_id is not None else Team.is_default.is_(True)
-    query = (
-        select(Team, SlaPolicy)
-        .select_from(anchor)
-        .outerjoin(Team, and_(Team.tenant_id == tenant_id, which))
-        .outerjoin(
-            SlaPolicy,
-            and_(
-                SlaPolicy.tenant_id == tenant_id,
-                or_(
-                    SlaPolicy.id == Team.sla_policy_id,
-                    and_(Team.sla_policy_id.is_(None), SlaPolicy.is_default.is_(True)),
-                ),
-            ),
-        )
-    )
-    row = (await session.execute(query)).one()
-    return row[0], row[1]
 
 
 async def default_team(session: AsyncSession, tenant_id: uuid.UUID) -> Team | None:

@@ -3,6 +3,7 @@ transaction) and how they search (the knowledge base's public help pages, sugges
 
     index_document(session, tenant_id, SearchDocument(...))   # upsert, findable at once
     index_documents(session, tenant_id, [...])                 # a batch: three statements
+    index_new_documents(session, tenant_id, [...])             # rows created now: one
     remove_document(session, tenant_id, "product", product_id)
     search(session, tenant_id, "widgit", types=["article"], permissions=principal_perms)
 
@@ -22,6 +23,7 @@ from quartermaster.search.service import (
     clear_index,
     index_document,
     index_documents,
+    index_new_documents,
     remove_document,
     remove_documents,
     search,
@@ -39,6 +41,7 @@ __all__ = [
     "clear_index",
     "index_document",
     "index_documents",
+    "index_new_documents",
     "remove_document",
     "remove_documents",
     "search",

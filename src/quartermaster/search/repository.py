@@ -7,6 +7,7 @@ Writing a batch of documents is three statements whatever its size: the old rows
 locked, the postings they produced are deleted (derived again from the stored ``tsv``,
 so nothing else is kept), then one statement upserts the documents and inserts their
 postings, any new words and those words' one-deletion variants (data-modifying CTEs).
+Documents that cannot be there yet (a row created in this transaction) skip the first two.
 """
 
 from __future__ import annotations
@@ -86,7 +87,10 @@ DELETE_ALL_DOCUMENTS = "DELETE FROM search_documents WHERE tenant_id = $1"
 
 LANGUAGE = "SELECT language FROM search_settings WHERE tenant_id = $1"
 
-UPSERT_DOCUMENTS = f"""
+# The documents given, their derived columns (weighted tsv, folded keys) in the tenant's
+# language, and what they produce once written (``up``): postings, new words and those
+# words' one-deletion variants. Completed by the two writers below.
+_WRITE_DOCUMENTS = f"""
 WITH input AS (
     SELECT * FROM unnest($2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[],
                          $7::text[], $8::text[], $9::text[], $10::bool[], $11::timestamptz[])
@@ -110,12 +114,8 @@ WITH input AS (
            || setweight(to_tsvector(p.cfg, p.body), 'C'),
            p.updated_at, now()
     FROM prepared p
-    ON CONFLICT (tenant_id, type, doc_id) DO UPDATE SET
-        title = EXCLUDED.title, identifiers = EXCLUDED.identifiers, keys = EXCLUDED.keys,
-        body = EXCLUDED.body, url = EXCLUDED.url, permission = EXCLUDED.permission,
-        public = EXCLUDED.public, language = EXCLUDED.language, tsv = EXCLUDED.tsv,
-        updated_at = EXCLUDED.updated_at, indexed_at = EXCLUDED.indexed_at
-    RETURNING d.id, d.tsv, d.keys, d.permission, d.public
+    <on conflict>
+    RETURNING d.id, d.type, d.doc_id, d.tsv, d.keys, d.permission, d.public
 ), postings AS (
     INSERT INTO search_postings (tenant_id, term, scope, w, doc)
     SELECT $1, x.term, s.scope, min(x.w), up.id
@@ -135,7 +135,10 @@ WITH input AS (
     ORDER BY 2
     ON CONFLICT DO NOTHING
     RETURNING word
-)
+)<tail>
+"""
+
+_VARIANTS = """
 INSERT INTO search_word_variants (tenant_id, variant, word)
 SELECT DISTINCT $1::uuid, v.variant, w.word
 FROM words w
@@ -144,10 +147,26 @@ CROSS JOIN LATERAL (
     UNION
     SELECT overlay(w.word PLACING '' FROM i FOR 1) FROM generate_series(1, length(w.word)) i
 ) v
-WHERE w.word ~ '^[[:alpha:]]{{4,24}}$'
+WHERE w.word ~ '^[[:alpha:]]{4,24}$'
 ORDER BY 2, 3
 ON CONFLICT DO NOTHING
 """
+
+# After LOCK_DOCUMENTS and DELETE_POSTINGS_OF: a document already indexed is replaced.
+UPSERT_DOCUMENTS = _WRITE_DOCUMENTS.replace(
+    "<on conflict>",
+    """ON CONFLICT (tenant_id, type, doc_id) DO UPDATE SET
+        title = EXCLUDED.title, identifiers = EXCLUDED.identifiers, keys = EXCLUDED.keys,
+        body = EXCLUDED.body, url = EXCLUDED.url, permission = EXCLUDED.permission,
+        public = EXCLUDED.public, language = EXCLUDED.language, tsv = EXCLUDED.tsv,
+        updated_at = EXCLUDED.updated_at, indexed_at = EXCLUDED.indexed_at""",
+).replace("<tail>", _VARIANTS)
+
+# Alone, for documents never indexed (a row just created): nothing to lock, no old
+# postings. One already there is left untouched and not returned, for the upsert.
+INSERT_NEW_DOCUMENTS = _WRITE_DOCUMENTS.replace(
+    "<on conflict>", "ON CONFLICT (tenant_id, type, doc_id) DO NOTHING"
+).replace("<tail>", f", variants AS ({_VARIANTS})\nSELECT type, doc_id FROM up")
 
 # The tenant's configuration, each query item's lexemes and, for a single unknown word,
 # its likely corrections (variants sharing a one-deletion form, ranked by pg_trgm
@@ -200,6 +219,21 @@ class IndexRow:
     updated_at: datetime | None
 
 
+def _document_arguments(rows: Sequence[IndexRow]) -> list[Any]:
+    return [
+        [row.id for row in rows],
+        [row.type for row in rows],
+        [row.doc_id for row in rows],
+        [row.title for row in rows],
+        [row.identifiers for row in rows],
+        [row.body for row in rows],
+        [row.url for row in rows],
+        [row.permission for row in rows],
+        [row.public for row in rows],
+        [row.updated_at for row in rows],
+    ]
+
+
 async def upsert_documents(
     session: AsyncSession, tenant_id: uuid.UUID, rows: Sequence[IndexRow]
 ) -> None:
@@ -212,19 +246,26 @@ async def upsert_documents(
     doc_ids = [row.doc_id for row in rows]
     await connection.execute(LOCK_DOCUMENTS, tenant_id, types, doc_ids)
     await connection.execute(DELETE_POSTINGS_OF, tenant_id, types, doc_ids)
-    await connection.execute(
-        UPSERT_DOCUMENTS,
-        tenant_id,
-        [row.id for row in rows],
-        types,
-        doc_ids,
-        [row.title for row in rows],
-        [row.identifiers for row in rows],
-        [row.body for row in rows],
-        [row.url for row in rows],
-        [row.permission for row in rows],
-        [row.public for row in rows],
-        [row.updated_at for row in rows],
+    await connection.execute(UPSERT_DOCUMENTS, tenant_id, *_document_arguments(rows))
+
+
+async def insert_new_documents(
+    session: AsyncSession, tenant_id: uuid.UUID, rows: Sequence[IndexRow]
+) -> None:
+    """Index documents that should not be in the index yet in one statement; any that
+    is (a caller mistaken, or a concurrent writer first) goes through
+    :func:`upsert_documents`, so the outcome is the same either way."""
+    if not rows:
+        return
+    connection = await driver_connection(session)
+    written = {
+        (record[0], record[1])
+        for record in await connection.fetch(
+            INSERT_NEW_DOCUMENTS, tenant_id, *_document_arguments(rows)
+        )
+    }
+    await upsert_documents(
+        session, tenant_id, [r for r in rows if (r.type, r.doc_id) not in written]
     )
 
 

@@ -11,6 +11,7 @@ again. Without a scheduler (a CLI command) the sweeper is the only way out.
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 import weakref
 from dataclasses import dataclass
@@ -21,9 +22,9 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 
+from quartermaster.core.db import driver_connection
 from quartermaster.core.ids import new_id
 from quartermaster.core.mail.message import OutboundMail, checked, default_message_id
-from quartermaster.core.mail.models import MailMessage
 
 log = structlog.stdlib.get_logger(__name__)
 
@@ -92,6 +93,17 @@ def _engine_of(session: AsyncSession) -> AsyncEngine | None:
     return engine if isinstance(engine, AsyncEngine) else None
 
 
+# Plain SQL on the session's connection (every opened ticket queues an acknowledgement):
+# the row as MailMessage maps it, without a pass of the unit of work.
+_INSERT_MAIL = """
+INSERT INTO mail_messages (id, tenant_id, account_user_id, kind, related_type, related_id,
+    from_address, reply_to, to_addresses, cc_addresses, bcc_addresses, subject, text_body,
+    html_body, headers, message_id, attachments, attachment_data, confidential)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text[], $10::text[], $11::text[], $12, $13, $14,
+    $15::text::jsonb, $16, $17::text::jsonb, $18::bytea[], $19)
+"""
+
+
 async def queue_mail(
     session: AsyncSession,
     mail: OutboundMail,
@@ -114,32 +126,36 @@ async def queue_mail(
     attached = _attached.get(engine) if engine is not None else None
     # The sender's domain, as the send will use it: a null sender is QM_MAIL_FROM.
     id_domain_from = sender or (attached.default_from if attached else "qm@localhost")
-    row = MailMessage(
-        id=row_id,
-        tenant_id=tenant_id,
-        account_user_id=account_user_id,
-        kind=mail.kind,
-        related_type=mail.related[0] if mail.related else None,
-        related_id=mail.related[1] if mail.related else None,
-        from_address=sender,
-        reply_to=mail.reply_to,
-        to_addresses=list(mail.to),
-        cc_addresses=list(mail.cc),
-        bcc_addresses=list(mail.bcc),
-        subject=mail.subject,
-        text_body=mail.text,
-        html_body=mail.html,
-        headers=dict(mail.headers),
-        message_id=mail.message_id or default_message_id(row_id, id_domain_from),
-        attachments=[
-            {"filename": a.filename, "content_type": a.media_type, "size": len(a.content)}
-            for a in mail.attachments
-        ],
-        attachment_data=[a.content for a in mail.attachments] or None,
-        confidential=mail.confidential,
-    )
-    session.add(row)
+    # The caller's pending rows first, as when the row went through the unit of work.
     await session.flush()
+    connection = await driver_connection(session)
+    await connection.execute(
+        _INSERT_MAIL,
+        row_id,
+        tenant_id,
+        account_user_id,
+        mail.kind,
+        mail.related[0] if mail.related else None,
+        mail.related[1] if mail.related else None,
+        sender,
+        mail.reply_to,
+        list(mail.to),
+        list(mail.cc),
+        list(mail.bcc),
+        mail.subject,
+        mail.text,
+        mail.html,
+        json.dumps(dict(mail.headers)),
+        mail.message_id or default_message_id(row_id, id_domain_from),
+        json.dumps(
+            [
+                {"filename": a.filename, "content_type": a.media_type, "size": len(a.content)}
+                for a in mail.attachments
+            ]
+        ),
+        [a.content for a in mail.attachments] or None,
+        mail.confidential,
+    )
     if engine is not None:
         pending: list[tuple[AsyncEngine, QueuedMail]] = session.sync_session.info.setdefault(
             _PENDING, []

@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from quartermaster.core.db import driver_connection
 from quartermaster.core.pagination import keyset
 from quartermaster.servicedesk.models import (
     CsatSurvey,
@@ -151,6 +151,14 @@ async def ticket_for_message_ids(
     return (await session.execute(query)).scalar_one_or_none()
 
 
+_CLAIM_MESSAGE_ID = """
+INSERT INTO email_messages (id, tenant_id, ticket_id, comment_id, message_id, direction)
+VALUES ($2, $1, $3, $4, $5, $6)
+ON CONFLICT (tenant_id, message_id) DO NOTHING
+RETURNING id
+"""
+
+
 async def claim_message_id(
     session: AsyncSession,
     tenant_id: uuid.UUID,
@@ -162,21 +170,13 @@ async def claim_message_id(
     direction: str,
 ) -> bool:
     """Record a Message-ID for a ticket; False when the tenant already has it (the same
-    message delivered twice). A concurrent delivery waits on the unique index."""
-    result = await session.execute(
-        insert(EmailMessage)
-        .values(
-            id=row_id,
-            tenant_id=tenant_id,
-            ticket_id=ticket_id,
-            comment_id=comment_id,
-            message_id=message_id,
-            direction=direction,
-        )
-        .on_conflict_do_nothing(index_elements=[EmailMessage.tenant_id, EmailMessage.message_id])
-        .returning(EmailMessage.id)
+    message delivered twice). A concurrent delivery waits on the unique index. Plain SQL
+    (every opened ticket's acknowledgement claims one)."""
+    connection = await driver_connection(session)
+    claimed = await connection.fetchval(
+        _CLAIM_MESSAGE_ID, tenant_id, row_id, ticket_id, comment_id, message_id, direction
     )
-    return result.scalar_one_or_none() is not None
+    return claimed is not None
 
 
 async def message_ids_of(

@@ -8,11 +8,24 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, any_, delete, func, literal, or_, select, update
+from sqlalchemy import (
+    ClauseElement,
+    DateTime,
+    any_,
+    bindparam,
+    delete,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.compiler import SQLCompiler
 
+from quartermaster.core.db import driver_connection
 from quartermaster.core.pagination import keyset
 from quartermaster.servicedesk.models import (
     AgentStatus,
@@ -38,32 +51,6 @@ async def team_by_id(
         # checks (KEY SHARE) of tickets being written for the team.
         query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
     return (await session.execute(query)).scalar_one_or_none()
-
-
-async def team_with_policy(
-    session: AsyncSession, tenant_id: uuid.UUID, team_id: uuid.UUID | None
-) -> tuple[Team | None, SlaPolicy | None]:
-    """The team (``team_id``, else the default team; None when there is none) and the SLA
-    policy its tickets follow (its own, else the tenant's default), in one statement."""
-    anchor = select(literal(1).label("one")).subquery()
-    which = Team.id == team_id if team_id is not None else Team.is_default.is_(True)
-    query = (
-        select(Team, SlaPolicy)
-        .select_from(anchor)
-        .outerjoin(Team, and_(Team.tenant_id == tenant_id, which))
-        .outerjoin(
-            SlaPolicy,
-            and_(
-                SlaPolicy.tenant_id == tenant_id,
-                or_(
-                    SlaPolicy.id == Team.sla_policy_id,
-                    and_(Team.sla_policy_id.is_(None), SlaPolicy.is_default.is_(True)),
-                ),
-            ),
-        )
-    )
-    row = (await session.execute(query)).one()
-    return row[0], row[1]
 
 
 async def default_team(session: AsyncSession, tenant_id: uuid.UUID) -> Team | None:
@@ -183,18 +170,45 @@ async def lock_rotation(
     return [RotationRow(*row) for row in await session.execute(query)]
 
 
-async def assign_next_in_rotation(
-    session: AsyncSession,
-    tenant_id: uuid.UUID,
-    team_id: uuid.UUID,
-    agents: Collection[uuid.UUID],
-    now: datetime,
-) -> uuid.UUID | None:
-    """Round robin in one statement: lock the team's members who are ``agents`` (in user
-    order, as :func:`lock_rotation`), choose the available one with the oldest
-    ``last_assigned_at`` (never assigned first; then the oldest membership, then the user
-    id) and stamp it strictly later than every member's stamp (``now``, or the latest
-    stamp + 1 µs). None when no agent is available (nothing is stamped)."""
+@dataclass(frozen=True)
+class DriverStatement:
+    """A SQLAlchemy Core statement compiled once for the asyncpg driver (public API:
+    ``compile``, ``Compiled.string``/``params``, ``SQLCompiler.positiontup``), for a hot
+    statement that embeds another module's selectable (which plain SQL could not name):
+    run on the driver connection, it costs what a constant string does."""
+
+    sql: str
+    names: tuple[str, ...]
+    constants: dict[str, Any]
+
+    @classmethod
+    def compile(cls, statement: ClauseElement) -> DriverStatement:
+        compiled = statement.compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})
+        assert isinstance(compiled, SQLCompiler)
+        assert compiled.positiontup is not None
+        return cls(compiled.string, tuple(compiled.positiontup), dict(compiled.params))
+
+    def arguments(self, **values: Any) -> list[Any]:
+        """The positional arguments: ``values`` by parameter name, else the constants."""
+        return [values[name] if name in values else self.constants[name] for name in self.names]
+
+
+_DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]  # (untyped in SQLAlchemy)
+
+# The parameters of the round-robin statement.
+_TENANT_PARAM = bindparam("tenant_id", type_=PG_UUID(as_uuid=True), value=None)
+_TEAM_PARAM = bindparam("team_id", type_=PG_UUID(as_uuid=True), value=None)
+_AGENTS_PARAM = bindparam("agents", type_=ARRAY(PG_UUID(as_uuid=True)), value=None)
+_NOW_PARAM = bindparam("now", type_=DateTime(timezone=True), value=None)
+
+
+def round_robin_statement() -> DriverStatement:
+    """Round robin in one statement: lock the team's members who are among the
+    ``agents`` parameter (the tenant's agents, ids from identity) in user order, as
+    :func:`lock_rotation`; choose the available one with the oldest ``last_assigned_at``
+    (never assigned first; then the oldest membership, then the user id) and stamp it
+    strictly later than every member's stamp (``now``, or the latest stamp + 1 µs).
+    Built once per process (:func:`assign_next_in_rotation` runs it)."""
     rotation = (
         select(
             TeamMember.user_id,
@@ -208,9 +222,9 @@ async def assign_next_in_rotation(
             & (AgentStatus.user_id == TeamMember.user_id),
         )
         .where(
-            TeamMember.tenant_id == tenant_id,
-            TeamMember.team_id == team_id,
-            TeamMember.user_id == any_(literal(list(agents), type_=ARRAY(PG_UUID))),
+            TeamMember.tenant_id == _TENANT_PARAM,
+            TeamMember.team_id == _TEAM_PARAM,
+            TeamMember.user_id == any_(_AGENTS_PARAM),
         )
         .order_by(TeamMember.user_id)
         .with_for_update(of=TeamMember)
@@ -231,14 +245,32 @@ async def assign_next_in_rotation(
     statement = (
         update(TeamMember)
         .where(
-            TeamMember.tenant_id == tenant_id,
-            TeamMember.team_id == team_id,
+            TeamMember.tenant_id == _TENANT_PARAM,
+            TeamMember.team_id == _TEAM_PARAM,
             TeamMember.user_id == chosen,
         )
-        .values(last_assigned_at=func.greatest(now, latest + timedelta(microseconds=1)))
+        .values(last_assigned_at=func.greatest(_NOW_PARAM, latest + timedelta(microseconds=1)))
         .returning(TeamMember.user_id)
     )
-    return (await session.execute(statement)).scalar_one_or_none()
+    return DriverStatement.compile(statement)
+
+
+async def assign_next_in_rotation(
+    session: AsyncSession,
+    statement: DriverStatement,
+    tenant_id: uuid.UUID,
+    team_id: uuid.UUID,
+    agents: Collection[uuid.UUID],
+    now: datetime,
+) -> uuid.UUID | None:
+    """The agent among ``agents`` that :func:`round_robin_statement` chooses and stamps;
+    None when no agent is available (nothing is stamped)."""
+    connection = await driver_connection(session)
+    arguments = statement.arguments(
+        tenant_id=tenant_id, team_id=team_id, agents=list(agents), now=now
+    )
+    chosen: uuid.UUID | None = await connection.fetchval(statement.sql, *arguments)
+    return chosen
 
 
 async def mark_assigned(

@@ -27,31 +27,12 @@ from quartermaster.core.pagination import keyset
 from quartermaster.servicedesk.models import (
     Contact,
     Ticket,
-    TicketCounter,
     TicketLink,
     TicketReservation,
 )
 
-FIRST_NUMBER = 1001
+FIRST_NUMBER = 1001  # a tenant's first ticket (repository.opening takes the numbers)
 DUE_SOON = timedelta(hours=1)
-
-
-# Numbers
-
-
-async def next_ticket_number(session: AsyncSession, tenant_id: uuid.UUID) -> int:
-    """The tenant's next ticket number. The upsert locks the counter row until the
-    transaction ends, so concurrent creators queue and a rollback leaves no gap."""
-    statement = (
-        insert(TicketCounter)
-        .values(tenant_id=tenant_id, last_number=FIRST_NUMBER)
-        .on_conflict_do_update(
-            index_elements=[TicketCounter.tenant_id],
-            set_={"last_number": TicketCounter.last_number + 1},
-        )
-        .returning(TicketCounter.last_number)
-    )
-    return int((await session.execute(statement)).scalar_one())
 
 
 # Contacts

@@ -15,7 +15,7 @@ from quartermaster.servicedesk.events import TicketChanged, TicketEvents
 from quartermaster.servicedesk.models import Contact, Ticket
 from quartermaster.servicedesk.repository import tickets as ticket_rows
 from quartermaster.servicedesk.schemas import TICKET_PREFIX, ContactRead, TicketRead
-from quartermaster.servicedesk.service.indexing import index_tickets
+from quartermaster.servicedesk.service.indexing import index_opened, index_tickets
 from quartermaster.servicedesk.service.sla import sla_read
 
 KEY_PATTERN = re.compile(r"\[" + re.escape(TICKET_PREFIX) + r"(\d{1,18})\]", re.IGNORECASE)
@@ -94,6 +94,13 @@ async def emit_changed(
     await emit(session, ticket.tenant_id, event_type, changed_payload(ticket, previous_status))
     if event_type in _REINDEXED:
         await index_tickets(session, ticket.tenant_id, [ticket])
+
+
+async def emit_opened(session: AsyncSession, ticket: Ticket, requester: Contact) -> None:
+    """``servicedesk.ticket.created``, and the new ticket's search document (from what its
+    opener has: nothing is read), in the same transaction."""
+    await emit(session, ticket.tenant_id, TicketEvents.CREATED, changed_payload(ticket))
+    await index_opened(session, ticket, requester)
 
 
 async def ticket_for_write(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -31,6 +32,7 @@ from quartermaster.servicedesk.errors import (
 )
 from quartermaster.servicedesk.models import TicketField
 from quartermaster.servicedesk.repository import teams as team_rows
+from quartermaster.servicedesk.repository.opening import FieldRow
 from quartermaster.servicedesk.schemas import (
     FieldType,
     TicketFieldCreate,
@@ -96,7 +98,7 @@ async def delete_field(session: AsyncSession, principal: Principal, field_id: uu
     await session.flush()
 
 
-def _check_value(field: TicketField, value: Any) -> tuple[Any, str | None]:
+def _check_value(field: TicketField | FieldRow, value: Any) -> tuple[Any, str | None]:
     """(stored value, problem) for one value of a defined field."""
     if field.type == "text":
         if not isinstance(value, str):
@@ -136,17 +138,21 @@ async def validated_custom_fields(
     changes: dict[str, Any],
     *,
     creating: bool,
+    definitions: Sequence[TicketField | FieldRow] | None = None,
 ) -> dict[str, Any]:
     """``current`` with ``changes`` merged in (``null`` removes a key), every changed
-    value checked against the tenant's definitions; 422 listing every problem."""
+    value checked against the tenant's definitions (read unless given); 422 listing
+    every problem."""
     if not changes and not creating:
         return current
-    definitions = {f.key: f for f in await team_rows.ticket_fields(session, tenant_id)}
+    if definitions is None:
+        definitions = await team_rows.ticket_fields(session, tenant_id)
+    by_key = {f.key: f for f in definitions}
     merged = dict(current)
     problems: list[FieldProblem] = []
     for key, value in changes.items():
         where = f"custom_fields.{key}"
-        field = definitions.get(key)
+        field = by_key.get(key)
         if field is None:
             problems.append(FieldProblem(where, "No custom field with this key.", "unknown_field"))
             continue
@@ -161,7 +167,7 @@ async def validated_custom_fields(
     if creating:
         problems.extend(
             FieldProblem(f"custom_fields.{key}", "This field is required.", "missing")
-            for key, field in definitions.items()
+            for key, field in by_key.items()
             if field.required and key not in merged
         )
     if problems:

@@ -8,8 +8,8 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from quartermaster.search.public import SearchDocument, index_documents
-from quartermaster.servicedesk.models import Ticket
+from quartermaster.search.public import SearchDocument, index_documents, index_new_documents
+from quartermaster.servicedesk.models import Contact, Ticket
 from quartermaster.servicedesk.repository import conversation as conversation_rows
 from quartermaster.servicedesk.repository import tickets as ticket_rows
 from quartermaster.servicedesk.schemas import TICKET_PREFIX
@@ -17,6 +17,22 @@ from quartermaster.servicedesk.schemas import TICKET_PREFIX
 TICKET_PERMISSION = "tickets:read"
 _DEFERRED = "quartermaster.servicedesk.deferred_search_index"
 _BATCH = 500
+
+
+def _document(ticket: Ticket, requester: Contact | None, comments: list[str]) -> SearchDocument:
+    parts = [ticket.description, *comments]
+    if requester is not None:
+        parts.append(f"{requester.name} {requester.email}")
+    return SearchDocument(
+        type="ticket",
+        id=ticket.id,
+        title=ticket.subject,
+        identifiers=[f"{TICKET_PREFIX}{ticket.number}", str(ticket.number)],
+        body="\n\n".join(parts),
+        url=f"/tickets/{ticket.id}",
+        permission=TICKET_PERMISSION,
+        updated_at=ticket.updated_at,
+    )
 
 
 async def search_documents(
@@ -31,25 +47,10 @@ async def search_documents(
         session, tenant_id, list({ticket.requester_id for ticket in tickets})
     )
     comments = await conversation_rows.public_comment_bodies(session, tenant_id, ids)
-    documents = []
-    for ticket in tickets:
-        requester = contacts.get(ticket.requester_id)
-        parts = [ticket.description, *comments.get(ticket.id, [])]
-        if requester is not None:
-            parts.append(f"{requester.name} {requester.email}")
-        documents.append(
-            SearchDocument(
-                type="ticket",
-                id=ticket.id,
-                title=ticket.subject,
-                identifiers=[f"{TICKET_PREFIX}{ticket.number}", str(ticket.number)],
-                body="\n\n".join(parts),
-                url=f"/tickets/{ticket.id}",
-                permission=TICKET_PERMISSION,
-                updated_at=ticket.updated_at,
-            )
-        )
-    return documents
+    return [
+        _document(ticket, contacts.get(ticket.requester_id), comments.get(ticket.id, []))
+        for ticket in tickets
+    ]
 
 
 async def index_tickets(session: AsyncSession, tenant_id: uuid.UUID, tickets: list[Ticket]) -> None:
@@ -60,6 +61,16 @@ async def index_tickets(session: AsyncSession, tenant_id: uuid.UUID, tickets: li
         deferred.update(ticket.id for ticket in tickets)
         return
     await index_documents(session, tenant_id, await search_documents(session, tenant_id, tickets))
+
+
+async def index_opened(session: AsyncSession, ticket: Ticket, requester: Contact) -> None:
+    """Index a ticket opened in this transaction from what its opener has (no comment
+    yet), as a new document: one statement, no reads."""
+    deferred = session.info.get(_DEFERRED)
+    if isinstance(deferred, set):
+        deferred.add(ticket.id)
+        return
+    await index_new_documents(session, ticket.tenant_id, [_document(ticket, requester, [])])
 
 
 def defer_indexing(session: AsyncSession) -> None:

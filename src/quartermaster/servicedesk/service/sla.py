@@ -43,6 +43,7 @@ from quartermaster.servicedesk.events import SlaBreached, TicketEvents
 from quartermaster.servicedesk.models import SlaPolicy, Ticket
 from quartermaster.servicedesk.repository import teams as team_rows
 from quartermaster.servicedesk.repository import tickets as ticket_rows
+from quartermaster.servicedesk.repository.opening import PolicyRow
 from quartermaster.servicedesk.schemas import (
     Priority,
     SlaPolicyCreate,
@@ -54,6 +55,8 @@ from quartermaster.servicedesk.schemas import (
 )
 
 DUE_SOON = ticket_rows.DUE_SOON
+# A policy as loaded (ORM) or as the ticket opener reads it (plain row): the same terms.
+Policy = SlaPolicy | PolicyRow
 
 
 def policy_read(policy: SlaPolicy) -> SlaPolicyRead:
@@ -88,7 +91,7 @@ def _calendar(
     )
 
 
-def calendar_of(policy: SlaPolicy) -> BusinessCalendar:
+def calendar_of(policy: Policy) -> BusinessCalendar:
     """The policy's calendar, parsed once per (policy, version)."""
     return _calendar(
         policy.id,
@@ -99,7 +102,7 @@ def calendar_of(policy: SlaPolicy) -> BusinessCalendar:
     )
 
 
-def _targets(policy: SlaPolicy, priority: str) -> tuple[int | None, int | None]:
+def _targets(policy: Policy, priority: str) -> tuple[int | None, int | None]:
     target = policy.targets.get(priority) or {}
     first = target.get("first_response_minutes")
     resolution = target.get("resolution_minutes")
@@ -113,7 +116,7 @@ def _add(calendar: BusinessCalendar, start: datetime, seconds: int) -> datetime 
         return None  # no business time within reach: no due date rather than a wrong one
 
 
-def apply_due_dates(ticket: Ticket, policy: SlaPolicy | None) -> None:
+def apply_due_dates(ticket: Ticket, policy: Policy | None) -> None:
     """Recompute the due dates of the ticket's running clocks under ``policy``."""
     ticket.sla_policy_id = policy.id if policy is not None else None
     response_running = ticket.first_responded_at is None and ticket.resolved_at is None

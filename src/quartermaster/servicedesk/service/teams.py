@@ -17,6 +17,7 @@ while another waits.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -49,7 +50,8 @@ from quartermaster.servicedesk.errors import (
 )
 from quartermaster.servicedesk.models import Team
 from quartermaster.servicedesk.repository import teams as team_rows
-from quartermaster.servicedesk.repository.teams import RotationRow
+from quartermaster.servicedesk.repository.opening import TeamRef
+from quartermaster.servicedesk.repository.teams import DriverStatement, RotationRow
 from quartermaster.servicedesk.schemas import (
     AgentRead,
     AgentUpdate,
@@ -310,7 +312,14 @@ def _rotation_key(member: RotationRow) -> tuple[datetime, datetime, uuid.UUID]:
     return (member.last_assigned_at or NEVER, member.created_at, member.user_id)
 
 
-async def pick_assignee(session: AsyncSession, team: Team, now: datetime) -> uuid.UUID | None:
+@functools.cache
+def _round_robin() -> DriverStatement:
+    return team_rows.round_robin_statement()
+
+
+async def pick_assignee(
+    session: AsyncSession, team: Team | TeamRef, now: datetime
+) -> uuid.UUID | None:
     """The agent the team's strategy chooses now (None: manual, or nobody available); the
     choice is recorded for the rotation. The team's member rows stay locked until the
     transaction ends, so the team's assigners choose one after another."""
@@ -321,7 +330,9 @@ async def pick_assignee(session: AsyncSession, team: Team, now: datetime) -> uui
     if not agents:
         return None
     if team.assignment_strategy == "round_robin":  # lock, choose and stamp: one statement
-        return await team_rows.assign_next_in_rotation(session, tenant_id, team.id, agents, now)
+        return await team_rows.assign_next_in_rotation(
+            session, _round_robin(), tenant_id, team.id, agents, now
+        )
     rotation = await team_rows.lock_rotation(session, tenant_id, team.id, agents)
     eligible = [m for m in rotation if not m.is_away]
     if not eligible:

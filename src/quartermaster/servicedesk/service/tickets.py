@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from quartermaster.catalog.public import products_by_ids
 from quartermaster.core.clock import utcnow
@@ -19,7 +20,6 @@ from quartermaster.core.pagination import (
 )
 from quartermaster.identity.public import Principal
 from quartermaster.inventory.public import reservations_by_ids
-from quartermaster.servicedesk import repository
 from quartermaster.servicedesk.errors import (
     ContactNotFound,
     FieldProblem,
@@ -28,6 +28,7 @@ from quartermaster.servicedesk.errors import (
 )
 from quartermaster.servicedesk.events import TicketEvents
 from quartermaster.servicedesk.models import Contact, Team, Ticket
+from quartermaster.servicedesk.repository import opening as opening_rows
 from quartermaster.servicedesk.repository import teams as team_rows
 from quartermaster.servicedesk.repository import tickets as ticket_rows
 from quartermaster.servicedesk.repository.tickets import TicketFilter
@@ -47,6 +48,7 @@ from quartermaster.servicedesk.service import sla
 from quartermaster.servicedesk.service.common import (
     contact_read,
     emit_changed,
+    emit_opened,
     requester_of,
     ticket_for_write,
     ticket_key,
@@ -109,9 +111,13 @@ async def open_ticket(
 ) -> Opened:
     """Open a ticket: checks (422 listing every problem), the requester's contact, the
     team (else the default team) and its assignment, the next number, the SLA due dates;
-    emits ``servicedesk.ticket.created``. Reservations are the caller's (``rma``)."""
+    emits ``servicedesk.ticket.created`` and indexes it. Reservations are the caller's
+    (``rma``). The statements are ``repository.opening``'s: one read of everything the
+    checks need, then the writes."""
     now = now or utcnow()
-    team, policy = await team_rows.team_with_policy(session, tenant_id, data.team_id)
+    email = str(data.requester.email).strip().lower()
+    context = await opening_rows.opening_context(session, tenant_id, data.team_id, email)
+    team = context.team
     problems = []
     if data.team_id is not None and team is None:
         problems.append(FieldProblem("team_id", "No team with this id here.", "unknown_team"))
@@ -121,42 +127,50 @@ async def open_ticket(
     if data.assignee_id is not None:
         await check_agent(session, tenant_id, data.assignee_id)
     custom = await validated_custom_fields(
-        session, tenant_id, {}, data.custom_fields, creating=True
+        session, tenant_id, {}, data.custom_fields, creating=True, definitions=context.fields
     )
-    contact = await contact_for(session, tenant_id, data.requester)
-    team_id = team.id if team is not None else None
+    contact = context.contact
+    if contact is None:
+        name = data.requester.name or email.split("@", 1)[0]
+        contact = await opening_rows.create_contact(session, tenant_id, new_id(), email, name)
     # Locks last, held until commit: the team's (its assigners queue) and then the
     # tenant's counter (its creators queue); nothing after them but the writes.
     assignee = data.assignee_id
     if assignee is None and team is not None and team.assignment_strategy != "manual":
         assignee = await pick_assignee(session, team, now)
-    number = await ticket_rows.next_ticket_number(session, tenant_id)
     ticket = Ticket(
         id=new_id(),
         tenant_id=tenant_id,
-        number=number,
         subject=data.subject,
         description=data.description,
         status="new",
         priority=data.priority.value,
         channel=channel,
-        team_id=team_id,
+        team_id=team.id if team is not None else None,
         assignee_id=assignee,
         requester_id=contact.id,
         tags=sorted(set(data.tags)),
         custom_fields=custom,
         product_ids=list(dict.fromkeys(data.product_ids)),
+        first_responded_at=None,
         resolution_started_at=now,
+        resolved_at=None,
+        closed_at=None,
+        breached_at=None,
+        sla_paused_at=None,
         response_paused_seconds=0,
         resolution_paused_seconds=0,
+        merged_into_id=None,
         version=1,
         created_at=now,
         updated_at=now,
     )
-    sla.apply_due_dates(ticket, policy)
-    repository.add(session, ticket)
-    await session.flush()
-    await emit_changed(session, ticket, TicketEvents.CREATED)
+    sla.apply_due_dates(ticket, context.policy)
+    ticket.number = await opening_rows.insert_ticket(session, ticket)
+    # Now as if loaded: in the session, clean, so a later change is flushed as an UPDATE.
+    make_transient_to_detached(ticket)
+    session.add(ticket)
+    await emit_opened(session, ticket, contact)
     return Opened(ticket, contact)
 
 

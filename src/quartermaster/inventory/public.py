@@ -13,6 +13,7 @@ from quartermaster.identity.public import Principal
 from quartermaster.inventory import repository
 from quartermaster.inventory.events import InventoryEvents, StockMoved
 from quartermaster.inventory.models import Reservation
+from quartermaster.inventory.params import IdempotentWrite, IdempotentWriteDep
 from quartermaster.inventory.repository import available_total
 from quartermaster.inventory.schemas import ReservationCreate, ReservationRead, ReservationStatus
 from quartermaster.inventory.service.idempotency import prune_idempotency_keys
@@ -28,6 +29,8 @@ from quartermaster.inventory.service.reservations import (
 )
 
 __all__ = [
+    "IdempotentWrite",
+    "IdempotentWriteDep",  # Idempotency-Key on another module's stock-moving write
     "InventoryEvents",
     "LedgerMismatch",
     "StockMoved",

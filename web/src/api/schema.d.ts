@@ -697,7 +697,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Reserve stock for the ticket (RMA replacement), in one transaction */
+        /** Reserve stock for the ticket (RMA replacement), in one transaction (Idempotency-Key supported) */
         post: operations["tickets-reserve_stock"];
         delete?: never;
         options?: never;
@@ -10159,7 +10159,10 @@ export interface operations {
     "tickets-reserve_stock": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key and body return the first response */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 ticket_id: string;
             };
@@ -10216,7 +10219,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflicts with existing data */
+            /** @description Insufficient stock, the ticket is closed, or a reused key */
             409: {
                 headers: {
                     [name: string]: unknown;

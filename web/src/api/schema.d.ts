@@ -839,7 +839,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Mark an agent away (skipped by assignment) or back */
+        /** Mark an agent away (skipped by assignment) or back: yourself, anyone as a manager */
         patch: operations["teams-update_agent"];
         trace?: never;
     };

@@ -37,7 +37,7 @@ dev-web: sync ## Vite dev server with hot reload; proxies /api to `make run` (QM
 SCREENSHOTS := dashboard-1280-light dashboard-1280-dark products-1280-light product-1280-light \
 	product-360-light receive-360-light stock-360-dark counts-360-dark count-offline-360 imports \
 	alerts-1280-light members-1280-light tickets-1280-light ticket-1280-dark ticket-360-light \
-	ticket-new-1280-light desk-settings-1280-light tickets-report-1280-light csat-360-light \
+	ticket-new-1280-light desk-settings-1280-light desk-agents-1280-light tickets-report-1280-light csat-360-light \
 	kb-1280-light kb-editor-1280-dark kb-history-1280-light help-360-light search-palette-1280-light
 
 screenshots: sync ## Refresh docs/screenshots (the README's) from a run of the browser journeys

@@ -182,8 +182,12 @@ class Catalog:
     async def get(self, path: str, **params: Any) -> Response:
         return await self.client.get(API + path, headers=self.headers, params=params)
 
-    async def post(self, path: str, body: dict[str, Any]) -> Response:
-        return await self.client.post(API + path, headers=self.headers, json=body)
+    async def post(
+        self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> Response:
+        return await self.client.post(
+            API + path, headers={**self.headers, **(headers or {})}, json=body
+        )
 
     async def patch(
         self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None

@@ -658,3 +658,35 @@ class TestWrapper:
             [str(checkout / "qm"), "version"], env=clean_env(), capture_output=True, check=True
         )
         assert len((checkout / "calls").read_text().splitlines()) == 3  # no second compile
+
+
+class TestInboundSmtpPort:
+    """The service desk's SMTP listener: off in production until a port is configured; an
+    embedded ``qm serve`` picks a free port (issue 14)."""
+
+    def test_off_in_production_until_configured(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from quartermaster.cli import _inbound_smtp_port
+        from quartermaster.core.settings import Settings
+
+        # Recorded, so the value the function sets is undone after the test.
+        monkeypatch.setenv("QM_INBOUND_SMTP_PORT", "")
+        monkeypatch.delenv("QM_INBOUND_SMTP_PORT")
+        settings = Settings.model_construct(inbound_smtp_port=None, inbound_smtp_host="127.0.0.1")
+        assert _inbound_smtp_port(settings, embedded=False) is None
+        assert "QM_INBOUND_SMTP_PORT" not in os.environ
+        configured = settings.model_copy(update={"inbound_smtp_port": 2525})
+        assert _inbound_smtp_port(configured, embedded=False) == 2525
+        assert os.environ["QM_INBOUND_SMTP_PORT"] == "2525"
+
+    def test_embedded_picks_a_free_port(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from quartermaster.cli import _inbound_smtp_port
+        from quartermaster.core.settings import Settings
+
+        # Recorded, so the value the function sets is undone after the test.
+        monkeypatch.setenv("QM_INBOUND_SMTP_PORT", "")
+        monkeypatch.delenv("QM_INBOUND_SMTP_PORT")
+        settings = Settings.model_construct(inbound_smtp_port=None, inbound_smtp_host="127.0.0.1")
+        port = _inbound_smtp_port(settings, embedded=True)
+        assert port is not None
+        assert port > 0
+        assert os.environ["QM_INBOUND_SMTP_PORT"] == str(port)

@@ -245,6 +245,31 @@ class TestListing:
         assert sorted(seen) == sorted(t["id"] for t in made)
         assert len(seen) == len(set(seen))
 
+    async def test_team_requester_and_time_range_filters(self, desk: Desk) -> None:
+        await desk.team("Support")  # the first team: the default one
+        billing = await desk.team("Billing")
+        first = await desk.ticket(requester={"email": "rita@example.net"})
+        second = await desk.ticket(team_id=billing["id"], requester={"email": "rita@example.net"})
+        third = await desk.ticket(requester={"email": "ben@example.net"})
+
+        def ids(tickets: list[dict[str, Any]]) -> set[str]:
+            return {t["id"] for t in tickets}
+
+        assert ids(await desk.list_tickets(team_id=billing["id"])) == {second["id"]}
+        rita = second["requester"]["id"]
+        assert ids(await desk.list_tickets(requester_id=rita)) == {first["id"], second["id"]}
+        # from is inclusive, to exclusive
+        middle = second["created_at"]
+        assert ids(await desk.list_tickets(created_from=middle)) == {second["id"], third["id"]}
+        assert ids(await desk.list_tickets(created_to=middle)) == {first["id"]}
+        touched = ok(await desk.patch(f"/tickets/{first['id']}", {"priority": "high"}))
+        after = touched["updated_at"]
+        assert ids(await desk.list_tickets(updated_from=after)) == {first["id"]}
+        assert ids(await desk.list_tickets(updated_to=after)) == {second["id"], third["id"]}
+        assert ids(await desk.list_tickets(team_id=billing["id"], requester_id=rita)) == {
+            second["id"]
+        }
+
     async def test_search_by_subject_words_or_number(self, desk: Desk) -> None:
         printer = await desk.ticket(subject="Printer jams on page 2")
         await desk.ticket(subject="Invoice 100% wrong")

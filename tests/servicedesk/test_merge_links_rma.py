@@ -164,3 +164,101 @@ class TestRma:
                 await desk.post(reserve, {**body, "quantity": quantity}), 422, "validation-failed"
             )
         assert await tenant_tables(services, desk.account.tenant_id, tables) == before
+
+
+class TestRmaIdempotencyKey:
+    """``POST /tickets/{id}/reserve`` takes an ``Idempotency-Key`` like inventory's
+    reservations: a retried request reserves once."""
+
+    async def test_a_replay_returns_the_first_answer_and_reserves_nothing_more(
+        self, desk: Desk, services: TestServices
+    ) -> None:
+        product, location = await _stock(desk)
+        ticket = await desk.ticket()
+        body = {"product_id": product["id"], "location_id": location, "quantity": "2"}
+        reserve = f"/tickets/{ticket['id']}/reserve"
+        first = await desk.post(reserve, body, {"Idempotency-Key": "rma-1"})
+        assert first.status_code == 201, first.text
+        assert "Idempotent-Replayed" not in first.headers
+        before = await tenant_tables(
+            services, desk.account.tenant_id, ("reservations", "ticket_reservations", "tickets")
+        )
+
+        again = await desk.post(reserve, body, {"Idempotency-Key": "rma-1"})
+        assert again.status_code == 201, again.text
+        assert again.headers["Idempotent-Replayed"] == "true"
+        assert again.json() == first.json()
+        for header in ("Location", "ETag"):
+            assert again.headers[header] == first.headers[header]
+        assert (
+            await tenant_tables(
+                services,
+                desk.account.tenant_id,
+                ("reservations", "ticket_reservations", "tickets"),
+            )
+            == before
+        )
+        assert len((await desk.get_ticket(ticket["id"]))["reservations"]) == 1
+        level = (await desk.levels(product_id=product["id"]))[0]
+        assert Decimal(level["reserved"]) == 2
+
+        # Without a key, the same body is a second reservation.
+        ok(await desk.post(reserve, body), 201)
+        assert len((await desk.get_ticket(ticket["id"]))["reservations"]) == 2
+
+    async def test_the_same_key_for_another_request_is_refused_and_changes_nothing(
+        self, desk: Desk, services: TestServices
+    ) -> None:
+        product, location = await _stock(desk)
+        ticket, other = await desk.ticket(), await desk.ticket()
+        body = {"product_id": product["id"], "location_id": location, "quantity": "1"}
+        key = {"Idempotency-Key": "rma-2"}
+        ok(await desk.post(f"/tickets/{ticket['id']}/reserve", body, key), 201)
+        tables = ("reservations", "ticket_reservations", "stock_levels", "outbox_events")
+        before = await tenant_tables(services, desk.account.tenant_id, tables)
+
+        another_body = {**body, "quantity": "3"}
+        response = await desk.post(f"/tickets/{ticket['id']}/reserve", another_body, key)
+        problem(response, 409, "idempotency-key-reused")
+        another_ticket = await desk.post(f"/tickets/{other['id']}/reserve", body, key)
+        problem(another_ticket, 409, "idempotency-key-reused")
+        assert await tenant_tables(services, desk.account.tenant_id, tables) == before
+
+    async def test_a_refused_reservation_keeps_no_key_so_a_retry_can_succeed(
+        self, desk: Desk
+    ) -> None:
+        product, location = await _stock(desk, "1")
+        ticket = await desk.ticket()
+        body = {"product_id": product["id"], "location_id": location, "quantity": "3"}
+        reserve = f"/tickets/{ticket['id']}/reserve"
+        key = {"Idempotency-Key": "rma-3"}
+        problem(await desk.post(reserve, body, key), 409, "insufficient-stock")
+        await desk.receive(product["id"], location, "5")
+        retried = await desk.post(reserve, body, key)
+        assert retried.status_code == 201, retried.text
+        assert "Idempotent-Replayed" not in retried.headers
+
+    async def test_keys_are_scoped_per_tenant(self, desk: Desk, identity: Identity) -> None:
+        product, location = await _stock(desk)
+        ticket = await desk.ticket()
+        key = {"Idempotency-Key": "shared-key"}
+        body = {"product_id": product["id"], "location_id": location, "quantity": "1"}
+        ok(await desk.post(f"/tickets/{ticket['id']}/reserve", body, key), 201)
+
+        beta = desk.as_(await identity.signup("Beta"))
+        their_product, their_location = await _stock(beta)
+        their_ticket = await beta.ticket()
+        their_body = {"product_id": their_product["id"], "location_id": their_location}
+        response = await beta.post(
+            f"/tickets/{their_ticket['id']}/reserve", {**their_body, "quantity": "1"}, key
+        )
+        assert response.status_code == 201, response.text
+        assert "Idempotent-Replayed" not in response.headers
+        assert response.json()["id"] == their_ticket["id"]
+        # Another tenant's ticket id with the same key is not found, not a replay.
+        response = await beta.post(
+            f"/tickets/{ticket['id']}/reserve",
+            {**their_body, "quantity": "1"},
+            {"Idempotency-Key": "b-2"},
+        )
+        problem(response, 404, "ticket-not-found")

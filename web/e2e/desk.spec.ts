@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { ratingToken, seedDesk } from "./desk-support";
-import { addMember, createOrg, newUserPage, rest, shot, waitLive } from "./support";
+import { accessible, addMember, createOrg, newUserPage, rest, shot, waitLive } from "./support";
 
 test("service desk: an agent opens a ticket a colleague sees live, notes, replies and resolves it; the requester rates once", async ({ browser, request }) => {
   const org = await createOrg(request, "Acme Support");
@@ -28,8 +28,17 @@ test("service desk: an agent opens a ticket a colleague sees live, notes, replie
   const ticketId = page.url().split("/").pop()!;
   await expect(watcher.page.getByRole("list", { name: "Tickets" })).toContainText("Cordless drill does not charge");
 
-  // An internal note, then a public reply (which opens the ticket and stops the first-response clock).
+  // Another agent changes the details meanwhile: the open ticket's sidebar follows, live.
   await waitLive(page);
+  await rest(request, org.token).patch(`/tickets/${ticketId}`, { custom_fields: { serial_number: "SN-4712", purchase_channel: "Retail" }, priority: "urgent", tags: ["warranty", "charger", "vip"] });
+  const facts = page.getByRole("complementary", { name: "Ticket facts" });
+  await expect(facts.getByLabel("Serial number")).toHaveValue("SN-4712");
+  await expect(facts.getByLabel("Bought at")).toHaveValue("Retail");
+  await expect(facts.getByLabel("Priority")).toHaveValue("urgent");
+  await expect(facts.getByLabel("Tags")).toHaveValue("charger, vip, warranty");
+  await expect(facts.getByRole("button", { name: "Save details" })).toHaveCount(0);
+
+  // An internal note, then a public reply (which opens the ticket and stops the first-response clock).
   await page.getByRole("radio", { name: "Internal note" }).click();
   await page.getByRole("textbox", { name: "Internal note" }).fill("Serial SN-4711 is in warranty.");
   await page.getByRole("button", { name: "Add note" }).click();
@@ -98,4 +107,40 @@ test("service desk: a viewer reads tickets but does not see desk settings", asyn
   await page.goto("/desk/settings");
   await expect(page.getByText("You don't have access to this page")).toBeVisible();
   await context.close();
+});
+
+test("service desk: a manager marks another agent away; an agent only themselves", async ({ browser, request }) => {
+  const org = await createOrg(request, "Acme Support");
+  const desk = await seedDesk(request, org.token);
+  const manager = await addMember(request, org.token, "manager", "Mia Manager");
+  const staff = await addMember(request, org.token, "staff", "Sam Staff");
+  const api = rest(request, org.token);
+  const agents = (await api.get<{ items: { user_id: string; email: string }[] }>("/agents?limit=500")).items;
+  const samId = agents.find((a) => a.email === staff)!.user_id;
+  const ownerId = agents.find((a) => a.email === org.email)!.user_id;
+  await api.patch(`/teams/${desk.team.id}`, { member_ids: [ownerId, samId] });
+  await api.post("/tickets", { subject: "Where is my order?", assignee_id: ownerId, requester: { email: "olaf@customer.example", name: "Olaf" } });
+
+  const { context, page } = await newUserPage(browser, manager, { viewport: { width: 1280, height: 860 } });
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Agents" }).click();
+  const table = page.getByRole("table", { name: "Agents" });
+  await expect(table).toContainText("Sam Staff");
+  await expect(table.getByRole("row", { name: /Olivia Owner/ }).getByRole("cell").nth(2)).toHaveText("1");
+  await page.getByRole("switch", { name: "Sam Staff is away" }).click();
+  await expect(page.getByRole("switch", { name: "Sam Staff is away" })).toHaveAttribute("aria-checked", "true");
+  const sam = (await api.get<{ items: { user_id: string; is_away: boolean }[] }>("/agents?limit=500")).items.find((a) => a.user_id === samId)!;
+  expect(sam.is_away).toBe(true);
+  await page.waitForLoadState("networkidle");
+  await shot(page, "desk-agents-1280-light");
+  await accessible(page, "desk agents (1280, light)");
+  await context.close();
+
+  // Sam sees the same list; only their own switch can be changed.
+  const samPage = await newUserPage(browser, staff);
+  await samPage.page.goto("/desk/agents");
+  await expect(samPage.page.getByRole("switch", { name: "Olivia Owner is away" })).toBeDisabled();
+  await expect(samPage.page.getByRole("switch", { name: "Sam Staff is away" })).toBeEnabled();
+  await samPage.page.getByRole("switch", { name: "Sam Staff is away" }).click();
+  await expect(samPage.page.getByRole("switch", { name: "Sam Staff is away" })).toHaveAttribute("aria-checked", "false");
+  await samPage.context.close();
 });

@@ -4,10 +4,11 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request, Response
 from pydantic import BaseModel
@@ -72,9 +73,12 @@ class IdempotentWrite:
         produce: Callable[[], Awaitable[BaseModel]],
         *,
         location: str | None = None,
+        headers_of: Callable[[Any], Mapping[str, str]] | None = None,
     ) -> Response:
         """The JSON response of ``produce()`` with ``status``, or the one stored for the
-        key; ``location`` (with ``{id}`` for the body's id) becomes the Location header."""
+        key; ``location`` (with ``{id}`` for the body's id) becomes the Location header;
+        ``headers_of`` derives more headers from the body (decoded JSON), so a replay
+        carries the same ones as the first answer."""
         answer = await idempotency.respond_once(
             self.session,
             principal.tenant_id,
@@ -86,6 +90,8 @@ class IdempotentWrite:
         headers = {}
         if location is not None:
             headers["Location"] = location.format(id=answer.id)
+        if headers_of is not None:
+            headers.update(headers_of(json.loads(answer.content)))
         if answer.replayed:
             headers["Idempotent-Replayed"] = "true"
         return Response(answer.content, answer.status, headers, "application/json")

@@ -13,6 +13,7 @@ from quartermaster.identity.public import Principal
 from quartermaster.inventory import repository
 from quartermaster.inventory.events import InventoryEvents, StockMoved
 from quartermaster.inventory.models import Reservation
+from quartermaster.inventory.params import IdempotentWrite, IdempotentWriteDep
 from quartermaster.inventory.schemas import ReservationCreate, ReservationRead, ReservationStatus
 from quartermaster.inventory.service.idempotency import prune_idempotency_keys
 from quartermaster.inventory.service.ledger import (
@@ -37,6 +38,8 @@ async def available_totals(
 
 
 __all__ = [
+    "IdempotentWrite",
+    "IdempotentWriteDep",  # Idempotency-Key on another module's stock-moving write
     "InventoryEvents",
     "LedgerMismatch",
     "StockMoved",

@@ -5,7 +5,8 @@ and inbound e-mail are in ``router_admin``; ``routers`` lists them all."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 from fastapi.responses import FileResponse
@@ -16,6 +17,7 @@ from quartermaster.core.deps import SettingsDep
 from quartermaster.core.pagination import Page, PageParamsDep
 from quartermaster.core.responses import CONFLICT, NOT_FOUND, STALE, Responses
 from quartermaster.core.urls import API
+from quartermaster.inventory.public import IdempotentWriteDep
 from quartermaster.servicedesk.errors import InvalidQuery
 from quartermaster.servicedesk.params import (
     AttachmentStoreDep,
@@ -344,20 +346,40 @@ async def remove_link(
     "/{ticket_id}/reserve",
     status_code=status.HTTP_201_CREATED,
     response_model=TicketDetail,
-    summary="Reserve stock for the ticket (RMA replacement), in one transaction",
-    responses={**NOT_FOUND, **CONFLICT},
+    summary="Reserve stock for the ticket (RMA replacement), in one transaction "
+    "(Idempotency-Key supported)",
+    responses={
+        **NOT_FOUND,
+        409: {"description": "Insufficient stock, the ticket is closed, or a reused key"},
+    },
 )
 async def reserve_stock(
     ticket_id: uuid.UUID,
     data: ReserveIn,
     principal: TicketsWrite,
     session: SessionDep,
-    response: Response,
-) -> TicketDetail:
-    ticket = await workflow.reserve(session, principal, ticket_id, data)
-    newest = max(ticket.reservations, key=lambda r: (r.created_at, str(r.reservation_id)))
-    response.headers["Location"] = f"{API}/stock/reservations/{newest.reservation_id}"
-    return _tagged(response, ticket)
+    once: IdempotentWriteDep,
+) -> Response:
+    return await once.respond(
+        principal,
+        data,
+        status.HTTP_201_CREATED,
+        lambda: workflow.reserve(session, principal, ticket_id, data),
+        headers_of=_reserved_headers,
+    )
+
+
+def _reserved_headers(ticket: dict[str, Any]) -> dict[str, str]:
+    """The ticket's ETag and the new reservation's Location, from the response body (the
+    first answer's, on a replay)."""
+    newest = max(
+        ticket["reservations"],
+        key=lambda r: (datetime.fromisoformat(r["created_at"]), r["reservation_id"]),
+    )
+    return {
+        "ETag": etag(ticket["version"]),
+        "Location": f"{API}/stock/reservations/{newest['reservation_id']}",
+    }
 
 
 @tickets_router.get(

@@ -121,7 +121,7 @@ async def list_agents(
 @agents_router.patch(
     "/{user_id}",
     response_model=AgentRead,
-    summary="Mark an agent away (skipped by assignment) or back",
+    summary="Mark an agent away (skipped by assignment) or back: yourself, anyone as a manager",
     responses=NOT_FOUND,
 )
 async def update_agent(

@@ -697,7 +697,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Reserve stock for the ticket (RMA replacement), in one transaction */
+        /** Reserve stock for the ticket (RMA replacement), in one transaction (Idempotency-Key supported) */
         post: operations["tickets-reserve_stock"];
         delete?: never;
         options?: never;
@@ -839,7 +839,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Mark an agent away (skipped by assignment) or back */
+        /** Mark an agent away (skipped by assignment) or back: yourself, anyone as a manager */
         patch: operations["teams-update_agent"];
         trace?: never;
     };
@@ -10166,7 +10166,10 @@ export interface operations {
     "tickets-reserve_stock": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key and body return the first response */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 ticket_id: string;
             };
@@ -10223,7 +10226,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflicts with existing data */
+            /** @description Insufficient stock, the ticket is closed, or a reused key */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -12,6 +12,7 @@ import {
   ScanBarcode,
   UploadCloud,
   Users,
+  UsersRound,
   Warehouse,
 } from "lucide-react";
 import type { ReactNode } from "react";
@@ -39,6 +40,7 @@ export const NAV: NavItem[] = [
   { to: "/kb", label: "Knowledge", icon: icon(<BookOpen className="size-5" aria-hidden />), permission: "knowledge:read", section: "work" },
   { to: "/warehouses", label: "Warehouses", icon: icon(<Warehouse className="size-5" aria-hidden />), permission: "inventory:read", section: "work" },
   { to: "/tickets", label: "Tickets", icon: icon(<Inbox className="size-5" aria-hidden />), permission: "tickets:read", section: "work" },
+  { to: "/desk/agents", label: "Agents", icon: icon(<UsersRound className="size-5" aria-hidden />), permission: "tickets:write", section: "work" },
   { to: "/desk/settings", label: "Desk settings", icon: icon(<Headset className="size-5" aria-hidden />), permission: "settings:write", section: "admin" },
   { to: "/members", label: "Members", icon: icon(<Users className="size-5" aria-hidden />), permission: "members:write", section: "admin" },
   { to: "/api-keys", label: "API keys", icon: icon(<KeyRound className="size-5" aria-hidden />), permission: "api_keys:read", section: "admin" },

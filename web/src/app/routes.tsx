@@ -60,6 +60,7 @@ export const routes: RouteObject[] = [
       screen("/tickets/new", () => import("@/features/tickets/TicketCreatePage"), "tickets:write"),
       screen("/tickets/reports", () => import("@/features/tickets/TicketReportPage"), "tickets:read"),
       screen("/tickets/:ticketId", () => import("@/features/tickets/TicketPage"), "tickets:read"),
+      screen("/desk/agents", () => import("@/features/tickets/settings/DeskAgentsPage"), "tickets:write"),
       screen("/desk/settings", () => import("@/features/tickets/settings/DeskSettingsPage"), "settings:write"),
       screen("/kb", () => import("@/features/kb/KbPage"), "knowledge:read"),
       screen("/kb/new", () => import("@/features/kb/ArticleEditorPage"), "knowledge:write"),

@@ -1,6 +1,6 @@
 import { useQueries, useQueryClient } from "@tanstack/react-query";
 import { PackageCheck } from "lucide-react";
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { describeError } from "@/api/problem";
 import { useAuth } from "@/auth/context";
 import { ProductLabel, productQuery } from "@/features/products";
@@ -30,6 +30,9 @@ function ReserveForm({ ticket, onDone }: { ticket: TicketDetail; onDone: () => v
   const client = useQueryClient();
   const products = useQueries({ queries: ticket.product_ids.map((id) => productQuery(id)) });
   const places = (stock?.warehouses ?? []).flatMap((w) => w.locations.map((l) => ({ ...l, warehouse: w.code })));
+  // One Idempotency-Key per intended reservation: a retry of the same one after a lost
+  // answer reserves once; another product, place or quantity is another reservation.
+  const attempt = useRef<{ body: string; key: string } | null>(null);
 
   const submit = async (event: React.FormEvent) => {
     event.preventDefault();
@@ -38,7 +41,9 @@ function ReserveForm({ ticket, onDone }: { ticket: TicketDetail; onDone: () => v
     setBusy(true);
     setError(null);
     try {
-      const saved = await reserveStock(ticket.id, { product_id: productId, location_id: locationId, quantity });
+      const body = { product_id: productId, location_id: locationId, quantity };
+      if (attempt.current?.body !== JSON.stringify(body)) attempt.current = { body: JSON.stringify(body), key: crypto.randomUUID() };
+      const saved = await reserveStock(ticket.id, body, attempt.current.key);
       client.setQueryData(ticketKeys.detail(saved.id), saved);
       onDone();
     } catch (failure) {

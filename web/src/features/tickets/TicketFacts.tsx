@@ -23,10 +23,11 @@ export function TicketFacts({ ticket, edit, canWrite }: { ticket: TicketDetail; 
   const locked = !canWrite || ticket.status === "closed";
   const [tags, setTags] = useState(ticket.tags.join(", "));
   const [tagsBase, setTagsBase] = useState(ticket.tags.join(","));
-  // Tags changed elsewhere (live) replace the field unless it is being edited.
+  // Tags changed elsewhere (live) replace the field unless it holds unsaved edits.
   if (tagsBase !== ticket.tags.join(",")) {
+    const typed = tagsOf(tags).join(",");
     setTagsBase(ticket.tags.join(","));
-    setTags(ticket.tags.join(", "));
+    if (typed === tagsBase || typed === ticket.tags.join(",")) setTags(ticket.tags.join(", "));
   }
   const myId = me?.user?.id;
   const team = teams.find((t) => t.id === ticket.team_id);
@@ -99,9 +100,16 @@ export function TicketFacts({ ticket, edit, canWrite }: { ticket: TicketDetail; 
 }
 
 function CustomFields({ ticket, edit, fields, locked }: { ticket: TicketDetail; edit: Edit; fields: NonNullable<ReturnType<typeof useTicketFields>["data"]>; locked: boolean }) {
-  const [values, setValues] = useState(() => customFieldText(fields, ticket.custom_fields));
-  const [problems, setProblems] = useState<Record<string, string>>({});
   const stored = customFieldText(fields, ticket.custom_fields);
+  const [values, setValues] = useState(stored);
+  const [base, setBase] = useState(stored);
+  const [problems, setProblems] = useState<Record<string, string>>({});
+  // Values changed elsewhere (live) replace the fields this screen has not edited; a field
+  // with unsaved edits keeps what was typed.
+  if (fields.some((f) => (base[f.key] ?? "") !== (stored[f.key] ?? ""))) {
+    setBase(stored);
+    setValues(Object.fromEntries(fields.map((f) => [f.key, (values[f.key] ?? "") === (base[f.key] ?? "") ? (stored[f.key] ?? "") : (values[f.key] ?? "")])));
+  }
   const dirty = fields.some((f) => (values[f.key] ?? "") !== (stored[f.key] ?? ""));
 
   const save = async () => {

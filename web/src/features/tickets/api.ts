@@ -150,8 +150,11 @@ export function removeLink(id: string, linkId: string): Promise<void> {
   return unwrap(api.DELETE("/api/v1/tickets/{ticket_id}/links/{link_id}", { params: { path: { ticket_id: id, link_id: linkId } } })) as Promise<void>;
 }
 
-export function reserveStock(id: string, body: Schemas["ReserveIn"]): Promise<TicketDetail> {
-  return unwrap(api.POST("/api/v1/tickets/{ticket_id}/reserve", { params: { path: { ticket_id: id } }, body }));
+/** Retry-safe with `idempotencyKey`: the same key and body reserve once. */
+export function reserveStock(id: string, body: Schemas["ReserveIn"], idempotencyKey?: string): Promise<TicketDetail> {
+  return unwrap(
+    api.POST("/api/v1/tickets/{ticket_id}/reserve", { params: { path: { ticket_id: id }, header: idempotencyKey ? { "Idempotency-Key": idempotencyKey } : {} }, body }),
+  );
 }
 
 /** A ticket found by its key or number ("QM-1042", "1042"), for merge and link pickers. */

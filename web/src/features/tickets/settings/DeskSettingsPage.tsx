@@ -3,6 +3,7 @@ import { Button } from "@/ui/Button";
 import { Card, CardHeader, PageHeader, Skeleton } from "@/ui/layout";
 import { useToast } from "@/ui/toast-context";
 import { useInboundAddress } from "../desk";
+import { AgentsSection } from "./AgentsSection";
 import { FieldsSection } from "./FieldsSection";
 import { SlaSection } from "./SlaSection";
 import { TeamsSection } from "./TeamsSection";
@@ -45,10 +46,11 @@ function InboundCard() {
 export default function DeskSettingsPage() {
   return (
     <>
-      <PageHeader title="Desk settings" description="Teams and assignment, SLA policies, custom fields and the inbound address." />
+      <PageHeader title="Desk settings" description="Teams, agents and assignment, SLA policies, custom fields and the inbound address." />
       <div className="grid gap-6 xl:grid-cols-2">
         <div className="space-y-6">
           <TeamsSection />
+          <AgentsSection />
           <InboundCard />
         </div>
         <div className="space-y-6">

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable
 
 import asyncpg
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from quartermaster.core.db import Database
 from quartermaster.core.events import NOTIFY_CHANNEL, emit, wait_for_wakes
 from quartermaster.core.settings import Settings
+from tests.builders import WAIT, eventually
 from tests.conftest import TestServices, plain
 
 
@@ -38,7 +40,7 @@ async def test_a_committed_event_is_in_the_outbox_and_wakes_the_relay(
         async with database.transaction(tenant_id) as session:
             event_id = await emit(session, tenant_id, "test.thing.happened", {"n": 1})
             assert woken.empty()  # not before commit
-        assert await asyncio.wait_for(woken.get(), timeout=5) == NOTIFY_CHANNEL
+        assert await asyncio.wait_for(woken.get(), timeout=WAIT) == NOTIFY_CHANNEL
         rows = await _events(services, tenant_id)
         assert [(r["type"], r["payload"]) for r in rows] == [("test.thing.happened", '{"n": 1}')]
         assert event_id.version == 7
@@ -102,14 +104,14 @@ async def test_the_wake_up_has_its_own_connection_and_closes_it_with_the_engine(
             await emit(session, tenant_id, "test.thing.happened", {"n": 3})
         async with database.transaction(tenant_id):
             # the pool's only connection is this transaction's
-            assert await asyncio.wait_for(woken.get(), timeout=5) == NOTIFY_CHANNEL
+            assert await asyncio.wait_for(woken.get(), timeout=WAIT) == NOTIFY_CHANNEL
         assert await wake_connections() == 1
         await database.dispose()
-        for _ in range(50):
-            if await wake_connections() == 0:
-                break
-            await asyncio.sleep(0.05)
-        assert await wake_connections() == 0
+        await eventually(lambda: _none(wake_connections()), what="the wake-up's connection closing")
     finally:
         await listener.close()
         await database.dispose()
+
+
+async def _none(count: Awaitable[int]) -> bool:
+    return await count == 0

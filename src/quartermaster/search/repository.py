@@ -161,6 +161,8 @@ WITH cfg AS (
     FROM unnest($2::text[]) WITH ORDINALITY AS i(txt, ord), cfg
 )
 SELECT (SELECT cfg::text FROM cfg) AS cfg,
+       current_setting('plan_cache_mode') AS plan_cache_mode,
+       set_config('plan_cache_mode', 'force_generic_plan', true) AS generic,
        coalesce((SELECT json_agg(json_build_object(
            'lexemes', it.lexemes,
            'fixes', CASE WHEN cardinality(it.lexemes) = 1
@@ -343,6 +345,7 @@ class Plan:
     lexemes: list[list[str]]  # per query item
     fixes: list[list[str]]  # per query item: likely corrections of an unknown word
     completions: list[str]
+    plan_cache_mode: str  # the transaction's setting before the search (restored after)
 
 
 async def plan(
@@ -360,6 +363,7 @@ async def plan(
         lexemes=[list(item["lexemes"]) for item in parsed],
         fixes=[list(item["fixes"] or []) for item in parsed],
         completions=list(row["completions"]),
+        plan_cache_mode=row["plan_cache_mode"],
     )
 
 
@@ -395,7 +399,7 @@ WITH gt AS (
 ), q AS (
     SELECT {query} AS query
 ), matched AS (
-    SELECT d.id, d.type, d.doc_id, d.title, d.url, d.body, d.tsv,
+    SELECT d.id, d.type,
            (ts_rank('{{0.1, 0.2, 0.4, 1.0}}', d.tsv, q.query, 32)
             + CASE WHEN d.keys && ARRAY(SELECT {fold} FROM unnest($8::text[]) k) THEN 10
                    WHEN d.keys && ARRAY(SELECT {fold} FROM unnest($7::text[]) k) THEN 5
@@ -408,23 +412,29 @@ WITH gt AS (
       AND (NOT $11 OR d.public)
       AND (d.tsv @@ q.query
            OR d.keys && ARRAY(SELECT {fold} FROM unnest($7::text[]) k))
-), page AS (
-    SELECT m.* FROM matched m
+), ranked AS (
+    SELECT m.id, m.score, row_number() OVER (ORDER BY m.score DESC, m.id) AS n
+    FROM matched m
     WHERE m.type = ANY($12::text[])
       AND ($13::float8 IS NULL OR m.score < $13 OR (m.score = $13 AND m.id > $14))
     ORDER BY m.score DESC, m.id
-    LIMIT $15
+    LIMIT $15 + 1
+), page AS (
+    SELECT r.n, r.score, p.id, p.doc_id, p.type, p.title, p.url,
+           CASE WHEN r.n > $15 THEN ''
+                WHEN ts_filter(p.tsv, '{{c}}') @@ q.query
+                THEN ts_headline($16::regconfig, {escape_body}, q.query, {options})
+                ELSE ts_headline($16::regconfig, {escape_title}, q.query, {options}) END
+               AS snippet
+    FROM ranked r JOIN search_documents p ON p.tenant_id = $1 AND p.id = r.id, q
 )
 SELECT
     (SELECT coalesce(json_agg(json_build_object(
         'id', p.doc_id, 'key', p.id, 'type', p.type, 'title', p.title, 'url', p.url,
-        'score', p.score,
-        'snippet', CASE WHEN ts_filter(p.tsv, '{{c}}') @@ q.query
-            THEN ts_headline($16::regconfig, {escape_body}, q.query, {options})
-            ELSE ts_headline($16::regconfig, {escape_title}, q.query, {options}) END)
-        ORDER BY p.score DESC, p.id), '[]') FROM page p, q) AS items,
+        'score', p.score, 'snippet', p.snippet) ORDER BY p.n), '[]') FROM page p) AS items,
     (SELECT coalesce(json_object_agg(f.type, f.n), '{{}}')
-     FROM (SELECT type, count(*) AS n FROM matched GROUP BY type) f) AS facets
+     FROM (SELECT type, count(*) AS n FROM matched GROUP BY type) f) AS facets,
+    set_config('plan_cache_mode', $17, true) AS plan_cache_mode
 """
 
 _ESCAPE = (
@@ -439,7 +449,7 @@ SNIPPET_SOURCE = 1_500
 
 
 def search_sql(query: str) -> str:
-    """The search statement around one tsquery expression (built from parameters $16+)."""
+    """The search statement around one tsquery expression (built from parameters $18+)."""
     return SEARCH.format(  # the tsquery is SQL over parameters, built in service
         fold=_FOLD.format("k"),
         query=query,

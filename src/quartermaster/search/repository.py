@@ -150,41 +150,16 @@ ON CONFLICT DO NOTHING
 """
 
 # The tenant's configuration, each query item's lexemes and, for a single unknown word,
-# its likely corrections (variants sharing a one-deletion form, ranked by pg_trgm
-# similarity); the completions of the word being typed.
+# its likely corrections, the completions of the word being typed: ``search_plan(tenant,
+# items, prefix, completions)``, a PL/pgSQL function of migration 0016 whose statement is
+# planned once per connection (a generic plan; as a statement of its own it was planned
+# again on every search, which cost more than running it). The same statement switches
+# the transaction to generic plans for the search statement that follows (the previous
+# setting is returned, and the search statement restores it).
 PLAN = """
-WITH cfg AS (
-    SELECT ('qm_' || coalesce((SELECT language FROM search_settings WHERE tenant_id = $1),
-                              'english'))::regconfig AS cfg
-), items AS (
-    SELECT i.ord, tsvector_to_array(to_tsvector(cfg.cfg, i.txt)) AS lexemes
-    FROM unnest($2::text[]) WITH ORDINALITY AS i(txt, ord), cfg
-)
-SELECT (SELECT cfg::text FROM cfg) AS cfg,
-       current_setting('plan_cache_mode') AS plan_cache_mode,
-       set_config('plan_cache_mode', 'force_generic_plan', true) AS generic,
-       coalesce((SELECT json_agg(json_build_object(
-           'lexemes', it.lexemes,
-           'fixes', CASE WHEN cardinality(it.lexemes) = 1
-                          AND it.lexemes[1] ~ '^[[:alpha:]]{4,24}$'
-                          AND NOT EXISTS (SELECT 1 FROM search_words w
-                                          WHERE w.tenant_id = $1 AND w.word = it.lexemes[1])
-               THEN ARRAY(
-                   SELECT v.word FROM search_word_variants v
-                   WHERE v.tenant_id = $1
-                     AND v.variant = ANY(it.lexemes[1:1] || ARRAY(
-                         SELECT overlay(it.lexemes[1] PLACING '' FROM n FOR 1)
-                         FROM generate_series(1, length(it.lexemes[1])) n))
-                   GROUP BY v.word
-                   HAVING similarity(v.word, it.lexemes[1]) >= 0.25
-                   ORDER BY similarity(v.word, it.lexemes[1]) DESC, v.word
-                   LIMIT 3)
-               ELSE '{}'::text[] END) ORDER BY it.ord) FROM items it), '[]') AS items,
-       CASE WHEN $3::text IS NULL THEN '{}'::text[] ELSE ARRAY(
-           SELECT w.word FROM search_words w
-           WHERE w.tenant_id = $1
-             AND w.word >= lower(unaccent($3)) AND w.word < lower(unaccent($3)) || U&'\\+10FFFF'
-           ORDER BY w.word LIMIT $4) END AS completions
+SELECT p.plan, current_setting('plan_cache_mode') AS plan_cache_mode,
+       set_config('plan_cache_mode', 'force_generic_plan', true) AS generic
+FROM search_plan($1, $2, $3, $4) AS p(plan)
 """
 
 
@@ -357,12 +332,13 @@ async def plan(
 ) -> Plan:
     connection = await driver_connection(session)
     row = await connection.fetchrow(PLAN, tenant_id, items, prefix, completions)
-    parsed: list[dict[str, Any]] = _json(row["items"])
+    planned: dict[str, Any] = _json(row["plan"])
+    parsed: list[dict[str, Any]] = planned["items"]
     return Plan(
-        cfg=row["cfg"],
+        cfg=planned["cfg"],
         lexemes=[list(item["lexemes"]) for item in parsed],
         fixes=[list(item["fixes"] or []) for item in parsed],
-        completions=list(row["completions"]),
+        completions=list(planned["completions"]),
         plan_cache_mode=row["plan_cache_mode"],
     )
 

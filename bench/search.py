@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import statistics
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -43,6 +45,8 @@ from quartermaster.core.db import Database
 from quartermaster.core.security import PasswordHasher
 from quartermaster.identity.public import create_account
 from quartermaster.runtime import EmbeddedServices
+from quartermaster.runtime.layout import DataDirLayout
+from quartermaster.runtime.pg_server import read_postmaster
 from quartermaster.search.public import SearchDocument, index_documents
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -374,6 +378,8 @@ def _queries(counts: dict[str, int]) -> dict[str, list[str]]:
     products, tickets = counts["product"], counts["ticket"]
     sku_n = products // 2
     generator = Generator()
+    for n in range(sku_n):  # the same draws as the seeding, so this SKU exists
+        generator.product(n)
     sku = generator.product(sku_n).identifiers[0]
     return {
         "common word": ["bolt", "delivery", "steel", "widget"],
@@ -453,6 +459,26 @@ def _relevance(base: str, token: str) -> tuple[int, int]:
     return hits, total
 
 
+def _cpu_seconds(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return times.user + times.system
+
+
+def _postgres_cpu_seconds(data_dir: Path) -> float:
+    """CPU used so far by the PostgreSQL server of ``data_dir``: the postmaster, its live
+    processes (backends, walwriter, autovacuum, …) and those already gone (reaped)."""
+    postmaster = read_postmaster(DataDirLayout.of(data_dir).pgdata)
+    if postmaster is None:
+        raise RuntimeError("the embedded PostgreSQL is not running")
+    process = psutil.Process(postmaster.pid)
+    times = process.cpu_times()
+    total = times.user + times.system + times.children_user + times.children_system
+    for child in process.children(recursive=True):
+        with contextlib.suppress(psutil.NoSuchProcess):  # ended: in children_* next time
+            total += _cpu_seconds(child)
+    return total
+
+
 def _start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
         [
@@ -522,6 +548,11 @@ def main() -> None:
             token = _login(base, EMAIL)
             latency = _latency(base, token, mix, args.rounds)
             queries = [q for values in mix.values() for q in values]
+            # CPU per search under load: the server process and every PostgreSQL process
+            # (the machine may be busy; these do not depend on what else runs).
+            server_process = psutil.Process(server.pid)
+            server_cpu = _cpu_seconds(server_process)
+            postgres_cpu = _postgres_cpu_seconds(Path(tmp) / "data")
             throughput, _ = wrk(
                 f"{base}/api/v1/search",
                 seconds=round(args.seconds),
@@ -531,6 +562,10 @@ def main() -> None:
                 threads=2,
                 headers={"Authorization": f"Bearer {token}"},
             )
+            searches = max(1.0, throughput["requests"])
+            server_ms = (_cpu_seconds(server_process) - server_cpu) * 1000 / searches
+            postgres_used = _postgres_cpu_seconds(Path(tmp) / "data") - postgres_cpu
+            postgres_ms = postgres_used * 1000 / searches
             relevance_hits, relevance_total = _relevance(base, _login(base, RELEVANCE_EMAIL))
         finally:
             server.terminate()
@@ -549,6 +584,10 @@ def main() -> None:
         f"{args.connections} clients: {rps:,.0f} searches/s (p95 {throughput['p95']:.1f} ms, "
         f"non-2xx {throughput['non2xx']:.0f}); seeding {seconds:,.0f} s; relevance: "
         f"{relevance_hits}/{relevance_total} cases with the expected hit at rank 1"
+    )
+    console.print(
+        f"CPU per search under load: server {server_ms:.2f} ms, PostgreSQL {postgres_ms:.2f} ms "
+        f"(sum {server_ms + postgres_ms:.2f} ms; load average at start {load_at_start:.1f})"
     )
     p95_all = latency["all"][1]
     verdict = (
@@ -573,7 +612,8 @@ def main() -> None:
             *[f"| {kind} | {p50:.1f} | {p95:.1f} |" for kind, (p50, p95) in latency.items()],
             "",
             f"{args.connections} clients (wrk, the same mix): **{rps:,.0f} searches/s**, p95 "
-            f"{throughput['p95']:.1f} ms. Relevance suite (tests/search/relevance.py, its own "
+            f"{throughput['p95']:.1f} ms; CPU per search: server {server_ms:.2f} ms, "
+            f"PostgreSQL {postgres_ms:.2f} ms. Relevance suite (tests/search/relevance.py, its own "
             f"tenant, same server): **{relevance_hits}/{relevance_total}** cases with the "
             f"expected hit at rank 1. Targets: {verdict}.",
         ]

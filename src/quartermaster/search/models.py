@@ -47,7 +47,9 @@ class SearchSettings(Base):
 
 
 class SearchDocumentRow(Base):
-    """One searchable document of one module (type + doc_id), as its module handed it in."""
+    """One searchable document of one module (type + doc_id), as its module handed it in.
+    Every column but ``body`` is STORAGE MAIN (migration 0016): what each candidate is
+    checked and ranked with stays in the row; a long body is the one moved to TOAST."""
 
     __tablename__ = "search_documents"
     __table_args__ = (

@@ -169,39 +169,16 @@ INSERT_NEW_DOCUMENTS = _WRITE_DOCUMENTS.replace(
 ).replace("<tail>", f", variants AS ({_VARIANTS})\nSELECT type, doc_id FROM up")
 
 # The tenant's configuration, each query item's lexemes and, for a single unknown word,
-# its likely corrections (variants sharing a one-deletion form, ranked by pg_trgm
-# similarity); the completions of the word being typed.
+# its likely corrections, the completions of the word being typed: ``search_plan(tenant,
+# items, prefix, completions)``, a PL/pgSQL function of migration 0016 whose statement is
+# planned once per connection (a generic plan; as a statement of its own it was planned
+# again on every search, which cost more than running it). The same statement switches
+# the transaction to generic plans for the search statement that follows (the previous
+# setting is returned, and the search statement restores it).
 PLAN = """
-WITH cfg AS (
-    SELECT ('qm_' || coalesce((SELECT language FROM search_settings WHERE tenant_id = $1),
-                              'english'))::regconfig AS cfg
-), items AS (
-    SELECT i.ord, tsvector_to_array(to_tsvector(cfg.cfg, i.txt)) AS lexemes
-    FROM unnest($2::text[]) WITH ORDINALITY AS i(txt, ord), cfg
-)
-SELECT (SELECT cfg::text FROM cfg) AS cfg,
-       coalesce((SELECT json_agg(json_build_object(
-           'lexemes', it.lexemes,
-           'fixes', CASE WHEN cardinality(it.lexemes) = 1
-                          AND it.lexemes[1] ~ '^[[:alpha:]]{4,24}$'
-                          AND NOT EXISTS (SELECT 1 FROM search_words w
-                                          WHERE w.tenant_id = $1 AND w.word = it.lexemes[1])
-               THEN ARRAY(
-                   SELECT v.word FROM search_word_variants v
-                   WHERE v.tenant_id = $1
-                     AND v.variant = ANY(it.lexemes[1:1] || ARRAY(
-                         SELECT overlay(it.lexemes[1] PLACING '' FROM n FOR 1)
-                         FROM generate_series(1, length(it.lexemes[1])) n))
-                   GROUP BY v.word
-                   HAVING similarity(v.word, it.lexemes[1]) >= 0.25
-                   ORDER BY similarity(v.word, it.lexemes[1]) DESC, v.word
-                   LIMIT 3)
-               ELSE '{}'::text[] END) ORDER BY it.ord) FROM items it), '[]') AS items,
-       CASE WHEN $3::text IS NULL THEN '{}'::text[] ELSE ARRAY(
-           SELECT w.word FROM search_words w
-           WHERE w.tenant_id = $1
-             AND w.word >= lower(unaccent($3)) AND w.word < lower(unaccent($3)) || U&'\\+10FFFF'
-           ORDER BY w.word LIMIT $4) END AS completions
+SELECT p.plan, current_setting('plan_cache_mode') AS plan_cache_mode,
+       set_config('plan_cache_mode', 'force_generic_plan', true) AS generic
+FROM search_plan($1, $2, $3, $4) AS p(plan)
 """
 
 
@@ -428,6 +405,7 @@ class Plan:
     lexemes: list[list[str]]  # per query item
     fixes: list[list[str]]  # per query item: likely corrections of an unknown word
     completions: list[str]
+    plan_cache_mode: str  # the transaction's setting before the search (restored after)
 
 
 async def plan(
@@ -439,12 +417,14 @@ async def plan(
 ) -> Plan:
     connection = await driver_connection(session)
     row = await connection.fetchrow(PLAN, tenant_id, items, prefix, completions)
-    parsed: list[dict[str, Any]] = _json(row["items"])
+    planned: dict[str, Any] = _json(row["plan"])
+    parsed: list[dict[str, Any]] = planned["items"]
     return Plan(
-        cfg=row["cfg"],
+        cfg=planned["cfg"],
         lexemes=[list(item["lexemes"]) for item in parsed],
         fixes=[list(item["fixes"] or []) for item in parsed],
-        completions=list(row["completions"]),
+        completions=list(planned["completions"]),
+        plan_cache_mode=row["plan_cache_mode"],
     )
 
 
@@ -480,7 +460,7 @@ WITH gt AS (
 ), q AS (
     SELECT {query} AS query
 ), matched AS (
-    SELECT d.id, d.type, d.doc_id, d.title, d.url, d.body, d.tsv,
+    SELECT d.id, d.type,
            (ts_rank('{{0.1, 0.2, 0.4, 1.0}}', d.tsv, q.query, 32)
             + CASE WHEN d.keys && ARRAY(SELECT {fold} FROM unnest($8::text[]) k) THEN 10
                    WHEN d.keys && ARRAY(SELECT {fold} FROM unnest($7::text[]) k) THEN 5
@@ -493,23 +473,29 @@ WITH gt AS (
       AND (NOT $11 OR d.public)
       AND (d.tsv @@ q.query
            OR d.keys && ARRAY(SELECT {fold} FROM unnest($7::text[]) k))
-), page AS (
-    SELECT m.* FROM matched m
+), ranked AS (
+    SELECT m.id, m.score, row_number() OVER (ORDER BY m.score DESC, m.id) AS n
+    FROM matched m
     WHERE m.type = ANY($12::text[])
       AND ($13::float8 IS NULL OR m.score < $13 OR (m.score = $13 AND m.id > $14))
     ORDER BY m.score DESC, m.id
-    LIMIT $15
+    LIMIT $15 + 1
+), page AS (
+    SELECT r.n, r.score, p.id, p.doc_id, p.type, p.title, p.url,
+           CASE WHEN r.n > $15 THEN ''
+                WHEN ts_filter(p.tsv, '{{c}}') @@ q.query
+                THEN ts_headline($16::regconfig, {escape_body}, q.query, {options})
+                ELSE ts_headline($16::regconfig, {escape_title}, q.query, {options}) END
+               AS snippet
+    FROM ranked r JOIN search_documents p ON p.tenant_id = $1 AND p.id = r.id, q
 )
 SELECT
     (SELECT coalesce(json_agg(json_build_object(
         'id', p.doc_id, 'key', p.id, 'type', p.type, 'title', p.title, 'url', p.url,
-        'score', p.score,
-        'snippet', CASE WHEN ts_filter(p.tsv, '{{c}}') @@ q.query
-            THEN ts_headline($16::regconfig, {escape_body}, q.query, {options})
-            ELSE ts_headline($16::regconfig, {escape_title}, q.query, {options}) END)
-        ORDER BY p.score DESC, p.id), '[]') FROM page p, q) AS items,
+        'score', p.score, 'snippet', p.snippet) ORDER BY p.n), '[]') FROM page p) AS items,
     (SELECT coalesce(json_object_agg(f.type, f.n), '{{}}')
-     FROM (SELECT type, count(*) AS n FROM matched GROUP BY type) f) AS facets
+     FROM (SELECT type, count(*) AS n FROM matched GROUP BY type) f) AS facets,
+    set_config('plan_cache_mode', $17, true) AS plan_cache_mode
 """
 
 _ESCAPE = (
@@ -524,7 +510,7 @@ SNIPPET_SOURCE = 1_500
 
 
 def search_sql(query: str) -> str:
-    """The search statement around one tsquery expression (built from parameters $16+)."""
+    """The search statement around one tsquery expression (built from parameters $18+)."""
     return SEARCH.format(  # the tsquery is SQL over parameters, built in service
         fold=_FOLD.format("k"),
         query=query,

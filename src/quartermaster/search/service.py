@@ -320,13 +320,13 @@ def _quoted(lexeme: str) -> str:
 
 @dataclass
 class _Query:
-    """The tsquery expression as SQL over parameters from $16 on ($16 is the config)."""
+    """The tsquery expression as SQL over parameters from $18 on ($16 is the config)."""
 
     params: list[object] = field(default_factory=list)
 
     def param(self, value: object) -> str:
         self.params.append(value)
-        return f"${16 + len(self.params)}"
+        return f"${17 + len(self.params)}"
 
 
 def _fingerprint(*parts: object) -> str:
@@ -461,8 +461,9 @@ async def search(
         list(types),
         after_score,
         after_id,
-        limit + 1,
+        limit,
         planned.cfg,
+        planned.plan_cache_mode,
         *built.params,
     )
     rows = found.items

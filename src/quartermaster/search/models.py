@@ -48,7 +48,7 @@ class SearchSettings(Base):
 
 class SearchDocumentRow(Base):
     """One searchable document of one module (type + doc_id), as its module handed it in.
-    Every column but ``body`` is STORAGE MAIN (migration 0016): what each candidate is
+    Every column but ``body`` is STORAGE MAIN (migration 0017): what each candidate is
     checked and ranked with stays in the row; a long body is the one moved to TOAST."""
 
     __tablename__ = "search_documents"

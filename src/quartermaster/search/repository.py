@@ -170,7 +170,7 @@ INSERT_NEW_DOCUMENTS = _WRITE_DOCUMENTS.replace(
 
 # The tenant's configuration, each query item's lexemes and, for a single unknown word,
 # its likely corrections, the completions of the word being typed: ``search_plan(tenant,
-# items, prefix, completions)``, a PL/pgSQL function of migration 0016 whose statement is
+# items, prefix, completions)``, a PL/pgSQL function of migration 0017 whose statement is
 # planned once per connection (a generic plan; as a statement of its own it was planned
 # again on every search, which cost more than running it). The same statement switches
 # the transaction to generic plans for the search statement that follows (the previous

@@ -23,7 +23,7 @@ again on every execution (a custom plan: ~0.45 ms, more than running it); inside
 PL/pgSQL function with ``plan_cache_mode = force_generic_plan`` it is planned once per
 connection. SECURITY INVOKER (the default): row-level security applies as in any query.
 
-Revision ID: 0016_search_inline
+Revision ID: 0017_search_inline
 Revises: 0015_search
 Create Date: 2026-12-03 01:00:00
 """
@@ -34,7 +34,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0016_search_inline"
+revision: str = "0017_search_inline"
 down_revision: str | None = "0015_search"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

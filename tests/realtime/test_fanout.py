@@ -248,9 +248,11 @@ class TestPaths:
             received = [await one.next("event", "pong") for _ in range(20)]
             assert event_ids(body for body in received if body["op"] == "event") == published
             assert event_ids(await two.events(15)) == published
-            # The socket without pings never has anything queued: all 15 go directly.
+            # The socket without pings never has anything queued: all 15 go directly (a
+            # hub that fell behind on a busy machine joins several into one write, so the
+            # events are counted, not the writes; direct frames are never compressed).
             if path == DIRECT_PATH:
-                assert 15 <= len(writes) <= 30
+                assert 15 <= sum(write.count(b'"op":"event"') for write in writes) <= 30
             else:
                 assert writes == []
 

@@ -90,7 +90,10 @@ test("an editor writes an article, publishes it, edits it twice, compares revisi
   const revisions = page.getByRole("list", { name: "Revisions" });
   await expect(revisions.getByRole("listitem")).toHaveCount(4);
   await expect(revisions).toContainText("Refund time");
-  await page.getByLabel("Compare from revision 2").check();
+  // A click, then wait: the choice goes through the address (a router navigation), so the
+  // radio is checked a render later, and check() would look too early.
+  await page.getByLabel("Compare from revision 2").click();
+  await expect(page.getByLabel("Compare from revision 2")).toBeChecked();
   const diff = page.getByRole("region", { name: "Changes from revision 2 to 4" });
   await expect(diff.locator('tr[data-op="delete"]')).toContainText("within 14 days");
   await expect(diff.locator('tr[data-op="insert"]')).toHaveText([/within 30 days/, /Refunds arrive/]);

@@ -217,8 +217,18 @@ DOCUMENTED_TAGS = (
     "mail",
     "health",
 )
-# The order routers are tried in: the modules of the busiest calls first.
-_INCLUDE_ORDER = ("catalog", "inventory", "servicedesk", "jobs", "realtime", "identity")
+# The order routers are tried in: the modules of the busiest calls first (scanners and
+# product pages, stock movements, search as people type; its three routes cost the rest
+# little, where behind every other module a search paid ~150 failed route matches).
+_INCLUDE_ORDER = (
+    "catalog",
+    "inventory",
+    "search",
+    "servicedesk",
+    "jobs",
+    "realtime",
+    "identity",
+)
 
 
 def _include_rank(name: str) -> int:

@@ -69,7 +69,7 @@ async def search(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
-) -> SearchPage:
+) -> Response:
     """Ranked hits over every module the caller may read; facets count matches per type."""
     if not q.strip():
         raise InvalidSearchQuery("q", "type at least one letter or digit")
@@ -90,11 +90,14 @@ async def search(
         for t, perms in service.TYPE_PERMISSIONS.items()
         if perms and any(principal.can(Permission(p)) for p in perms)
     }
-    return SearchPage(
+    page = SearchPage(
         items=[SearchHitRead.model_validate(hit, from_attributes=True) for hit in results.items],
         next_cursor=results.next_cursor,
         facets={t: n for t, n in results.facets.items() if t in readable},
     )
+    # The model's own JSON: returned as a model, FastAPI would validate and serialize the
+    # page again (response_model), on the call made at every keystroke.
+    return Response(page.model_dump_json(), media_type="application/json")
 
 
 def _settings_read(settings: service.LanguageSettings) -> SearchSettingsRead:

@@ -1,8 +1,9 @@
 """The benchmark server: the real application plus two raw endpoints as baselines.
 
 ``GET /bench/raw-products/{id}`` does what a hand-written service would: one asyncpg
-transaction that sets the tenant and runs the application's own product read (the same
-SQL string as ``GET /api/v1/products/{id}``), no auth, no ORM, no Pydantic.
+transaction that sends the application's own statements (the member's scope, as every
+request with an access token starts, then the same SQL string as ``GET
+/api/v1/products/{id}``), no token check, no ORM, no Pydantic.
 ``POST /bench/raw-movements`` records a transfer the same way: one asyncpg transaction
 running the statements of the application's movement (the writer's own SQL strings; with
 an ``Idempotency-Key`` header, the key's claim and stored response too; for a transfer
@@ -67,9 +68,15 @@ def create_bench_app() -> FastAPI:
 
     @router.get("/bench/raw-products/{product_id}")
     async def raw_product(product_id: uuid.UUID) -> Response:
+        tenant, user = uuid.UUID(tenant_id), uuid.UUID(user_id)
         async with pool["pool"].acquire() as connection, connection.transaction():
-            await connection.execute("SELECT set_config('app.tenant_id', $1, true)", tenant_id)
-            row = await connection.fetchrow(_PRODUCT_READ, uuid.UUID(tenant_id), product_id)
+            # The app's first statement too (as the raw movement's): the tenant and user
+            # scope, the membership's token version, the transaction's limits.
+            await connection.fetchval(
+                _ENTER_MEMBER_LIMITED, tenant, user, limits.statement_timeout_ms,
+                limits.idle_in_transaction_timeout_ms,
+            )  # fmt: skip
+            row = await connection.fetchrow(_PRODUCT_READ, tenant, product_id)
         if row is None:
             return Response(status_code=404)
         body = {key: value if value is None else str(value) for key, value in row.items()}

@@ -216,6 +216,7 @@ def main() -> None:
                 },
             ).json()
             token, tenant_id = body["access_token"], body["tenant"]["id"]
+            user_id = body["user"]["id"]  # the raw read's member scope is this user's
             first = httpx.post(
                 f"{base}/api/v1/products",
                 headers={"Authorization": f"Bearer {token}"},
@@ -227,7 +228,7 @@ def main() -> None:
         ids = asyncio.run(seed(urls.database_url, tenant_id, args.products))
         asyncio.run(set_rls(urls.database_owner_url, enabled=True))
 
-        server = start_server(env, port, tenant_id=tenant_id)
+        server = start_server(env, port, tenant_id=tenant_id, user_id=user_id)
         results: list[Result] = []
         try:
             paths = Path(tmp) / "paths"
@@ -273,7 +274,7 @@ def main() -> None:
             )
             stop_server(server)
             asyncio.run(set_rls(urls.database_owner_url, enabled=False))
-            server = start_server(env, port, tenant_id=tenant_id)
+            server = start_server(env, port, tenant_id=tenant_id, user_id=user_id)
             read_off = run("GET /products/{id} (RLS off)", [f"/api/v1/products/{i}" for i in ids])
             write_off = run(
                 "POST /products (RLS off)", ["/api/v1/products"], LUA / "create_products.lua"

@@ -9,12 +9,13 @@ from collections import Counter
 import httpx
 import pytest
 
+from quartermaster.realtime.channels import channel_of
 from tests.builders import problem, tenant_tables
 from tests.catalog.conftest import ok
 from tests.conftest import TestServices
 from tests.identity.conftest import Account, Identity
 from tests.inventory.test_concurrency import CONCURRENCY, http, live_url  # noqa: F401
-from tests.servicedesk.conftest import Desk, tenant_rows
+from tests.servicedesk.conftest import Desk, events, tenant_rows
 
 
 async def _agents(identity: Identity, owner: Account, count: int) -> list[Account]:
@@ -86,6 +87,30 @@ class TestRoundRobin:
         problem(response, 403, "permission-denied")
         manager = desk.as_(await identity.member(desk.account, "manager"))
         assert ok(await manager.patch(f"/agents/{b.user_id}", {"is_away": True}))["is_away"]
+
+    async def test_marking_away_and_back_is_an_event_on_tickets_updates_once_per_change(
+        self, desk: Desk, identity: Identity, services: TestServices
+    ) -> None:
+        a, b = await _agents(identity, desk.account, 2)
+        manager = desk.as_(await identity.member(desk.account, "manager"))
+        ok(await manager.patch(f"/agents/{b.user_id}", {"is_away": True}))
+        ok(await manager.patch(f"/agents/{b.user_id}", {"is_away": True}))  # no change
+        ok(await desk.as_(b).patch(f"/agents/{b.user_id}", {"is_away": False}))
+        ok(await desk.as_(a).patch(f"/agents/{a.user_id}", {"is_away": False}))  # no change
+        refused = await desk.as_(a).patch(f"/agents/{b.user_id}", {"is_away": True})
+        problem(refused, 403, "permission-denied")
+
+        changes = [
+            payload
+            for kind, payload in await events(services, desk.account.tenant_id)
+            if kind == "servicedesk.agent.updated"
+        ]
+        assert [(c["user_id"], c["is_away"]) for c in changes] == [
+            (b.user_id, True),
+            (b.user_id, False),
+        ]
+        assert changes[1]["changed_by"] == b.user_id
+        assert channel_of("servicedesk.agent.updated") == "tickets:updates"
 
     async def test_nobody_available_leaves_the_ticket_unassigned(
         self, desk: Desk, identity: Identity

@@ -133,14 +133,17 @@ test("service desk: a manager marks another agent away; an agent only themselves
   await page.waitForLoadState("networkidle");
   await shot(page, "desk-agents-1280-light");
   await accessible(page, "desk agents (1280, light)");
-  await context.close();
 
   // Sam sees the same list; only their own switch can be changed.
   const samPage = await newUserPage(browser, staff);
   await samPage.page.goto("/desk/agents");
   await expect(samPage.page.getByRole("switch", { name: "Olivia Owner is away" })).toBeDisabled();
   await expect(samPage.page.getByRole("switch", { name: "Sam Staff is away" })).toBeEnabled();
+  await expect(samPage.page.getByRole("switch", { name: "Sam Staff is away" })).toHaveAttribute("aria-checked", "true");
   await samPage.page.getByRole("switch", { name: "Sam Staff is away" }).click();
   await expect(samPage.page.getByRole("switch", { name: "Sam Staff is away" })).toHaveAttribute("aria-checked", "false");
+  // The manager's screen, left open, follows without a reload (servicedesk.agent.updated).
+  await expect(page.getByRole("switch", { name: "Sam Staff is away" })).toHaveAttribute("aria-checked", "false");
   await samPage.context.close();
+  await context.close();
 });

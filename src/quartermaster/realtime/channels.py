@@ -40,8 +40,13 @@ CHANNELS: tuple[Channel, ...] = (
     Channel("catalog:updates", ("catalog.product.*",), Permission.CATALOG_READ),
     # Job progress of the tenant (imports, exports, digests): every member may follow it.
     Channel("jobs:updates", ("jobs.job.*",), Permission.TENANT_READ),
-    # Every ticket change (created, updated, status, comments, SLA breaches, ratings…).
-    Channel("tickets:updates", ("servicedesk.ticket.*",), Permission.TICKETS_READ),
+    # Every ticket change (created, updated, status, comments, SLA breaches, ratings…) and
+    # agents marked away or back (the desk's agent lists).
+    Channel(
+        "tickets:updates",
+        ("servicedesk.ticket.*", "servicedesk.agent.*"),
+        Permission.TICKETS_READ,
+    ),
     # Knowledge base articles and collections (created, updated, published, archived…).
     Channel(
         "knowledge:updates",

@@ -1,7 +1,8 @@
 """The events the service desk publishes (through the outbox, in the changing transaction).
 
-Every ticket change is a ``servicedesk.ticket.*`` event, which the realtime module carries
-on the ``tickets:updates`` channel. Payloads hold what a list needs to update a row and
+Every ticket change is a ``servicedesk.ticket.*`` event, and an agent marked away or back
+a ``servicedesk.agent.updated`` one, which the realtime module carries on the
+``tickets:updates`` channel. Payloads hold what a list needs to update a row and
 never a comment's body (clients fetch it; the search module fetches the document through
 ``servicedesk.public``).
 """
@@ -26,6 +27,18 @@ class TicketEvents:
     RESERVED = "servicedesk.ticket.reserved"
     SLA_BREACHED = "servicedesk.ticket.sla_breached"
     RATED = "servicedesk.ticket.rated"
+
+
+class AgentEvents:
+    UPDATED = "servicedesk.agent.updated"
+
+
+class AgentChanged(BaseModel):
+    """An agent marked away (skipped by assignment) or back, and by whom."""
+
+    user_id: uuid.UUID
+    is_away: bool
+    changed_by: uuid.UUID
 
 
 class TicketChanged(BaseModel):

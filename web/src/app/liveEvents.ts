@@ -13,6 +13,7 @@ import type { JobChanged } from "@/features/jobs/live";
 import { applyProduct, priceChanged, productsImported, removeProduct, resyncCatalog } from "@/features/products/live";
 import { reservationChanged, resyncStock, stockMoved } from "@/features/stock/live";
 import {
+  agentChanged,
   resyncTickets,
   ticketAttached,
   ticketBreached,
@@ -22,7 +23,7 @@ import {
   ticketRated,
   ticketTouched,
 } from "@/features/tickets/live";
-import type { TicketChanged, TicketTouched } from "@/features/tickets/live";
+import type { AgentChanged, TicketChanged, TicketTouched } from "@/features/tickets/live";
 import type { NewLevel } from "@/features/stock/live";
 import type { LiveEvent } from "@/live/connection";
 
@@ -58,6 +59,7 @@ const HANDLERS: Record<string, Handler> = {
   "servicedesk.ticket.reserved": (client, data: TicketTouched) => ticketTouched(client, data),
   "servicedesk.ticket.sla_breached": (client, data: TicketTouched) => ticketBreached(client, data),
   "servicedesk.ticket.rated": (client, data: TicketTouched) => ticketRated(client, data),
+  "servicedesk.agent.updated": (client, data: AgentChanged) => agentChanged(client, data),
   "knowledge.article.created": (client, data: ArticleChanged) => articleChanged(client, data),
   "knowledge.article.updated": (client, data: ArticleChanged) => articleChanged(client, data),
   "knowledge.article.published": (client, data: ArticleChanged) => articleChanged(client, data),

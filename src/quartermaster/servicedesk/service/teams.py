@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from quartermaster.core.clock import utcnow
 from quartermaster.core.concurrency import check_if_match
 from quartermaster.core.db import violated_constraint
+from quartermaster.core.events import emit
 from quartermaster.core.ids import new_id
 from quartermaster.core.pagination import Page, PageParams
 from quartermaster.identity.public import (
@@ -48,6 +49,7 @@ from quartermaster.servicedesk.errors import (
     TeamNotFound,
     invalid,
 )
+from quartermaster.servicedesk.events import AgentChanged, AgentEvents
 from quartermaster.servicedesk.models import Team
 from quartermaster.servicedesk.repository import teams as team_rows
 from quartermaster.servicedesk.repository.opening import TeamRef
@@ -300,7 +302,15 @@ async def update_agent(
     agent = (await agents_among(session, tenant_id, [user_id])).get(user_id)
     if agent is None:
         raise AgentNotFound
+    was_away = user_id in await team_rows.away_agents(session, tenant_id)
     await team_rows.set_away(session, tenant_id, user_id, data.is_away)
+    if was_away != data.is_away:  # other desks' agent lists follow (tickets:updates)
+        await emit(
+            session,
+            tenant_id,
+            AgentEvents.UPDATED,
+            AgentChanged(user_id=user_id, is_away=data.is_away, changed_by=principal.id),
+        )
     (read,) = await _agent_reads(session, tenant_id, [agent])
     return read
 

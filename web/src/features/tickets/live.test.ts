@@ -3,8 +3,9 @@ import type { InfiniteData } from "@tanstack/react-query";
 import { describe, expect, it } from "vitest";
 import type { Ticket, TicketPage } from "./api";
 import { DEFAULT_FILTERS } from "./filters";
-import { ticketKeys } from "./keys";
-import { ticketChanged } from "./live";
+import type { Agent } from "./desk";
+import { deskKeys, ticketKeys } from "./keys";
+import { agentChanged, ticketChanged } from "./live";
 import type { TicketChanged } from "./live";
 
 const SLA = { policy_id: null, state: "ok", first_response_due_at: null, resolution_due_at: null, first_responded_at: null, resolved_at: null, breached_at: null, paused_since: null } as const;
@@ -52,5 +53,26 @@ describe("live ticket changes in the queue", () => {
     const { client, rows } = seeded();
     ticketChanged(client, change(rows()[0]!, { breached_at: "2026-12-02T10:00:00Z" }));
     expect(rows()[0]!.sla.state).toBe("breached");
+  });
+});
+
+describe("live agent changes", () => {
+  function agent(id: string, away: boolean): Agent {
+    return { user_id: id, email: `${id}@example.com`, full_name: id.toUpperCase(), role: "staff", is_away: away, team_ids: [], open_tickets: 2 };
+  }
+
+  it("mark the agent away (or back) in the agents list, leaving the others as they were", () => {
+    const client = new QueryClient();
+    client.setQueryData<Agent[]>(deskKeys.agents(), [agent("a", false), agent("b", false)]);
+    agentChanged(client, { user_id: "b", is_away: true, changed_by: "m" });
+    expect(client.getQueryData<Agent[]>(deskKeys.agents())!.map((x) => [x.user_id, x.is_away, x.open_tickets])).toEqual([["a", false, 2], ["b", true, 2]]);
+    agentChanged(client, { user_id: "b", is_away: false, changed_by: "b" });
+    expect(client.getQueryData<Agent[]>(deskKeys.agents())!.map((x) => x.is_away)).toEqual([false, false]);
+  });
+
+  it("leave an agents list nobody loaded alone", () => {
+    const client = new QueryClient();
+    agentChanged(client, { user_id: "b", is_away: true, changed_by: "m" });
+    expect(client.getQueryData(deskKeys.agents())).toBeUndefined();
   });
 });

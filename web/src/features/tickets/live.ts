@@ -1,9 +1,10 @@
 import type { InfiniteData, QueryClient } from "@tanstack/react-query";
 import { invalidateSoon } from "@/lib/invalidateSoon";
 import type { Ticket, TicketDetail, TicketPage } from "./api";
+import type { Agent } from "./desk";
 import { matches } from "./filters";
 import type { TicketFilters } from "./filters";
-import { ticketKeys } from "./keys";
+import { deskKeys, ticketKeys } from "./keys";
 
 /** The payload of servicedesk.ticket.created | updated | status_changed | assigned | merged. */
 export interface TicketChanged {
@@ -109,4 +110,22 @@ export function ticketRated(client: QueryClient, data: TicketTouched): void {
 
 export function resyncTickets(client: QueryClient): void {
   void client.invalidateQueries({ queryKey: ticketKeys.all });
+  void client.invalidateQueries({ queryKey: deskKeys.agents() });
+  void client.invalidateQueries({ queryKey: deskKeys.teams() });
+}
+
+/** The payload of servicedesk.agent.updated: an agent marked away or back, and by whom. */
+export interface AgentChanged {
+  user_id: string;
+  is_away: boolean;
+  changed_by: string;
+}
+
+/** An agent marked away or back (by a manager elsewhere, or in another tab): every agents
+ * list and the away toggle follow at once; the teams, whose members show it, refetch. */
+export function agentChanged(client: QueryClient, change: AgentChanged): void {
+  client.setQueryData<Agent[]>(deskKeys.agents(), (old) =>
+    old?.map((agent) => (agent.user_id === change.user_id ? { ...agent, is_away: change.is_away } : agent)),
+  );
+  invalidateSoon(client, deskKeys.teams(), 250);
 }

@@ -92,6 +92,20 @@ class TestSuggestions:
 
 
 class TestOneSearch:
+    async def test_snippets_show_the_words_not_the_markdown(self, kb: Kb) -> None:
+        await kb.published(
+            title="Returns",
+            body="## Terms\n\n**Warranty** covers *rust* & wear: see "
+            "[the policy](https://example.com/policy-page) or `RMA-7`.",
+        )
+
+        (hit,) = ok(await kb.get("/search", q="warranty"))["items"]
+        assert hit["snippet"] == (
+            "Terms\n<mark>Warranty</mark> covers rust &amp; wear: see the policy or RMA-7."
+        )
+        # A link's target is not text anyone reads: not a match either.
+        assert ok(await kb.get("/search", q="policy-page"))["items"] == []
+
     async def test_drafts_are_found_by_writers_only(
         self, kb: Kb, identity: Identity, owner: Account
     ) -> None:

@@ -32,6 +32,12 @@ def to_text(html: str) -> str:
     return nh3.clean(html, tags=set()).strip()
 
 
+def plain_text(fragment: str) -> str:
+    """The readable text of an HTML fragment: no tags, entities decoded (``&amp;`` is
+    ``&``), the blocks' line breaks kept: what a search index and its snippets hold."""
+    return html.unescape(to_text(fragment))
+
+
 def excerpt(markdown: str, length: int = 200) -> str:
     """The first ``length`` characters of a Markdown text's words, without markup, cut at
     a word boundary (an article's summary in lists and search results)."""

@@ -13,6 +13,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from quartermaster.core.markdown import plain_text
 from quartermaster.core.pagination import PageParams
 from quartermaster.identity.public import Permission, Principal
 from quartermaster.knowledge import repository
@@ -34,14 +35,15 @@ def article_url(article_id: uuid.UUID) -> str:
 
 
 def article_document(article: KbArticle) -> SearchDocument:
-    """Title as title, slug as identifier, the Markdown body as body."""
+    """Title as title, slug as identifier, the body's text as body: read off its rendered
+    HTML, so snippets show words, not Markdown (``**``, ``#``, link targets)."""
     published = article.status == "published"
     return SearchDocument(
         type=TYPE,
         id=article.id,
         title=article.title,
         identifiers=[article.slug],
-        body="\n".join([article.body, " ".join(article.tags)]),
+        body="\n".join(part for part in (plain_text(article.body_html), *article.tags) if part),
         url=article_url(article.id),
         permission=(Permission.KNOWLEDGE_READ if published else Permission.KNOWLEDGE_WRITE).value,
         public=published and article.visibility == "public",

@@ -113,6 +113,28 @@ async def test_tickets_are_found_by_number_subject_and_public_words_never_intern
     assert await _titles(client, outsider, f"QM-{number}") == []
 
 
+async def test_a_tickets_snippet_shows_its_words_not_its_markdown(
+    client: AsyncClient, owner: Account
+) -> None:
+    desk = Desk(client, owner)
+    ticket = await desk.ticket(
+        subject="Label printer",
+        description="The **platen** is worn: see [photo](https://x.example/p.jpg)",
+    )
+    reply = await desk.post(
+        f"/tickets/{ticket['id']}/comments", {"body": "Order a *platen* kit & roller"}
+    )
+    assert reply.status_code == 201, reply.text
+
+    response = await client.get(f"{API}/search", headers=owner.headers, params={"q": "platen"})
+    (hit,) = ok(response)["items"]
+    assert hit["snippet"].startswith(
+        "<mark>platen</mark> is worn: see photo\n\nOrder a <mark>platen</mark> kit &amp; roller"
+    )
+    missing = await client.get(f"{API}/search", headers=owner.headers, params={"q": "p.jpg"})
+    assert ok(missing)["items"] == []
+
+
 async def test_imported_products_are_indexed_and_reimports_update_them(
     client: AsyncClient, owner: Account, settings: Settings
 ) -> None:

@@ -8,6 +8,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from quartermaster.core.markdown import plain_text, to_html
 from quartermaster.search.public import SearchDocument, index_documents, index_new_documents
 from quartermaster.servicedesk.models import Contact, Ticket
 from quartermaster.servicedesk.repository import conversation as conversation_rows
@@ -20,7 +21,9 @@ _BATCH = 500
 
 
 def _document(ticket: Ticket, requester: Contact | None, comments: list[str]) -> SearchDocument:
-    parts = [ticket.description, *comments]
+    # The words of the Markdown, as the ticket shows them (the same cached rendering as
+    # its description_html), so snippets carry no ** or link targets.
+    parts = [plain_text(to_html(text)) for text in (ticket.description, *comments)]
     if requester is not None:
         parts.append(f"{requester.name} {requester.email}")
     return SearchDocument(

@@ -4,7 +4,7 @@ import { useAuth } from "@/auth/context";
 import { describeError } from "@/api/problem";
 import { cn } from "@/lib/cn";
 import { useToast } from "@/ui/toast-context";
-import { setAway, useAgents } from "./desk";
+import { putAgent, setAway, useAgents } from "./desk";
 import { deskKeys } from "./keys";
 
 /** An agent marks themselves away: assignment skips them until they are back. */
@@ -18,7 +18,7 @@ export function AwayToggle() {
   const mutation = useMutation({
     mutationFn: (away: boolean) => setAway(userId as string, away),
     onSuccess: (saved) => {
-      client.setQueryData(deskKeys.agents(), (old: typeof agents) => old?.map((a) => (a.user_id === saved.user_id ? saved : a)));
+      putAgent(client, saved.user_id, saved);
       void client.invalidateQueries({ queryKey: deskKeys.teams() });
       toast({ tone: "info", title: saved.is_away ? "You are away: no new tickets are assigned to you" : "Welcome back: tickets are assigned to you again" });
     },

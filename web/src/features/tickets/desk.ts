@@ -1,4 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
+import type { QueryClient } from "@tanstack/react-query";
 import { MAX_PAGE, allPages, api, unwrap } from "@/api/client";
 import type { Schemas } from "@/api/client";
 import { deskKeys } from "./keys";
@@ -24,6 +25,11 @@ export function useAgents() {
       allPages((cursor) => unwrap(api.GET("/api/v1/agents", { params: { query: { limit: MAX_PAGE, cursor } }, signal }))),
     staleTime: 30_000,
   });
+}
+
+/** An agent's new state in the agents list: a PATCH /agents answer, or a live change. */
+export function putAgent(client: QueryClient, userId: string, change: Partial<Agent>): void {
+  client.setQueryData<Agent[]>(deskKeys.agents(), (old) => old?.map((agent) => (agent.user_id === userId ? { ...agent, ...change } : agent)));
 }
 
 export function useTicketFields() {

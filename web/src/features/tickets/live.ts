@@ -1,7 +1,7 @@
 import type { InfiniteData, QueryClient } from "@tanstack/react-query";
 import { invalidateSoon } from "@/lib/invalidateSoon";
 import type { Ticket, TicketDetail, TicketPage } from "./api";
-import type { Agent } from "./desk";
+import { putAgent } from "./desk";
 import { matches } from "./filters";
 import type { TicketFilters } from "./filters";
 import { deskKeys, ticketKeys } from "./keys";
@@ -124,8 +124,6 @@ export interface AgentChanged {
 /** An agent marked away or back (by a manager elsewhere, or in another tab): every agents
  * list and the away toggle follow at once; the teams, whose members show it, refetch. */
 export function agentChanged(client: QueryClient, change: AgentChanged): void {
-  client.setQueryData<Agent[]>(deskKeys.agents(), (old) =>
-    old?.map((agent) => (agent.user_id === change.user_id ? { ...agent, is_away: change.is_away } : agent)),
-  );
+  putAgent(client, change.user_id, { is_away: change.is_away });
   invalidateSoon(client, deskKeys.teams(), 250);
 }

@@ -6,7 +6,7 @@ import { useAuth } from "@/auth/context";
 import { cn } from "@/lib/cn";
 import { Badge, Card, CardHeader, EmptyState, Skeleton, Table, Td, Th } from "@/ui/layout";
 import { useToast } from "@/ui/toast-context";
-import { setAway, useAgents, useTeams } from "../desk";
+import { putAgent, setAway, useAgents, useTeams } from "../desk";
 import type { Agent } from "../desk";
 import { deskKeys } from "../keys";
 
@@ -44,7 +44,7 @@ export function AgentsSection() {
   const mutation = useMutation({
     mutationFn: ({ agent, away }: { agent: Agent; away: boolean }) => setAway(agent.user_id, away),
     onSuccess: (saved) => {
-      client.setQueryData(deskKeys.agents(), (old: Agent[] | undefined) => old?.map((a) => (a.user_id === saved.user_id ? saved : a)));
+      putAgent(client, saved.user_id, saved);
       void client.invalidateQueries({ queryKey: deskKeys.teams() });
       toast({ tone: "info", title: saved.is_away ? `${saved.full_name} is away: no new tickets are assigned` : `${saved.full_name} is back: tickets are assigned again` });
     },

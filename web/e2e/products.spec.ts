@@ -9,14 +9,16 @@ test("a manager adds a product; a duplicate SKU is refused next to the field", a
   await page.getByRole("link", { name: "Products" }).first().click();
   await expect(page.getByRole("list", { name: "Products" })).toContainText("Hex bolt M8");
   await page.getByRole("link", { name: "Add product" }).click();
+  // The form, not the list still on screen (its sort control matched getByLabel("SKU")).
+  await expect(page.getByRole("heading", { name: "Add a product" })).toBeVisible();
 
-  await page.getByLabel("SKU").fill("hex-m8");
+  await page.getByLabel("SKU", { exact: true }).fill("hex-m8");
   await page.getByLabel("Name").fill("Hex bolt M8, duplicate");
   await page.getByRole("button", { name: "Add product" }).click();
   await expect(page.getByText(/already/i).first()).toBeVisible();
   await expect(page.getByLabel("Name")).toHaveValue("Hex bolt M8, duplicate");
 
-  await page.getByLabel("SKU").fill("DRL-18V");
+  await page.getByLabel("SKU", { exact: true }).fill("DRL-18V");
   await page.getByLabel("Name").fill("Cordless drill 18V");
   await page.getByLabel("Barcode").fill("4006381333931");
   await page.getByLabel("Reorder point").fill("5");

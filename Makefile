@@ -6,8 +6,8 @@ SHELL := /bin/bash
 # PATH); ./qm installs it for this user when neither exists (`make sync` runs ./qm --sync).
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
-# Two test processes by default (each with its own embedded PostgreSQL and Redis): 7 min
-# instead of 20 on a 2-core machine. PYTEST_ARGS="-p no:xdist" runs them in one.
+# Two test processes by default (each with its own embedded PostgreSQL and Redis): 8 min
+# instead of 13 on a 2-core machine. PYTEST_ARGS="-p no:xdist" runs them in one.
 PYTEST_ARGS ?= -n 2
 
 .PHONY: help sync run test lint fmt typecheck imports pytest bench bench-topology topology clean web web-check web-client dev-web chromium screenshots

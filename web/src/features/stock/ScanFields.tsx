@@ -5,7 +5,7 @@ import type { Ref } from "react";
 import type { Location, Product, Warehouse } from "@/api/client";
 import { describeError } from "@/api/problem";
 import { findProductByCode, useProductSuggestions } from "@/features/products";
-import { findLocationAnywhere, useLocations, useWarehouses } from "@/features/warehouses";
+import { findLocationAnywhere, loadLocations, loadWarehouses, useLocations, useWarehouses } from "@/features/warehouses";
 import { cn } from "@/lib/cn";
 import { useDebounced } from "@/lib/useDebounced";
 import { inputClass } from "@/ui/Field";
@@ -164,20 +164,25 @@ export function LocationPicker({ label, value, onChange, error, inputRef, autoFo
   }, [remember, warehouse]);
 
   const resolve = async () => {
-    if (!warehouse) return;
+    // A scanner does not wait for the page: a code entered before the warehouses (or their
+    // bins) have loaded is resolved against them once fetched, not dropped.
+    const all = warehouses ?? (await loadWarehouses(client).catch(() => undefined));
+    const home = all?.find((w) => w.id === (warehouseId ?? value?.warehouse_id)) ?? rememberedWarehouse(all);
+    if (!home) return;
     setProblem(null);
     if (!code.trim()) {
-      onChange((locations ?? []).find((l) => l.id === warehouse.default_location_id) ?? null);
+      const bins = locations ?? (await loadLocations(client, home.id).catch(() => []));
+      onChange(bins.find((l) => l.id === home.default_location_id) ?? null);
       return;
     }
-    const found = await findLocationAnywhere(client, warehouses ?? [], warehouse.id, code).catch(() => null);
+    const found = await findLocationAnywhere(client, all ?? [], home.id, code).catch(() => null);
     if (found?.location) {
       setWarehouseId(found.location.warehouse_id);
       onChange(found.location);
       setCode("");
     } else if (found?.elsewhere.length) {
       setProblem(`"${code.trim()}" is in ${found.elsewhere.map((w) => w.code).join(" and ")}: pick the warehouse first.`);
-    } else setProblem(`${warehouse.code} has no location "${code.trim()}".`);
+    } else setProblem(`${home.code} has no location "${code.trim()}".`);
   };
 
   if (value) {

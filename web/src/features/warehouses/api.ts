@@ -14,8 +14,17 @@ export function fetchWarehouses(): Promise<Warehouse[]> {
   return unwrap(api.GET("/api/v1/warehouses", { params: { query: { limit: 500 } } })).then((p) => p.items);
 }
 
+function warehousesQuery() {
+  return { queryKey: warehouseKeys.list(), queryFn: fetchWarehouses, staleTime: 5 * 60_000 };
+}
+
 export function useWarehouses() {
-  return useQuery({ queryKey: warehouseKeys.list(), queryFn: fetchWarehouses, staleTime: 5 * 60_000 });
+  return useQuery(warehousesQuery());
+}
+
+/** The warehouses from the cache, or fetched now (a scan can come before a page's list). */
+export function loadWarehouses(client: QueryClient): Promise<Warehouse[]> {
+  return client.fetchQuery(warehousesQuery());
 }
 
 /** Every location of a warehouse (a warehouse has at most a few thousand bins). */
@@ -40,6 +49,11 @@ export function locationsQuery(warehouseId: string) {
     queryFn: () => fetchLocations(warehouseId),
     staleTime: 5 * 60_000,
   };
+}
+
+/** A warehouse's locations from the cache, or fetched now. */
+export function loadLocations(client: QueryClient, warehouseId: string): Promise<Location[]> {
+  return client.fetchQuery(locationsQuery(warehouseId));
 }
 
 export function useLocations(warehouseId: string | null | undefined) {

@@ -1,2 +1,2 @@
-export { findLocationAnywhere, findLocationByCode, useLocationIndex, useLocations, useWarehouses, warehouseKeys } from "./api";
+export { findLocationAnywhere, findLocationByCode, loadLocations, loadWarehouses, useLocationIndex, useLocations, useWarehouses, warehouseKeys } from "./api";
 export type { LocationInfo } from "./api";

@@ -305,14 +305,31 @@ async def away_agents(session: AsyncSession, tenant_id: uuid.UUID) -> set[uuid.U
 
 async def set_away(
     session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID, is_away: bool
-) -> None:
-    statement = insert(AgentStatus).values(tenant_id=tenant_id, user_id=user_id, is_away=is_away)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[AgentStatus.tenant_id, AgentStatus.user_id],
-            set_={"is_away": is_away, "updated_at": func.now()},
+) -> bool:
+    """Mark the agent away or back; True when that changed anything. One statement whose
+    row lock settles concurrent changes: of two managers marking the same agent away at
+    once, one changes it (an agent without a status row is not away)."""
+    if is_away:
+        inserted = insert(AgentStatus).values(tenant_id=tenant_id, user_id=user_id, is_away=True)
+        changed = await session.execute(
+            inserted.on_conflict_do_update(
+                index_elements=[AgentStatus.tenant_id, AgentStatus.user_id],
+                set_={"is_away": True, "updated_at": func.now()},
+                where=AgentStatus.is_away.is_(False),
+            ).returning(AgentStatus.user_id)
         )
-    )
+    else:
+        changed = await session.execute(
+            update(AgentStatus)
+            .where(
+                AgentStatus.tenant_id == tenant_id,
+                AgentStatus.user_id == user_id,
+                AgentStatus.is_away.is_(True),
+            )
+            .values(is_away=False, updated_at=func.now())
+            .returning(AgentStatus.user_id)
+        )
+    return changed.first() is not None
 
 
 async def open_ticket_counts(

@@ -302,9 +302,8 @@ async def update_agent(
     agent = (await agents_among(session, tenant_id, [user_id])).get(user_id)
     if agent is None:
         raise AgentNotFound
-    was_away = user_id in await team_rows.away_agents(session, tenant_id)
-    await team_rows.set_away(session, tenant_id, user_id, data.is_away)
-    if was_away != data.is_away:  # other desks' agent lists follow (tickets:updates)
+    if await team_rows.set_away(session, tenant_id, user_id, data.is_away):
+        # Other desks' agent lists follow (tickets:updates); a no-op changes nothing.
         await emit(
             session,
             tenant_id,

@@ -262,3 +262,77 @@ class TestRmaIdempotencyKey:
             {"Idempotency-Key": "b-2"},
         )
         problem(response, 404, "ticket-not-found")
+
+
+class TestCreationIdempotencyKey:
+    """``POST /tickets`` takes an ``Idempotency-Key``: a creation retried after a lost
+    answer (with its stock reservations) opens one ticket, one number, one acknowledgement."""
+
+    TABLES = (
+        "tickets",
+        "ticket_counters",
+        "ticket_reservations",
+        "reservations",
+        "contacts",
+        "mail_messages",
+        "outbox_events",
+        "search_documents",
+    )
+
+    async def test_a_replay_returns_the_first_ticket_and_opens_nothing_more(
+        self, desk: Desk, services: TestServices
+    ) -> None:
+        product, location = await _stock(desk)
+        reservation = {"product_id": product["id"], "location_id": location, "quantity": "2"}
+        key = {"Idempotency-Key": "phone-call-7"}
+        body = {
+            "subject": "Pump leaks",
+            "requester": {"email": "ann@example.net", "name": "Ann"},
+            "product_ids": [product["id"]],
+            "reservations": [reservation],
+        }
+        created = await desk.post("/tickets", body, key)
+        assert created.status_code == 201, created.text
+        assert "Idempotent-Replayed" not in created.headers
+        assert created.headers["Location"].endswith(f"/tickets/{created.json()['id']}")
+        async with nothing_written(services, desk.account.tenant_id, self.TABLES):
+            again = await desk.post("/tickets", body, key)
+        assert again.status_code == 201, again.text
+        assert again.headers["Idempotent-Replayed"] == "true"
+        assert again.json() == created.json()
+        for header in ("Location", "ETag"):
+            assert again.headers[header] == created.headers[header]
+        level = (await desk.levels(product_id=product["id"]))[0]
+        assert Decimal(level["reserved"]) == 2
+
+        # Without a key the same body is another ticket, with the next number.
+        another = ok(await desk.post("/tickets", body), 201)
+        assert another["number"] == created.json()["number"] + 1
+
+    async def test_the_same_key_with_another_body_is_refused_and_changes_nothing(
+        self, desk: Desk, services: TestServices
+    ) -> None:
+        key = {"Idempotency-Key": "phone-call-8"}
+        body = {"subject": "Pump leaks", "requester": {"email": "ann@example.net"}}
+        ok(await desk.post("/tickets", body, key), 201)
+        async with nothing_written(services, desk.account.tenant_id, self.TABLES):
+            changed = await desk.post("/tickets", {**body, "subject": "Pump leaks badly"}, key)
+        problem(changed, 409, "idempotency-key-reused")
+
+    async def test_a_refused_creation_keeps_no_key_so_a_retry_can_succeed(
+        self, desk: Desk, services: TestServices
+    ) -> None:
+        product, location = await _stock(desk, "1")
+        key = {"Idempotency-Key": "phone-call-9"}
+        reservation = {"product_id": product["id"], "location_id": location, "quantity": "3"}
+        body = {
+            "subject": "Pump leaks",
+            "requester": {"email": "ann@example.net"},
+            "reservations": [reservation],
+        }
+        async with nothing_written(services, desk.account.tenant_id, self.TABLES):
+            problem(await desk.post("/tickets", body, key), 409, "insufficient-stock")
+        await desk.receive(product["id"], location, "5")
+        retried = await desk.post("/tickets", body, key)
+        assert retried.status_code == 201, retried.text
+        assert "Idempotent-Replayed" not in retried.headers

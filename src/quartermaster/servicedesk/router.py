@@ -70,12 +70,6 @@ reports_router = APIRouter(prefix="/reports", tags=["reports"])
 INVALID_TRANSITION: Responses = {409: {"description": "Not allowed from the ticket's status"}}
 
 
-def _created(response: Response, ticket: TicketDetail) -> TicketDetail:
-    response.headers["Location"] = f"{API}/tickets/{ticket.id}"
-    response.headers["ETag"] = etag(ticket.version)
-    return ticket
-
-
 def _tagged(response: Response, ticket: TicketDetail) -> TicketDetail:
     response.headers["ETag"] = etag(ticket.version)
     return ticket
@@ -152,13 +146,26 @@ async def list_tickets(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=TicketDetail,
-    summary="Open a ticket (number, requester, assignment, SLA; optional stock reservations)",
+    summary="Open a ticket (number, requester, assignment, SLA; optional stock reservations; "
+    "Idempotency-Key supported)",
     responses=CONFLICT,
 )
 async def create_ticket(
-    data: TicketCreate, principal: TicketsWrite, session: MailingSessionDep, response: Response
-) -> TicketDetail:
-    return _created(response, await workflow.create_ticket(session, principal, data))
+    data: TicketCreate,
+    principal: TicketsWrite,
+    session: MailingSessionDep,
+    once: IdempotentWriteDep,
+) -> Response:
+    """A retried creation with the same ``Idempotency-Key`` and body answers the first
+    ticket again: no second ticket, number, reservation or acknowledgement."""
+    return await once.respond(
+        principal,
+        data,
+        status.HTTP_201_CREATED,
+        lambda: workflow.create_ticket(session, principal, data),
+        location=f"{API}/tickets/{{id}}",
+        headers_of=lambda ticket: {"ETag": etag(ticket["version"])},
+    )
 
 
 @tickets_router.get(

@@ -589,7 +589,11 @@ export interface paths {
         /** Tickets */
         get: operations["tickets-list_tickets"];
         put?: never;
-        /** Open a ticket (number, requester, assignment, SLA; optional stock reservations) */
+        /**
+         * Open a ticket (number, requester, assignment, SLA; optional stock reservations; Idempotency-Key supported)
+         * @description A retried creation with the same ``Idempotency-Key`` and body answers the first
+         *     ticket again: no second ticket, number, reservation or acknowledgement.
+         */
         post: operations["tickets-create_ticket"];
         delete?: never;
         options?: never;
@@ -9324,7 +9328,10 @@ export interface operations {
     "tickets-create_ticket": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key and body return the first response */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };

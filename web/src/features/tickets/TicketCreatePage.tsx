@@ -1,4 +1,5 @@
 import { useQueryClient } from "@tanstack/react-query";
+import { useRef } from "react";
 import { useNavigate } from "react-router";
 import { Card, PageHeader, Skeleton } from "@/ui/layout";
 import { ErrorNotice } from "@/ui/Notice";
@@ -15,6 +16,9 @@ export default function TicketCreatePage() {
   const client = useQueryClient();
   const toast = useToast();
   const error = teams.error ?? fields.error;
+  // One key per body: pressing Create again after a lost answer replays the first ticket
+  // instead of opening a second one; a changed form is a new request.
+  const attempt = useRef<{ body: string; key: string } | null>(null);
 
   return (
     <>
@@ -27,7 +31,8 @@ export default function TicketCreatePage() {
             fields={fields.data}
             onCancel={() => navigate("/tickets")}
             onSubmit={async (body) => {
-              const ticket = await createTicket(body);
+              if (attempt.current?.body !== JSON.stringify(body)) attempt.current = { body: JSON.stringify(body), key: crypto.randomUUID() };
+              const ticket = await createTicket(body, attempt.current.key);
               client.setQueryData(ticketKeys.detail(ticket.id), ticket);
               void client.invalidateQueries({ queryKey: ticketKeys.lists() });
               toast({ tone: "good", title: `Created ${ticket.key}` });

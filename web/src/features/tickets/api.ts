@@ -88,8 +88,9 @@ export function useTicketCsat(id: string, enabled: boolean) {
   });
 }
 
-export function createTicket(body: TicketCreate): Promise<TicketDetail> {
-  return unwrap(api.POST("/api/v1/tickets", { body }));
+/** With an Idempotency-Key, a retry after a lost answer opens the ticket once. */
+export function createTicket(body: TicketCreate, idempotencyKey?: string): Promise<TicketDetail> {
+  return unwrap(api.POST("/api/v1/tickets", { params: { header: idempotencyKey ? { "Idempotency-Key": idempotencyKey } : {} }, body }));
 }
 
 /** PATCH with If-Match: a 412 means someone else changed the ticket meanwhile. */

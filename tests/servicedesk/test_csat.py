@@ -3,15 +3,19 @@ sees never includes an internal note; results per team and agent."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import httpx
+import pytest
 from httpx import AsyncClient
 
 from tests.builders import problem
 from tests.catalog.conftest import ok
 from tests.conftest import TestServices
 from tests.identity.conftest import Identity
-from tests.servicedesk.conftest import Desk, events
+from tests.inventory.test_concurrency import http, live_url  # noqa: F401
+from tests.servicedesk.conftest import Desk, events, tenant_rows
 
 
 async def _resolved_with_link(desk: Desk, **fields: Any) -> tuple[dict[str, Any], str]:
@@ -81,6 +85,37 @@ class TestRating:
         assert old.json()["code"] == "csat-superseded"
         newest = "/csat/" + surveys[-1]["url"].rsplit("/csat/", 1)[1]
         assert ok(await client.post(f"/api/v1{newest}", json={"score": 4}))["score"] == 4
+
+
+@pytest.mark.slow
+class TestUnderConcurrency:
+    async def test_two_simultaneous_answers_to_one_link_record_exactly_one_rating(
+        self,
+        desk: Desk,
+        http: httpx.AsyncClient,  # noqa: F811
+        services: TestServices,
+    ) -> None:
+        """Both reach a live server at once: one is recorded, the other is told the link
+        was used; one score stored, one rated event."""
+        ticket, path = await _resolved_with_link(desk)
+        responses = await asyncio.gather(
+            *(http.post(f"/api/v1{path}", json={"score": score}) for score in (2, 5))
+        )
+        assert sorted(r.status_code for r in responses) == [200, 409], [r.text for r in responses]
+        (won,) = (ok(r) for r in responses if r.status_code == 200)
+        (lost,) = (r for r in responses if r.status_code == 409)
+        problem(lost, 409, "csat-already-answered")
+
+        answered = await tenant_rows(
+            services,
+            desk.account.tenant_id,
+            "SELECT score FROM csat_surveys WHERE answered_at IS NOT NULL",
+        )
+        assert answered == [{"score": won["score"]}]
+        rated = [
+            p for k, p in await events(services, desk.account.tenant_id) if k.endswith("rated")
+        ]
+        assert [(p["id"], p["score"]) for p in rated] == [(ticket["id"], won["score"])]
 
 
 class TestWhatTheRequesterSees:

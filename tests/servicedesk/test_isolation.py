@@ -5,12 +5,14 @@ input is a 4xx, never a 5xx."""
 from __future__ import annotations
 
 import re
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
-from httpx import AsyncClient
+from httpx import AsyncClient, Response
 
 from quartermaster.servicedesk.router import routers
 from tests.builders import nothing_written, problem
@@ -32,6 +34,50 @@ def _servicedesk_routes_with_ids(app: FastAPI) -> set[tuple[str, str]]:
             if method != "HEAD":
                 found.add((method, path))
     return found
+
+
+def _servicedesk_lists(app: FastAPI) -> set[str]:
+    """Every GET route of the service desk's modules without an id in its path."""
+    return {
+        str(route.path)
+        for route in iter_route_contexts(app.routes)
+        if route.endpoint is not None
+        and route.endpoint.__module__.startswith("quartermaster.servicedesk")
+        and "GET" in (route.methods or ())
+        and "{" not in str(route.path)
+    }
+
+
+def _items(body: dict[str, Any], caller: str) -> int:
+    return len(body["items"])
+
+
+def _bucket_totals(body: dict[str, Any], caller: str) -> int:
+    return sum(b["created"] + b["resolved"] + b["csat_responses"] for b in body["buckets"])
+
+
+# How much of a tenant's data each list route shows (besides the caller themselves), and
+# the queries it is asked with.
+LISTS: dict[str, tuple[Callable[[dict[str, Any], str], int], list[dict[str, str]]]] = {
+    "/api/v1/tickets": (_items, [{}]),
+    "/api/v1/contacts": (_items, [{}]),
+    "/api/v1/teams": (_items, [{}]),
+    "/api/v1/agents": (
+        lambda body, caller: len([a for a in body["items"] if a["user_id"] != caller]),
+        [{}],
+    ),
+    "/api/v1/sla-policies": (_items, [{}]),
+    "/api/v1/ticket-fields": (_items, [{}]),
+    "/api/v1/reports/tickets": (_bucket_totals, [{"interval": "day"}, {"interval": "month"}]),
+    "/api/v1/reports/csat": (
+        lambda body, caller: sum(row["responses"] for row in body["rows"]),
+        [{"group_by": "team"}, {"group_by": "agent"}],
+    ),
+}
+# Not a list: where the caller's own organization's mail goes.
+NOT_LISTS = {"/api/v1/inbound/address"}
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 async def _alphas_world(desk: Desk, identity: Identity) -> dict[str, str]:
@@ -166,6 +212,48 @@ class TestTenantIsolation:
         assert ok(await beta.get("/contacts"))["items"][0]["id"] == own["requester"]["id"]
         assert len(ok(await beta.get("/contacts"))["items"]) == 1
         assert ok(await beta.get("/tickets", requester_id=ids["contact_id"]))["items"] == []
+
+    async def test_no_list_shows_another_tenant_any_of_its_data(
+        self, app: FastAPI, client: AsyncClient, desk: Desk, identity: Identity
+    ) -> None:
+        """Alpha has data in every list (a rated ticket too); Beta's lists, reports and
+        CSAT results count none of it and name none of Alpha's ids."""
+        ids = await _alphas_world(desk, identity)
+        rated = await desk.ticket(team_id=ids["team_id"], assignee_id=ids["user_id"])
+        await desk.moved(rated["id"], "resolved")
+        (survey,) = await desk.items(f"/tickets/{rated['id']}/csat")
+        link = "/api/v1/csat/" + survey["url"].rsplit("/csat/", 1)[1]
+        ok(await client.post(link, json={"score": 5}))
+        beta = await identity.signup("Beta")
+        paths = _servicedesk_lists(app)
+        assert paths == set(LISTS) | NOT_LISTS, "a list route this test does not look at"
+
+        async def seen(headers: dict[str, str]) -> dict[tuple[str, str], Response]:
+            return {
+                (path, str(query)): await client.get(path, headers=headers, params=query)
+                for path in sorted(paths)
+                for query in (LISTS[path][1] if path in LISTS else [{}])
+            }
+
+        alphas, betas = await seen(desk.headers), await seen(beta.headers)
+        for (path, query), response in alphas.items():
+            if path in LISTS:
+                amount = LISTS[path][0](ok(response), desk.account.user_id)
+                assert amount > 0, (path, query, "Alpha has nothing here: the check is vacuous")
+        for (path, query), response in betas.items():
+            if path in LISTS:
+                assert LISTS[path][0](ok(response), beta.user_id) == 0, (path, query)
+        # Nothing of Alpha's by id either: every id in Alpha's answers, and its tenant's.
+        alpha_ids = {desk.account.tenant_id, survey["id"]}
+        for response in alphas.values():
+            alpha_ids |= set(_UUID.findall(response.text))
+        assert {ids["ticket_id"], ids["contact_id"], ids["user_id"], ids["field_id"]} <= alpha_ids
+        for (path, query), response in betas.items():
+            ok(response)
+            leaked = [
+                i for i in alpha_ids if i in response.text or uuid.UUID(i).hex in response.text
+            ]
+            assert leaked == [], (path, query, leaked)
 
 
 class TestHostileInput:

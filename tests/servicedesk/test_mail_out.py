@@ -1,21 +1,31 @@
 """E-mail out, through the core mail port: acknowledgements, agent replies and rating
 links queued in the ticket's transaction, threaded so the requester's answers come back
-to the ticket, never for internal notes, never in answer to a machine."""
+to the ticket, never for internal notes, never in answer to a machine; and what a real SMTP
+server receives from the mail job (nothing for a refused ticket, one acknowledgement for a
+message delivered twice)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
 from httpx import AsyncClient
+from pydantic import SecretStr
 
-from tests.builders import problem
+from quartermaster.core.settings import Settings
+from tests.builders import nothing_written, problem
 from tests.catalog.conftest import ok
-from tests.conftest import Outbox
+from tests.conftest import Outbox, TestServices
 from tests.identity.conftest import Account, Identity, bearer
-from tests.servicedesk.conftest import Desk
+from tests.jobs.conftest import run_queued_jobs
+from tests.servicedesk.conftest import DESK_TABLES, Desk, tenant_rows
 from tests.servicedesk.test_email import Inbox, mail
+from tests.servicedesk.test_merge_links_rma import _stock
+from tests.smtpd import SmtpServer, smtp_server
 
 REQUESTER = "pat@example.net"
 
@@ -117,3 +127,101 @@ class TestMailThreadsBack:
             "/api/v1/inbound/email", content=mail().as_bytes(), headers=bearer("nonsense")
         )
         problem(response, 401, "invalid-token")
+
+
+@pytest.fixture
+def worker_settings(settings: Settings, tmp_path: Path) -> Settings:
+    return settings.model_copy(update={"jobs_files_dir": tmp_path})
+
+
+def _mailer(settings: Settings, server: SmtpServer) -> Settings:
+    """The worker's settings, sending to ``server``."""
+    return settings.model_copy(update={"smtp_url": SecretStr(server.url())})
+
+
+class TestDeliveredToTheRequester:
+    """What the requester's mailbox actually gets: the mail job (a real worker's
+    ``mail.send``) hands the queued mail to a real SMTP server (aiosmtpd)."""
+
+    async def test_the_acknowledgement_and_a_reply_arrive_threaded_and_a_note_sends_nothing(
+        self,
+        inbox: Inbox,
+        desk: Desk,
+        owner: Account,
+        services: TestServices,
+        worker_settings: Settings,
+    ) -> None:
+        tenant_hex = owner.tenant_id.replace("-", "")
+        first = mail("Pump leaks", sender=f"Pat <{REQUESTER}>")
+        async with smtp_server() as server:
+            mailer = _mailer(worker_settings, server)
+            created = await inbox.send(first)
+            await run_queued_jobs(mailer)
+            assert len(server.inbox.received) == 1
+            await desk.comment(created["ticket_id"], "SECRET internal note", internal=True)
+            await run_queued_jobs(mailer)
+            assert len(server.inbox.received) == 1  # a note mails nobody
+            reply_comment = await desk.comment(created["ticket_id"], "Please send a photo.")
+            await run_queued_jobs(mailer)
+        ack_received, reply_received = server.inbox.received
+        ack, reply = ack_received.message, reply_received.message
+
+        ticket = await desk.get_ticket(created["ticket_id"])
+        assert ticket["key"].startswith("QM-")
+        for received, message in ((ack_received, ack), (reply_received, reply)):
+            assert received.rcpt_tos == [REQUESTER]
+            assert message["To"] == REQUESTER
+            assert message["Subject"] == f"[{ticket['key']}] Pump leaks"
+            assert message["Reply-To"] == f"support+{tenant_hex}@localhost.localdomain"
+            assert message["X-QM-Loop"] == tenant_hex  # ours, should it ever come back in
+        # The Message-IDs are the ones the ticket recorded, so answers thread back to it.
+        stored = await tenant_rows(
+            services,
+            owner.tenant_id,
+            "SELECT message_id, comment_id FROM email_messages "
+            "WHERE ticket_id = $1 AND direction = 'outbound' ORDER BY id",
+            uuid.UUID(ticket["id"]),
+        )
+        assert [(r["message_id"], r["comment_id"]) for r in stored] == [
+            (ack["Message-ID"], None),
+            (reply["Message-ID"], uuid.UUID(reply_comment["id"])),
+        ]
+        # The acknowledgement answers the requester's mail; the reply follows both.
+        assert (ack["In-Reply-To"], ack["References"]) == (first["Message-ID"],) * 2
+        assert reply["In-Reply-To"] == ack["Message-ID"]
+        assert reply["References"] == f"{first['Message-ID']} {ack['Message-ID']}"
+        # Only the acknowledgement is automatic (RFC 3834): an agent's reply is not.
+        assert ack["Auto-Submitted"] == "auto-replied"
+        assert reply["Auto-Submitted"] is None
+        assert ticket["key"] in ack.get_body(("plain",)).get_content()
+        assert reply.get_body(("plain",)).get_content().strip() == "Please send a photo."
+        assert all(b"SECRET" not in r.content for r in server.inbox.received)
+
+    async def test_a_refused_ticket_leaves_no_mail_behind(
+        self, desk: Desk, services: TestServices, outbox: Outbox, worker_settings: Settings
+    ) -> None:
+        product, location = await _stock(desk, "3")
+        held = {"product_id": product["id"], "location_id": location, "quantity": "2"}
+        tables = (*DESK_TABLES, "reservations", "mail_messages")
+        async with nothing_written(services, desk.account.tenant_id, tables):
+            refused = await desk.open(requester={"email": REQUESTER}, reservations=[held, held])
+        problem(refused, 409, "insufficient-stock")
+        assert await outbox.messages() == []
+        async with smtp_server() as server:
+            await run_queued_jobs(_mailer(worker_settings, server))
+        assert server.inbox.received == []
+
+    async def test_a_message_delivered_several_times_is_acknowledged_once(
+        self, inbox: Inbox, outbox: Outbox, worker_settings: Settings
+    ) -> None:
+        first = mail(sender=REQUESTER)
+        at_once = await asyncio.gather(*(inbox.send(first) for _ in range(3)))
+        later = await inbox.send(first)
+        outcomes = sorted(r["outcome"] for r in [*at_once, later])
+        assert outcomes == ["created", "duplicate", "duplicate", "duplicate"]
+        assert len({r["ticket_id"] for r in [*at_once, later]}) == 1
+        async with smtp_server() as server:
+            await run_queued_jobs(_mailer(worker_settings, server))
+        (ack,) = server.inbox.received
+        assert ack.message["In-Reply-To"] == first["Message-ID"]
+        assert [m["kind"] for m in await outbox.messages()] == ["servicedesk.acknowledgement"]

@@ -205,7 +205,7 @@ CHANGES: list[tuple[str, Callable[[World], Awaitable[Change]], list[tuple[str, s
     ("assign", _assign, [(TicketEvents.UPDATED, "ticket"), (TicketEvents.ASSIGNED, "ticket")]),
     ("reserve", _reserve, [(TicketEvents.RESERVED, "ticket")]),
     ("link", _link, [(TicketEvents.LINKED, "ticket")]),
-    ("unlink", _unlink, [(TicketEvents.UPDATED, "ticket")]),
+    ("unlink", _unlink, [(TicketEvents.UNLINKED, "ticket")]),
     ("attach", _attach, [(TicketEvents.ATTACHED, "ticket")]),
     (
         "merge",
@@ -245,6 +245,28 @@ class TestEveryChangeIsAnEvent:
         ]
         for kind, role in expected:
             assert (kind, tickets[role]) in emitted, emitted
+
+    async def test_a_link_added_or_removed_names_the_ticket_at_the_other_end(
+        self, desk: Desk, services: TestServices
+    ) -> None:
+        """Both tickets show the link, so both pages must hear of it (from either side)."""
+        one, two = await desk.ticket(), await desk.ticket()
+        before = len(await events(services, desk.account.tenant_id))
+        linked = ok(
+            await desk.post(f"/tickets/{one['id']}/links", {"other_ticket_id": two["id"]}), 201
+        )
+        link_id = linked["links"][0]["id"]
+        removed = await desk.delete(f"/tickets/{two['id']}/links/{link_id}")
+        assert removed.status_code == 204, removed.text
+        emitted = [
+            (kind, payload["id"], payload["other_ticket_id"])
+            for kind, payload in (await events(services, desk.account.tenant_id))[before:]
+            if kind in (TicketEvents.LINKED, TicketEvents.UNLINKED)
+        ]
+        assert emitted == [
+            (TicketEvents.LINKED, one["id"], two["id"]),
+            (TicketEvents.UNLINKED, two["id"], one["id"]),
+        ]
 
     def test_the_table_covers_every_ticket_event(self) -> None:
         """A new event type needs a row here (created and commented are proven above)."""

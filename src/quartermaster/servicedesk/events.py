@@ -24,6 +24,7 @@ class TicketEvents:
     ATTACHED = "servicedesk.ticket.attached"
     MERGED = "servicedesk.ticket.merged"
     LINKED = "servicedesk.ticket.linked"
+    UNLINKED = "servicedesk.ticket.unlinked"
     RESERVED = "servicedesk.ticket.reserved"
     SLA_BREACHED = "servicedesk.ticket.sla_breached"
     RATED = "servicedesk.ticket.rated"
@@ -79,6 +80,9 @@ class TicketAttached(BaseModel):
 
 
 class TicketLinked(BaseModel):
+    """A link added (``linked``) or removed (``unlinked``) from ``id``'s page: the ticket at
+    the other end shows it too, so both ids are named."""
+
     id: uuid.UUID
     number: int
     other_ticket_id: uuid.UUID

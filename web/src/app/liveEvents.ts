@@ -20,10 +20,11 @@ import {
   ticketChanged,
   ticketCommented,
   ticketCreated,
+  ticketLinkChanged,
   ticketRated,
   ticketTouched,
 } from "@/features/tickets/live";
-import type { AgentChanged, TicketChanged, TicketTouched } from "@/features/tickets/live";
+import type { AgentChanged, TicketChanged, TicketLinkChanged, TicketTouched } from "@/features/tickets/live";
 import type { NewLevel } from "@/features/stock/live";
 import type { LiveEvent } from "@/live/connection";
 
@@ -55,7 +56,8 @@ const HANDLERS: Record<string, Handler> = {
   "servicedesk.ticket.merged": (client, data: TicketChanged) => ticketChanged(client, data),
   "servicedesk.ticket.commented": (client, data: TicketTouched) => ticketCommented(client, data),
   "servicedesk.ticket.attached": (client, data: TicketTouched) => ticketAttached(client, data),
-  "servicedesk.ticket.linked": (client, data: TicketTouched) => ticketTouched(client, data),
+  "servicedesk.ticket.linked": (client, data: TicketLinkChanged) => ticketLinkChanged(client, data),
+  "servicedesk.ticket.unlinked": (client, data: TicketLinkChanged) => ticketLinkChanged(client, data),
   "servicedesk.ticket.reserved": (client, data: TicketTouched) => ticketTouched(client, data),
   "servicedesk.ticket.sla_breached": (client, data: TicketTouched) => ticketBreached(client, data),
   "servicedesk.ticket.rated": (client, data: TicketTouched) => ticketRated(client, data),

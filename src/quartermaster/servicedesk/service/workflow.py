@@ -213,7 +213,13 @@ async def remove_link(
     await session.delete(link)
     touch(ticket, utcnow())
     await session.flush()
-    await emit_changed(session, ticket, TicketEvents.UPDATED)
+    other_id = link.other_ticket_id if link.ticket_id == ticket.id else link.ticket_id
+    await emit(
+        session,
+        tenant_id,
+        TicketEvents.UNLINKED,
+        TicketLinked(id=ticket.id, number=ticket.number, other_ticket_id=other_id, kind=link.kind),
+    )
 
 
 # RMA: stock reserved for a ticket

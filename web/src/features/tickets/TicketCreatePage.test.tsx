@@ -69,6 +69,6 @@ describe("opening a ticket", () => {
 
     const posts = api.requests.filter((r) => r.method === "POST");
     expect(posts.map((r) => (r.body as { subject: string }).subject)).toEqual(["Pump leaks", "Pump leaks badly"]);
-    expect(posts[1].headers.get("Idempotency-Key")).not.toBe(posts[0].headers.get("Idempotency-Key"));
+    expect(posts[1]!.headers.get("Idempotency-Key")).not.toBe(posts[0]!.headers.get("Idempotency-Key"));
   });
 });

@@ -5,7 +5,7 @@ import type { Ticket, TicketPage } from "./api";
 import { DEFAULT_FILTERS } from "./filters";
 import type { Agent } from "./desk";
 import { deskKeys, ticketKeys } from "./keys";
-import { agentChanged, ticketChanged } from "./live";
+import { agentChanged, ticketChanged, ticketLinkChanged } from "./live";
 import type { TicketChanged } from "./live";
 
 const SLA = { policy_id: null, state: "ok", first_response_due_at: null, resolution_due_at: null, first_responded_at: null, resolved_at: null, breached_at: null, paused_since: null } as const;
@@ -74,5 +74,15 @@ describe("live agent changes", () => {
     const client = new QueryClient();
     agentChanged(client, { user_id: "b", is_away: true, changed_by: "m" });
     expect(client.getQueryData(deskKeys.agents())).toBeUndefined();
+  });
+});
+
+describe("a link added or removed", () => {
+  it("refetches both tickets' pages, whichever side it was changed from", () => {
+    const client = new QueryClient();
+    for (const id of ["a", "b", "c"]) client.setQueryData(ticketKeys.detail(id), { ...ticket(id, "open"), links: [] });
+    ticketLinkChanged(client, { id: "b", number: 2, other_ticket_id: "a", kind: "relates_to" });
+    const invalid = (id: string) => client.getQueryState(ticketKeys.detail(id))!.isInvalidated;
+    expect([invalid("a"), invalid("b"), invalid("c")]).toEqual([true, true, false]);
   });
 });

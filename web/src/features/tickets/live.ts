@@ -99,6 +99,18 @@ export function ticketTouched(client: QueryClient, data: TicketTouched): void {
   void client.invalidateQueries({ queryKey: ticketKeys.detail(data.id) });
 }
 
+/** The payload of servicedesk.ticket.linked | unlinked. */
+export interface TicketLinkChanged extends TicketTouched {
+  other_ticket_id: string;
+  kind: string;
+}
+
+/** A link shows on both tickets: both pages refetch, whichever side it was changed from. */
+export function ticketLinkChanged(client: QueryClient, data: TicketLinkChanged): void {
+  void client.invalidateQueries({ queryKey: ticketKeys.detail(data.id) });
+  void client.invalidateQueries({ queryKey: ticketKeys.detail(data.other_ticket_id) });
+}
+
 export function ticketBreached(client: QueryClient, data: TicketTouched): void {
   void client.invalidateQueries({ queryKey: ticketKeys.detail(data.id) });
   invalidateSoon(client, ticketKeys.lists(), 500);

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 import pytest
 from httpx import AsyncClient, Response
+from sqlalchemy.engine import make_url
 
 from tests.builders import API, Inventory, new_uuid, ok, outbox_events, tenant_rows
-from tests.conftest import TestServices
+from tests.conftest import TestServices, plain
 from tests.identity.conftest import Account
 
 # What a service desk write may change: a refused one leaves all of them as they were.
@@ -31,9 +33,11 @@ DESK_TABLES = (
     "outbox_events",
 )
 
-__all__ = ["API", "Desk", "events", "new_uuid", "ok", "tenant_rows"]
+__all__ = ["ALWAYS", "API", "Desk", "events", "new_uuid", "ok", "owner_sql", "tenant_rows"]
 
 WEEKDAYS_9_TO_5 = {day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
+# Business hours around the clock: due dates are the creation time plus the target.
+ALWAYS = {day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 
 class Desk(Inventory):
@@ -98,13 +102,18 @@ class Desk(Inventory):
         items: list[dict[str, Any]] = body["items"]
         return items
 
-    async def paged(self, path: str, limit: int = 1) -> list[dict[str, Any]]:
-        """Every item of a list, read ``limit`` at a time by following ``next_cursor``."""
+    async def paged(self, path: str, limit: int = 1, **query: Any) -> list[dict[str, Any]]:
+        """Every item of a list (with the ``query`` parameters), read ``limit`` at a time
+        by following ``next_cursor``."""
         seen: list[dict[str, Any]] = []
-        params: dict[str, Any] = {"limit": limit}
+        params: dict[str, Any] = {**query, "limit": limit}
         while True:
             page = ok(await self.get(path, **params))
             assert len(page["items"]) <= limit
+            # A cursor that leads back to items already read would loop for ever.
+            keys = [item.get("id", item.get("user_id")) for item in seen]
+            repeated = [i for i in page["items"] if i.get("id", i.get("user_id")) in keys]
+            assert not repeated, f"read again: {repeated}"
             seen += page["items"]
             if page["next_cursor"] is None:
                 return seen
@@ -125,3 +134,14 @@ def desk(client: AsyncClient, owner: Account) -> Desk:
 
 async def events(services: TestServices, tenant_id: str) -> list[tuple[str, dict[str, Any]]]:
     return await outbox_events(services, tenant_id)
+
+
+async def owner_sql(services: TestServices, query: str, *args: Any) -> None:
+    """Move a ticket's times into the past, as time passing would (test setup only; a
+    superuser, the one role row-level security does not filter)."""
+    url = make_url(services.admin_url).set(database=make_url(services.owner_url).database)
+    connection = await asyncpg.connect(plain(url.render_as_string(hide_password=False)))
+    try:
+        await connection.execute(query, *args)
+    finally:
+        await connection.close()

@@ -3,23 +3,27 @@ type, size limit, sanitised names), contacts, and the ticket report."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 
 from quartermaster.api import create_app
+from quartermaster.core.db import Database
 from quartermaster.core.settings import Settings
 from quartermaster.servicedesk.files import sanitize_file_name, sniff_content_type
+from quartermaster.servicedesk.service.sla import mark_breaches
 from tests.builders import nothing_written, problem, tenant_tables
 from tests.catalog.conftest import ok
 from tests.conftest import TestServices
 from tests.identity.conftest import Account
-from tests.servicedesk.conftest import Desk
+from tests.servicedesk.conftest import Desk, owner_sql
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"\x00" * 20
 
@@ -247,6 +251,118 @@ class TestReport:
         assert last["start"].endswith("+14:00")
         assert sum(b["created"] for b in report["buckets"]) == 2
         assert two["id"]
+
+    async def test_each_figure_counts_in_the_period_of_its_own_moment(
+        self, desk: Desk, client: AsyncClient, services: TestServices, database: Database
+    ) -> None:
+        """Created and the median first response by creation day (an answer after
+        midnight still counts for the day the ticket came in); resolved and the median
+        resolution time (created to resolved) by resolution day; a breach by the day it
+        was marked; ratings by the day they were given. Three tickets per median, so it
+        is neither the mean nor an end."""
+        scores = {"a": 5, "b": 4, "c": 2}
+        tickets = {name: await desk.ticket() for name in ("a", "b", "c", "late")}
+        for name, score in scores.items():
+            await desk.moved(tickets[name]["id"], "resolved")
+            (survey,) = await desk.items(f"/tickets/{tickets[name]['id']}/csat")
+            token = survey["url"].rsplit("/csat/", 1)[1]
+            ok(await client.post(f"/api/v1/csat/{token}", json={"score": score}))
+        day = datetime(2026, 3, 10, tzinfo=UTC)  # and the two days after it
+        # name: (created, first response after, resolution after, rated at)
+        times = {
+            "a": (day + timedelta(hours=8), 600, 86_400, day + timedelta(days=1, hours=9)),
+            "b": (day + timedelta(hours=9), 1_800, 93_600, day + timedelta(days=1, hours=12)),
+            "c": (day + timedelta(hours=23), 7_200, 88_200, day + timedelta(days=2, hours=9)),
+        }
+        for name, (created, response, resolution, rated) in times.items():
+            ticket_id = uuid.UUID(tickets[name]["id"])
+            await owner_sql(
+                services,
+                "UPDATE tickets SET created_at = $2::timestamptz, resolution_started_at = $2, "
+                "first_responded_at = $2 + $3::interval, resolved_at = $2 + $4::interval "
+                "WHERE id = $1",
+                ticket_id,
+                created,
+                timedelta(seconds=response),
+                timedelta(seconds=resolution),
+            )
+            await owner_sql(
+                services,
+                "UPDATE csat_surveys SET answered_at = $2 WHERE ticket_id = $1",
+                ticket_id,
+                rated,
+            )
+        # Unanswered, its first response due at 16:00: the check at 03:00 the next day
+        # marks it.
+        await owner_sql(
+            services,
+            "UPDATE tickets SET created_at = $2::timestamptz, resolution_started_at = $2, "
+            "first_response_due_at = $2 + interval '4 hours' WHERE id = $1",
+            uuid.UUID(tickets["late"]["id"]),
+            day + timedelta(hours=12),
+        )
+        tenant = uuid.UUID(desk.account.tenant_id)
+        async with database.transaction(tenant) as session:
+            assert await mark_breaches(session, tenant, day + timedelta(days=1, hours=3)) == 1
+
+        report = ok(
+            await desk.get(
+                "/reports/tickets",
+                interval="day",
+                **{"from": day.isoformat(), "to": (day + timedelta(days=3)).isoformat()},
+            )
+        )
+        figures = [
+            (
+                datetime.fromisoformat(b["start"]),
+                b["created"],
+                b["median_first_response_seconds"],
+                b["resolved"],
+                b["median_resolution_seconds"],
+                b["breaches"],
+                b["csat_responses"],
+                b["csat_average"],
+            )
+            for b in report["buckets"]
+        ]
+        assert figures == [
+            (day, 4, 1_800, 0, None, 0, 0, None),
+            (day + timedelta(days=1), 0, None, 3, 88_200, 1, 2, "4.50"),
+            (day + timedelta(days=2), 0, None, 0, None, 0, 1, "2.00"),
+        ]
+
+    async def test_a_ticket_is_counted_on_the_day_of_the_report_time_zone(
+        self, desk: Desk, services: TestServices
+    ) -> None:
+        """23:30 UTC on 12 March is 00:30 on the 13th in Berlin (UTC+1 in winter)."""
+        ticket = await desk.ticket()
+        await owner_sql(
+            services,
+            "UPDATE tickets SET created_at = $2 WHERE id = $1",
+            uuid.UUID(ticket["id"]),
+            datetime(2026, 3, 12, 23, 30, tzinfo=UTC),
+        )
+        berlin = ZoneInfo("Europe/Berlin")
+        for tz, zone in (("UTC", UTC), ("Europe/Berlin", berlin)):
+            report = ok(
+                await desk.get(
+                    "/reports/tickets",
+                    interval="day",
+                    tz=tz,
+                    **{
+                        "from": datetime(2026, 3, 12, tzinfo=zone).isoformat(),
+                        "to": datetime(2026, 3, 14, tzinfo=zone).isoformat(),
+                    },
+                )
+            )
+            created = [(b["start"], b["created"]) for b in report["buckets"]]
+            if tz == "UTC":
+                assert created == [("2026-03-12T00:00:00Z", 1), ("2026-03-13T00:00:00Z", 0)]
+            else:
+                assert created == [
+                    ("2026-03-12T00:00:00+01:00", 0),
+                    ("2026-03-13T00:00:00+01:00", 1),
+                ]
 
     async def test_bad_report_parameters_are_422(self, desk: Desk) -> None:
         # Values of the right type that make no report are the report's own refusal.

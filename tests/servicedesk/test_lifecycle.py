@@ -15,7 +15,7 @@ from tests.builders import nothing_written, problem, tenant_tables
 from tests.catalog.conftest import ok
 from tests.conftest import TestServices
 from tests.identity.conftest import Identity
-from tests.servicedesk.conftest import DESK_TABLES, Desk, events
+from tests.servicedesk.conftest import ALWAYS, DESK_TABLES, Desk, events
 
 ALLOWED = {
     "new": ["open", "pending", "resolved", "closed"],
@@ -283,6 +283,76 @@ class TestListing:
         assert await desk.list_tickets(q="_") == []
         response = await desk.get("/tickets", q="nul\x00byte")
         assert "NUL" in problem(response, 422, "invalid-text")["detail"]
+
+    async def test_the_priority_filter_takes_one_or_several_values_and_refuses_others(
+        self, desk: Desk
+    ) -> None:
+        made = {p: await desk.ticket(priority=p) for p in ("low", "normal", "high", "urgent")}
+        await desk.ticket(priority="high", subject="Another high one")
+
+        def ids(tickets: list[dict[str, Any]]) -> list[str]:
+            return sorted(t["id"] for t in tickets)
+
+        highs = await desk.list_tickets(priority="high")
+        assert [t["priority"] for t in highs] == ["high", "high"]
+        assert made["high"]["id"] in ids(highs)
+        # A repeated parameter is any of its values.
+        either = await desk.list_tickets(priority=["low", "urgent"])
+        assert ids(either) == sorted([made["low"]["id"], made["urgent"]["id"]])
+        both_filters = await desk.list_tickets(priority=["low", "normal"], q="Problem 2")
+        assert ids(both_filters) == [made["normal"]["id"]]
+        for wrong in ("asap", ["low", "asap"], "URGENT", ""):
+            response = await desk.get("/tickets", priority=wrong)
+            body = problem(response, 422, "validation-failed")
+            assert {e["field"].split(".")[0] for e in body["errors"]} == {"priority"}, body
+
+    async def test_sorting_by_last_change_either_way_pages_like_one_page(self, desk: Desk) -> None:
+        first, second, third = [await desk.ticket() for _ in range(3)]
+        ok(await desk.patch(f"/tickets/{second['id']}", {"priority": "high"}))
+        ok(await desk.patch(f"/tickets/{first['id']}", {"tags": ["touched"]}))
+        oldest_change_first = [third["id"], second["id"], first["id"]]
+        for order, expected in (
+            ("asc", oldest_change_first),
+            ("desc", oldest_change_first[::-1]),
+        ):
+            whole = await desk.list_tickets(sort="updated_at", order=order)
+            assert [t["id"] for t in whole] == expected, order
+            one_by_one = await desk.paged("/tickets", sort="updated_at", order=order)
+            assert [t["id"] for t in one_by_one] == expected, order
+
+    async def test_sorting_by_resolution_due_date_puts_undated_tickets_last_either_way(
+        self, desk: Desk
+    ) -> None:
+        """Without a policy a ticket has no resolution due date: it is listed after every
+        dated one in both directions, the undated ones in id order, and a cursor pages
+        through those equal keys one at a time without skipping or repeating any."""
+        undated = sorted([(await desk.ticket())["id"] for _ in range(3)])
+        await desk.policy(
+            "Around the clock",
+            weekly_hours=ALWAYS,
+            targets={
+                "normal": {"resolution_minutes": 480},
+                "high": {"resolution_minutes": 240},
+                "urgent": {"resolution_minutes": 120},
+            },
+        )
+        normal = await desk.ticket(priority="normal")  # due in 8 h
+        urgent = await desk.ticket(priority="urgent")  # due in 2 h
+        high = await desk.ticket(priority="high")  # due in 4 h
+        soonest_first = [urgent["id"], high["id"], normal["id"]]
+        for order, expected in (
+            ("asc", soonest_first + undated),
+            ("desc", soonest_first[::-1] + undated[::-1]),
+        ):
+            whole = await desk.list_tickets(sort="resolution_due_at", order=order)
+            assert [t["id"] for t in whole] == expected, order
+            dues = [t["sla"]["resolution_due_at"] for t in whole]
+            assert dues[3:] == [None, None, None]
+            assert dues[:3] == sorted(dues[:3], reverse=order == "desc")
+            one_by_one = await desk.paged("/tickets", sort="resolution_due_at", order=order)
+            assert [t["id"] for t in one_by_one] == expected, order
+            in_twos = await desk.paged("/tickets", 2, sort="resolution_due_at", order=order)
+            assert [t["id"] for t in in_twos] == expected, order
 
     async def test_a_forged_or_foreign_cursor_is_400(self, desk: Desk) -> None:
         for _ in range(3):

@@ -8,9 +8,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
-from sqlalchemy.engine import make_url
-
 from quartermaster.core.db import Database
 from quartermaster.core.settings import Settings
 from quartermaster.jobs.public import runtime_of
@@ -19,11 +16,9 @@ from quartermaster.servicedesk.service.sla import mark_breaches
 from quartermaster.servicedesk.tasks import check_sla_breaches, schedules
 from tests.builders import problem, tenant_tables
 from tests.catalog.conftest import ok
-from tests.conftest import TestServices, plain
+from tests.conftest import TestServices
 from tests.jobs.conftest import ctx, jobs_dir, jobs_settings, redis, runtime  # noqa: F401
-from tests.servicedesk.conftest import Desk, events, tenant_rows
-
-ALWAYS = {day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+from tests.servicedesk.conftest import ALWAYS, Desk, events, owner_sql, tenant_rows
 
 
 def at(text: str | None) -> datetime | None:
@@ -110,7 +105,7 @@ class TestClocks:
         assert pending["sla"]["state"] == "paused"
         assert pending["sla"]["paused_since"] is not None
         # Pretend it has been pending for two hours (the clock is the database's).
-        await _owner_sql(
+        await owner_sql(
             services,
             "UPDATE tickets SET sla_paused_at = sla_paused_at - interval '2 hours' WHERE id = $1",
             uuid.UUID(ticket["id"]),
@@ -139,17 +134,6 @@ class TestClocks:
         assert [t["id"] for t in await desk.list_tickets(sla="due_soon")] == [ticket["id"]]
 
 
-async def _owner_sql(services: TestServices, query: str, *args: Any) -> None:
-    """Move a ticket's clock into the past, as time passing would (test setup only; a
-    superuser, the one role row-level security does not filter)."""
-    url = make_url(services.admin_url).set(database=make_url(services.owner_url).database)
-    connection = await asyncpg.connect(plain(url.render_as_string(hide_password=False)))
-    try:
-        await connection.execute(query, *args)
-    finally:
-        await connection.close()
-
-
 class TestBreaches:
     async def test_the_job_marks_each_breach_once_with_one_event(
         self,
@@ -162,7 +146,7 @@ class TestBreaches:
         in_time = await desk.ticket()
         await desk.comment(in_time["id"], "Answered at once.")
         # Both were due a minute ago: one was answered before that, one was not.
-        await _owner_sql(
+        await owner_sql(
             services,
             "UPDATE tickets SET first_response_due_at = now() - interval '1 minute', "
             "first_responded_at = first_responded_at - interval '2 minutes' "
@@ -185,6 +169,69 @@ class TestBreaches:
         ]
         assert [(e["id"], e["missed"]) for e in emitted] == [(late["id"], ["first_response"])]
         assert [t["id"] for t in await desk.list_tickets(sla="breached")] == [late["id"]]
+
+    async def test_a_due_date_passing_while_pending_is_no_breach_until_the_moved_one_passes(
+        self,
+        desk: Desk,
+        services: TestServices,
+        database: Database,
+        ctx: dict[str, Any],  # noqa: F811
+    ) -> None:
+        """Both clocks are held while a ticket is pending (README, "SLA clocks"): due
+        dates that pass while it waits for the customer are no breach; back to open, they
+        have moved by the time spent pending, and only an overrun of the moved dates is
+        marked. A ticket that was already late when it went pending is still a breach."""
+        await _always_open_policy(desk)  # first response in 60 min, resolution in 240
+        waiting, late = await desk.ticket(), await desk.ticket()
+        for ticket in (waiting, late):
+            await desk.moved(ticket["id"], "pending")
+        # Both opened five hours ago. `waiting` went pending 30 minutes in, so both its
+        # due dates (+1 h, +4 h) passed while pending; `late` went pending two hours in,
+        # an hour after its first response was due.
+        shift_back = (
+            "UPDATE tickets SET created_at = created_at - interval '5 hours', "
+            "resolution_started_at = resolution_started_at - interval '5 hours', "
+            "first_response_due_at = first_response_due_at - interval '5 hours', "
+            "resolution_due_at = resolution_due_at - interval '5 hours', "
+            "sla_paused_at = created_at - $2::interval WHERE id = $1"
+        )
+        await owner_sql(services, shift_back, uuid.UUID(waiting["id"]), timedelta(hours=4.5))
+        await owner_sql(services, shift_back, uuid.UUID(late["id"]), timedelta(hours=3))
+
+        assert await check_sla_breaches(ctx) == 1
+        held = await desk.get_ticket(waiting["id"])
+        assert (held["sla"]["state"], held["sla"]["breached_at"]) == ("paused", None)
+        assert (await desk.get_ticket(late["id"]))["sla"]["state"] == "breached"
+
+        resumed = await desk.moved(waiting["id"], "open")
+        created = datetime.fromisoformat(resumed["created_at"])
+        paused_since = datetime.fromisoformat(held["sla"]["paused_since"])
+        first_due = datetime.fromisoformat(resumed["sla"]["first_response_due_at"])
+        resolution_due = datetime.fromisoformat(resumed["sla"]["resolution_due_at"])
+        assert paused_since == created + timedelta(minutes=30)
+        # Moved by the 4 h 30 min (and the moments of this test) spent pending.
+        moved_by = first_due - (created + timedelta(hours=1))
+        assert timedelta(hours=4, minutes=30) <= moved_by < timedelta(hours=4, minutes=31)
+        assert resolution_due - (created + timedelta(hours=4)) == moved_by
+        assert resumed["sla"]["state"] == "due_soon"  # 30 minutes of its first hour left
+        assert await check_sla_breaches(ctx) == 0
+
+        tenant = uuid.UUID(desk.account.tenant_id)
+
+        async def check_at(moment: datetime) -> int:
+            async with database.transaction(tenant) as session:
+                return await mark_breaches(session, tenant, moment)
+
+        assert await check_at(first_due - timedelta(seconds=1)) == 0
+        assert await check_at(first_due + timedelta(seconds=1)) == 1
+        breached = await desk.get_ticket(waiting["id"])
+        assert at(breached["sla"]["breached_at"]) == first_due + timedelta(seconds=1)
+        emitted = [
+            (payload["id"], payload["missed"])
+            for kind, payload in await events(services, desk.account.tenant_id)
+            if kind == "servicedesk.ticket.sla_breached"
+        ]
+        assert emitted == [(late["id"], ["first_response"]), (waiting["id"], ["first_response"])]
 
     async def test_concurrent_runs_mark_and_emit_each_breach_exactly_once(
         self, desk: Desk, services: TestServices, database: Database

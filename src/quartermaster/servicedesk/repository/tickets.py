@@ -136,17 +136,25 @@ class TicketFilter:
 PRIORITY_RANK = case(
     {"low": 0, "normal": 1, "high": 2, "urgent": 3}, value=Ticket.priority, else_=1
 )
-# Tickets without a resolution target sort after every dated one (and page by the same key).
+# Tickets without a resolution target sort after every dated one, in either direction
+# (and page by the same key): the latest time there is ascending, the earliest descending.
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
+FAR_PAST = datetime(1, 1, 1, tzinfo=UTC)
 
 
-def sort_expression(sort: str) -> ColumnElement[Any] | InstrumentedAttribute[Any]:
+def _undated(descending: bool) -> datetime:
+    return FAR_PAST if descending else FAR_FUTURE
+
+
+def sort_expression(
+    sort: str, *, descending: bool
+) -> ColumnElement[Any] | InstrumentedAttribute[Any]:
     if sort == "priority":
         return PRIORITY_RANK
     if sort == "number":
         return Ticket.number
     if sort == "resolution_due_at":
-        return func.coalesce(Ticket.resolution_due_at, literal(FAR_FUTURE))
+        return func.coalesce(Ticket.resolution_due_at, literal(_undated(descending)))
     if sort == "updated_at":
         return Ticket.updated_at
     return Ticket.created_at
@@ -237,7 +245,7 @@ async def tickets_page(
             Contact, and_(Contact.tenant_id == Ticket.tenant_id, Contact.id == Ticket.requester_id)
         )
         .where(*_conditions(tenant_id, where, now)),
-        [sort_expression(sort), Ticket.id],
+        [sort_expression(sort, descending=descending), Ticket.id],
         after,
         limit=limit,
         descending=descending,
@@ -245,14 +253,14 @@ async def tickets_page(
     return [(ticket, contact) for ticket, contact in await session.execute(query)]
 
 
-def sort_value(ticket: Ticket, sort: str) -> Any:
+def sort_value(ticket: Ticket, sort: str, *, descending: bool) -> Any:
     """The value of ``sort_expression`` for a loaded ticket (for the next cursor)."""
     if sort == "priority":
         return {"low": 0, "normal": 1, "high": 2, "urgent": 3}[ticket.priority]
     if sort == "number":
         return ticket.number
     if sort == "resolution_due_at":
-        return ticket.resolution_due_at or FAR_FUTURE
+        return ticket.resolution_due_at or _undated(descending)
     if sort == "updated_at":
         return ticket.updated_at
     return ticket.created_at

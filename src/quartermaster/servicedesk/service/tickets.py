@@ -270,7 +270,11 @@ async def list_tickets(
             limit=page.fetch,
             now=now,
         ),
-        lambda row: [ticket_rows.sort_value(row[0], sort.value), row[0].id, ordering],
+        lambda row: [
+            ticket_rows.sort_value(row[0], sort.value, descending=descending),
+            row[0].id,
+            ordering,
+        ],
     )
     return Page[TicketRead](
         items=[ticket_read(t, c, now) for t, c in rows], next_cursor=next_cursor

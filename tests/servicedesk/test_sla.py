@@ -233,6 +233,46 @@ class TestBreaches:
         ]
         assert emitted == [(late["id"], ["first_response"]), (waiting["id"], ["first_response"])]
 
+    async def test_an_unanswered_ticket_reopened_keeps_what_was_left_of_its_first_response(
+        self,
+        desk: Desk,
+        services: TestServices,
+        database: Database,
+        ctx: dict[str, Any],  # noqa: F811
+    ) -> None:
+        """Resolving stops the first-response clock; a requester who writes again a day
+        later reopens the ticket, and the clock goes on with what was left (it is held while
+        resolved, as while pending), instead of running from creation and breaching at once."""
+        await _always_open_policy(desk)  # first response in 60 min, resolution in 240
+        ticket = await desk.ticket()
+        await desk.moved(ticket["id"], "open")
+        await desk.moved(ticket["id"], "resolved")  # nobody replied
+        # Opened a day ago, resolved 10 minutes in: 50 minutes of its first hour were left.
+        shift_back = (
+            "UPDATE tickets SET created_at = created_at - interval '1 day', "
+            "resolution_started_at = resolution_started_at - interval '1 day', "
+            "first_response_due_at = first_response_due_at - interval '1 day', "
+            "resolution_due_at = resolution_due_at - interval '1 day', "
+            "resolved_at = created_at - interval '1 day' + interval '10 minutes' WHERE id = $1"
+        )
+        await owner_sql(services, shift_back, uuid.UUID(ticket["id"]))
+
+        reopened = await desk.moved(ticket["id"], "open")
+        assert reopened["sla"]["first_responded_at"] is None
+        reopened_at = datetime.fromisoformat(reopened["updated_at"])
+        first_due = datetime.fromisoformat(reopened["sla"]["first_response_due_at"])
+        assert timedelta(minutes=49) < first_due - reopened_at <= timedelta(minutes=50)
+        resolution_due = datetime.fromisoformat(reopened["sla"]["resolution_due_at"])
+        assert timedelta(hours=3, minutes=59) < resolution_due - reopened_at <= timedelta(hours=4)
+        assert reopened["sla"]["state"] == "due_soon"  # 50 minutes to answer, not breached
+        assert await check_sla_breaches(ctx) == 0
+
+        tenant = uuid.UUID(desk.account.tenant_id)
+        async with database.transaction(tenant) as session:
+            assert await mark_breaches(session, tenant, first_due - timedelta(seconds=1)) == 0
+        async with database.transaction(tenant) as session:
+            assert await mark_breaches(session, tenant, first_due + timedelta(seconds=1)) == 1
+
     async def test_concurrent_runs_mark_and_emit_each_breach_exactly_once(
         self, desk: Desk, services: TestServices, database: Database
     ) -> None:

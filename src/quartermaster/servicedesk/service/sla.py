@@ -3,8 +3,9 @@
 A ticket takes its policy when it is created (its team's, else the tenant's default).
 Two clocks run in the policy's business hours:
 
-- first response: from ``created_at``; stopped by the first public agent reply (or by
-  resolving/closing the ticket);
+- first response: from ``created_at``; stopped by the first public agent reply, held by
+  resolving the ticket (a reopened ticket nobody has answered goes on with what was left
+  of it, rather than running from creation and breaching at once) and ended by closing;
 - resolution: from ``resolution_started_at`` (creation, or the last reopen); stopped by
   resolving or closing.
 
@@ -162,6 +163,17 @@ def resume(ticket: Ticket, policy: SlaPolicy | None, now: datetime) -> None:
         ticket.response_paused_seconds += held
     if ticket.resolved_at is None:
         ticket.resolution_paused_seconds += held
+    apply_due_dates(ticket, policy)
+
+
+def reopen(ticket: Ticket, policy: SlaPolicy | None, now: datetime) -> None:
+    """Back from ``resolved`` to ``open``: a new resolution clock; an unanswered ticket's
+    first-response clock goes on, extended by the business time it spent resolved."""
+    resolved_at, ticket.resolved_at = ticket.resolved_at, None
+    if ticket.first_responded_at is None and resolved_at is not None and policy is not None:
+        ticket.response_paused_seconds += calendar_of(policy).between(resolved_at, now)
+    ticket.resolution_started_at = now
+    ticket.resolution_paused_seconds = 0
     apply_due_dates(ticket, policy)
 
 

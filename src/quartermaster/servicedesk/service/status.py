@@ -65,10 +65,7 @@ async def change_status(
         survey = await csat.create_survey(session, ticket, now)
         await notifications.mail_rating_link(session, ticket, survey)
     elif to == "open" and ticket.status == "resolved":
-        ticket.resolved_at = None
-        ticket.resolution_started_at = now
-        ticket.resolution_paused_seconds = 0
-        sla.apply_due_dates(ticket, policy)
+        sla.reopen(ticket, policy, now)
         if ticket.team_id is not None and not await is_available(
             session, tenant_id, ticket.assignee_id
         ):

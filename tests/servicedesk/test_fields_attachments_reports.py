@@ -255,13 +255,14 @@ class TestReport:
     async def test_each_figure_counts_in_the_period_of_its_own_moment(
         self, desk: Desk, client: AsyncClient, services: TestServices, database: Database
     ) -> None:
-        """Created and the median first response by creation day (an answer after
-        midnight still counts for the day the ticket came in); resolved and the median
-        resolution time (created to resolved) by resolution day; a breach by the day it
-        was marked; ratings by the day they were given. Three tickets per median, so it
-        is neither the mean nor an end."""
+        """Created by creation day; the median first response by the day of the answer
+        (a ticket that came in at 23:30 and was answered after midnight counts for the
+        next day, so a day's figure is final once the day is over); resolved and the
+        median resolution time (created to resolved) by resolution day; a breach by the
+        day it was marked; ratings by the day they were given. Three tickets per median,
+        so it is neither the mean nor an end."""
         scores = {"a": 5, "b": 4, "c": 2}
-        tickets = {name: await desk.ticket() for name in ("a", "b", "c", "late")}
+        tickets = {name: await desk.ticket() for name in ("a", "b", "c", "late", "night")}
         for name, score in scores.items():
             await desk.moved(tickets[name]["id"], "resolved")
             (survey,) = await desk.items(f"/tickets/{tickets[name]['id']}/csat")
@@ -272,7 +273,7 @@ class TestReport:
         times = {
             "a": (day + timedelta(hours=8), 600, 86_400, day + timedelta(days=1, hours=9)),
             "b": (day + timedelta(hours=9), 1_800, 93_600, day + timedelta(days=1, hours=12)),
-            "c": (day + timedelta(hours=23), 7_200, 88_200, day + timedelta(days=2, hours=9)),
+            "c": (day + timedelta(hours=21), 7_200, 88_200, day + timedelta(days=2, hours=9)),
         }
         for name, (created, response, resolution, rated) in times.items():
             ticket_id = uuid.UUID(tickets[name]["id"])
@@ -301,6 +302,15 @@ class TestReport:
             uuid.UUID(tickets["late"]["id"]),
             day + timedelta(hours=12),
         )
+        # Came in at 23:30, answered an hour later: created on the first day, its first
+        # response on the second.
+        await owner_sql(
+            services,
+            "UPDATE tickets SET created_at = $2::timestamptz, resolution_started_at = $2, "
+            "first_responded_at = $2 + interval '1 hour' WHERE id = $1",
+            uuid.UUID(tickets["night"]["id"]),
+            day + timedelta(hours=23, minutes=30),
+        )
         tenant = uuid.UUID(desk.account.tenant_id)
         async with database.transaction(tenant) as session:
             assert await mark_breaches(session, tenant, day + timedelta(days=1, hours=3)) == 1
@@ -326,8 +336,8 @@ class TestReport:
             for b in report["buckets"]
         ]
         assert figures == [
-            (day, 4, 1_800, 0, None, 0, 0, None),
-            (day + timedelta(days=1), 0, None, 3, 88_200, 1, 2, "4.50"),
+            (day, 5, 1_800, 0, None, 0, 0, None),
+            (day + timedelta(days=1), 0, 3_600, 3, 88_200, 1, 2, "4.50"),
             (day + timedelta(days=2), 0, None, 0, None, 0, 1, "2.00"),
         ]
 

@@ -14,22 +14,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 STEPS = {"day": "1 day", "week": "7 days", "month": "1 month"}
 
-# created, and the median first response of those tickets: by creation period;
-# resolved and the median resolution time: by resolution period; breaches by breach
-# period; ratings by answer period. Each time counts when from ≤ t < to.
+# Each figure counts in the period of its own moment, so a period's figures are final
+# once it is over: created by creation; the median first response (created to the first
+# public agent reply) by the reply's period; resolved and the median resolution time
+# (created to resolved) by resolution; breaches by the period they were marked; ratings
+# by answer. Each time counts when from ≤ t < to. Times are wall-clock (pending and
+# nights included); the SLA clocks are the business-hours view.
 _REPORT = text(
     """
 WITH periods AS (
     SELECT generate_series(CAST(:first AS timestamp), CAST(:last AS timestamp),
                            CAST(CAST(:step AS text) AS interval)) AS period
 ), created AS (
-    SELECT date_trunc(:unit, timezone(:tz, created_at)) AS period,
-           count(*) AS created,
-           percentile_cont(0.5) WITHIN GROUP (
-               ORDER BY extract(epoch FROM first_responded_at - created_at))
-               FILTER (WHERE first_responded_at IS NOT NULL) AS first_response
+    SELECT date_trunc(:unit, timezone(:tz, created_at)) AS period, count(*) AS created
     FROM tickets
     WHERE tenant_id = :tenant AND created_at >= :start AND created_at < :end
+    GROUP BY 1
+), responded AS (
+    SELECT date_trunc(:unit, timezone(:tz, first_responded_at)) AS period,
+           percentile_cont(0.5) WITHIN GROUP (
+               ORDER BY extract(epoch FROM first_responded_at - created_at)) AS first_response
+    FROM tickets
+    WHERE tenant_id = :tenant AND first_responded_at >= :start AND first_responded_at < :end
     GROUP BY 1
 ), resolved AS (
     SELECT date_trunc(:unit, timezone(:tz, resolved_at)) AS period,
@@ -54,11 +60,12 @@ WITH periods AS (
 SELECT timezone(:tz, periods.period) AS period_start,
        coalesce(created.created, 0) AS created,
        coalesce(resolved.resolved, 0) AS resolved,
-       created.first_response, resolved.resolution,
+       responded.first_response, resolved.resolution,
        coalesce(breaches.breaches, 0) AS breaches,
        coalesce(ratings.responses, 0) AS csat_responses, ratings.average AS csat_average
 FROM periods
 LEFT JOIN created ON created.period = periods.period
+LEFT JOIN responded ON responded.period = periods.period
 LEFT JOIN resolved ON resolved.period = periods.period
 LEFT JOIN breaches ON breaches.period = periods.period
 LEFT JOIN ratings ON ratings.period = periods.period

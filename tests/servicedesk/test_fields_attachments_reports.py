@@ -326,6 +326,7 @@ class TestReport:
             (
                 datetime.fromisoformat(b["start"]),
                 b["created"],
+                b["first_responses"],
                 b["median_first_response_seconds"],
                 b["resolved"],
                 b["median_resolution_seconds"],
@@ -336,9 +337,9 @@ class TestReport:
             for b in report["buckets"]
         ]
         assert figures == [
-            (day, 5, 1_800, 0, None, 0, 0, None),
-            (day + timedelta(days=1), 0, 3_600, 3, 88_200, 1, 2, "4.50"),
-            (day + timedelta(days=2), 0, None, 0, None, 0, 1, "2.00"),
+            (day, 5, 3, 1_800, 0, None, 0, 0, None),
+            (day + timedelta(days=1), 0, 1, 3_600, 3, 88_200, 1, 2, "4.50"),
+            (day + timedelta(days=2), 0, 0, None, 0, None, 0, 1, "2.00"),
         ]
 
     async def test_a_ticket_is_counted_on_the_day_of_the_report_time_zone(

@@ -512,8 +512,13 @@ class TicketBucket(BaseModel):
     start: datetime
     created: int
     resolved: int
-    median_first_response_seconds: int | None
-    median_resolution_seconds: int | None
+    first_responses: int = Field(description="Tickets first answered in the period")
+    median_first_response_seconds: int | None = Field(
+        description="Of the tickets first answered in the period: created to first answer"
+    )
+    median_resolution_seconds: int | None = Field(
+        description="Of the tickets resolved in the period: created to resolved"
+    )
     breaches: int
     csat_responses: int
     csat_average: Decimal | None

@@ -4818,9 +4818,20 @@ export interface components {
             created: number;
             /** Resolved */
             resolved: number;
-            /** Median First Response Seconds */
+            /**
+             * First Responses
+             * @description Tickets first answered in the period
+             */
+            first_responses: number;
+            /**
+             * Median First Response Seconds
+             * @description Of the tickets first answered in the period: created to first answer
+             */
             median_first_response_seconds: number | null;
-            /** Median Resolution Seconds */
+            /**
+             * Median Resolution Seconds
+             * @description Of the tickets resolved in the period: created to resolved
+             */
             median_resolution_seconds: number | null;
             /** Breaches */
             breaches: number;

@@ -32,6 +32,7 @@ WITH periods AS (
     GROUP BY 1
 ), responded AS (
     SELECT date_trunc(:unit, timezone(:tz, first_responded_at)) AS period,
+           count(*) AS first_responses,
            percentile_cont(0.5) WITHIN GROUP (
                ORDER BY extract(epoch FROM first_responded_at - created_at)) AS first_response
     FROM tickets
@@ -60,6 +61,7 @@ WITH periods AS (
 SELECT timezone(:tz, periods.period) AS period_start,
        coalesce(created.created, 0) AS created,
        coalesce(resolved.resolved, 0) AS resolved,
+       coalesce(responded.first_responses, 0) AS first_responses,
        responded.first_response, resolved.resolution,
        coalesce(breaches.breaches, 0) AS breaches,
        coalesce(ratings.responses, 0) AS csat_responses, ratings.average AS csat_average
@@ -79,6 +81,7 @@ class ReportRow:
     period_start: datetime
     created: int
     resolved: int
+    first_responses: int
     first_response_seconds: float | None
     resolution_seconds: float | None
     breaches: int
@@ -115,6 +118,7 @@ async def ticket_report(
             period_start=row.period_start,
             created=int(row.created),
             resolved=int(row.resolved),
+            first_responses=int(row.first_responses),
             first_response_seconds=row.first_response,
             resolution_seconds=row.resolution,
             breaches=int(row.breaches),

@@ -56,6 +56,7 @@ async def ticket_report(
                 start=row.period_start.astimezone(zone),
                 created=row.created,
                 resolved=row.resolved,
+                first_responses=row.first_responses,
                 median_first_response_seconds=_seconds(row.first_response_seconds),
                 median_resolution_seconds=_seconds(row.resolution_seconds),
                 breaches=row.breaches,

@@ -25,7 +25,7 @@ export default function TicketReportPage() {
       {report.error ? <ErrorNotice error={report.error} title="The report could not be loaded" /> : null}
       <section aria-label="Totals" className="mb-6 grid grid-cols-2 gap-4 lg:grid-cols-5">
         <Card className="p-4">{figure(<Stat label="Created" value={sum((b) => b.created)} hint={`Resolved: ${sum((b) => b.resolved)}`} />)}</Card>
-        <Card className="p-4">{figure(<Stat label="First response" value={formatDuration(weightedMiddle(buckets.map((b) => ({ value: b.median_first_response_seconds, weight: b.created }))))} hint="Typical (median)" />)}</Card>
+        <Card className="p-4">{figure(<Stat label="First response" value={formatDuration(weightedMiddle(buckets.map((b) => ({ value: b.median_first_response_seconds, weight: b.first_responses }))))} hint="Typical (median)" />)}</Card>
         <Card className="p-4">{figure(<Stat label="Resolution" value={formatDuration(weightedMiddle(buckets.map((b) => ({ value: b.median_resolution_seconds, weight: b.resolved }))))} hint="Typical (median)" />)}</Card>
         <Card className="p-4">{figure(<Stat label="SLA breaches" value={sum((b) => b.breaches)} />)}</Card>
         <Card className="p-4">{figure(<Stat label="Satisfaction" value={csatAverage === null ? "—" : `${csatAverage.toFixed(1)} / 5`} hint={`${responses} rating${responses === 1 ? "" : "s"}`} />)}</Card>

@@ -37,15 +37,21 @@ function renderPage() {
 
 const CREATED = { id: "t9", key: "QM-9", number: 9, version: 1 };
 
+/** The form filled and sent once; the answer is lost (503), the next one creates. */
+async function firstAttemptLost() {
+  const api = desk([() => problem(503, "Try again."), () => Response.json(CREATED, { status: 201 })]);
+  renderPage();
+  const user = userEvent.setup();
+  await user.type(await screen.findByLabelText("Subject"), "Pump leaks");
+  await user.type(screen.getByLabelText("Requester e-mail"), "ann@example.net");
+  await user.click(screen.getByRole("button", { name: "Create ticket" }));
+  expect(await screen.findByText(/Try again/)).toBeInTheDocument();
+  return { api, user };
+}
+
 describe("opening a ticket", () => {
   it("retries with the same Idempotency-Key, so a lost answer opens one ticket", async () => {
-    const api = desk([() => problem(503, "Try again."), () => Response.json(CREATED, { status: 201 })]);
-    renderPage();
-    const user = userEvent.setup();
-    await user.type(await screen.findByLabelText("Subject"), "Pump leaks");
-    await user.type(screen.getByLabelText("Requester e-mail"), "ann@example.net");
-    await user.click(screen.getByRole("button", { name: "Create ticket" }));
-    expect(await screen.findByText(/Try again/)).toBeInTheDocument();
+    const { api, user } = await firstAttemptLost();
     await user.click(screen.getByRole("button", { name: "Create ticket" }));
     expect(await screen.findByText("Ticket page")).toBeInTheDocument();
 
@@ -56,13 +62,7 @@ describe("opening a ticket", () => {
   });
 
   it("sends a changed form with a new key (the old one would be refused as reused)", async () => {
-    const api = desk([() => problem(503, "Try again."), () => Response.json(CREATED, { status: 201 })]);
-    renderPage();
-    const user = userEvent.setup();
-    await user.type(await screen.findByLabelText("Subject"), "Pump leaks");
-    await user.type(screen.getByLabelText("Requester e-mail"), "ann@example.net");
-    await user.click(screen.getByRole("button", { name: "Create ticket" }));
-    expect(await screen.findByText(/Try again/)).toBeInTheDocument();
+    const { api, user } = await firstAttemptLost();
     await user.type(screen.getByLabelText("Subject"), " badly");
     await user.click(screen.getByRole("button", { name: "Create ticket" }));
     expect(await screen.findByText("Ticket page")).toBeInTheDocument();

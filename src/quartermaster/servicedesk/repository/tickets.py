@@ -133,9 +133,8 @@ class TicketFilter:
     text: str | None = None  # a subject's words, or the number ("QM-1042", "1042")
 
 
-PRIORITY_RANK = case(
-    {"low": 0, "normal": 1, "high": 2, "urgent": 3}, value=Ticket.priority, else_=1
-)
+_PRIORITY_ORDER = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
+PRIORITY_RANK = case(_PRIORITY_ORDER, value=Ticket.priority, else_=1)
 # Tickets without a resolution target sort after every dated one, in either direction
 # (and page by the same key): the latest time there is ascending, the earliest descending.
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
@@ -256,7 +255,7 @@ async def tickets_page(
 def sort_value(ticket: Ticket, sort: str, *, descending: bool) -> Any:
     """The value of ``sort_expression`` for a loaded ticket (for the next cursor)."""
     if sort == "priority":
-        return {"low": 0, "normal": 1, "high": 2, "urgent": 3}[ticket.priority]
+        return _PRIORITY_ORDER[ticket.priority]
     if sort == "number":
         return ticket.number
     if sort == "resolution_due_at":
